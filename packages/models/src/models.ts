@@ -14,11 +14,12 @@ import { type WorkerPoolSpecification } from './schemas/specifications';
 
 /** Snake-case table columns, camel-case TypeScript fields. */
 const common = { underscored: true, timestamps: false } as const;
-const id = { type: DataTypes.BIGINT, autoIncrement: true, primaryKey: true } as const;
-const jsonb = (defaultValue: unknown = {}) => ({ type: DataTypes.JSONB, allowNull: false, defaultValue }) as const;
-const textArray = { type: DataTypes.ARRAY(DataTypes.TEXT), allowNull: false, defaultValue: [] } as const;
-const now = { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW } as const;
-const nullableDate = { type: DataTypes.DATE, allowNull: true } as const;
+// Fresh objects per attribute: Sequelize writes the column name into each definition it is given.
+const id = () => ({ type: DataTypes.BIGINT, autoIncrement: true, primaryKey: true });
+const jsonb = (defaultValue: unknown = {}) => ({ type: DataTypes.JSONB, allowNull: false, defaultValue });
+const textArray = () => ({ type: DataTypes.ARRAY(DataTypes.TEXT), allowNull: false, defaultValue: [] });
+const now = () => ({ type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW });
+const nullableDate = () => ({ type: DataTypes.DATE, allowNull: true });
 
 export class Scope extends Model<InferAttributes<Scope>, InferCreationAttributes<Scope>> {
   declare id: CreationOptional<string>;
@@ -206,35 +207,35 @@ export interface Models {
 export function initModels(sequelize: Sequelize): Models {
   Scope.init(
     {
-      id,
+      id: id(),
       name: { type: DataTypes.TEXT, allowNull: false, unique: true },
       label: { type: DataTypes.TEXT, allowNull: false, defaultValue: '' },
-      createdAt: now,
+      createdAt: now(),
     },
     { ...common, sequelize, tableName: 'scopes' },
   );
   Token.init(
     {
-      id,
+      id: id(),
       hash: { type: DataTypes.TEXT, allowNull: false, unique: true },
       userName: { type: DataTypes.TEXT, allowNull: true },
       comment: { type: DataTypes.TEXT, allowNull: false, defaultValue: '' },
-      createdAt: now,
-      expireAt: nullableDate,
+      createdAt: now(),
+      expireAt: nullableDate(),
       enabled: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
-      lastSeenAt: nullableDate,
+      lastSeenAt: nullableDate(),
     },
     { ...common, sequelize, tableName: 'tokens' },
   );
   ProviderAccount.init(
     {
-      id,
+      id: id(),
       name: { type: DataTypes.TEXT, allowNull: false, unique: true },
       providerType: { type: DataTypes.TEXT, allowNull: false },
       configuration: jsonb(),
       credentials: jsonb(),
-      createdAt: now,
-      updatedAt: now,
+      createdAt: now(),
+      updatedAt: now(),
     },
     {
       ...common,
@@ -245,23 +246,23 @@ export function initModels(sequelize: Sequelize): Models {
   );
   WorkerPool.init(
     {
-      id,
+      id: id(),
       name: { type: DataTypes.TEXT, allowNull: false, unique: true },
       providerType: { type: DataTypes.TEXT, allowNull: false },
       enabled: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
-      architectures: textArray,
-      tags: textArray,
+      architectures: textArray(),
+      tags: textArray(),
       specifications: jsonb(),
       instanceWide: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
       ephemeral: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       limits: jsonb(),
-      registeredAt: now,
+      registeredAt: now(),
     },
     { ...common, sequelize, tableName: 'worker_pools' },
   );
   ScopeWorkerPool.init(
     {
-      id,
+      id: id(),
       poolInstanceWide: { type: DataTypes.BOOLEAN, allowNull: false },
       priority: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       limits: jsonb(),
@@ -270,26 +271,26 @@ export function initModels(sequelize: Sequelize): Models {
   );
   Worker.init(
     {
-      id,
+      id: id(),
       name: { type: DataTypes.TEXT, allowNull: false, unique: true },
       workerType: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'external' },
-      registeredAt: now,
-      connectedAt: nullableDate,
-      instanceCreatedAt: nullableDate,
+      registeredAt: now(),
+      connectedAt: nullableDate(),
+      instanceCreatedAt: nullableDate(),
       staticMetadata: jsonb(),
       dynamicMetadata: jsonb(),
-      dynamicMetadataUpdatedAt: nullableDate,
+      dynamicMetadataUpdatedAt: nullableDate(),
       concurrency: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
       workerPoolData: { type: DataTypes.JSONB, allowNull: true },
-      adminTags: textArray,
-      tags: textArray,
+      adminTags: textArray(),
+      tags: textArray(),
       numericTags: jsonb(),
     },
     { ...common, sequelize, tableName: 'workers' },
   );
   WorkRequest.init(
     {
-      id,
+      id: id(),
       status: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'pending' },
       result: { type: DataTypes.TEXT, allowNull: false, defaultValue: '' },
       taskType: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'Worker' },
@@ -297,18 +298,18 @@ export function initModels(sequelize: Sequelize): Models {
       taskData: jsonb(),
       priorityBase: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       priorityAdjustment: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
-      createdAt: now,
-      startedAt: nullableDate,
-      completedAt: nullableDate,
+      createdAt: now(),
+      startedAt: nullableDate(),
+      completedAt: nullableDate(),
       outputData: jsonb(),
       retryCount: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       supersedesId: { type: DataTypes.BIGINT, allowNull: true },
     },
     { ...common, sequelize, tableName: 'work_requests' },
   );
-  const statistics = { id, timestamp: now, runtime: { type: DataTypes.INTEGER, allowNull: false } };
-  WorkerPoolStatistics.init(statistics, { ...common, sequelize, tableName: 'worker_pool_statistics' });
-  WorkerPoolTaskExecutionStatistics.init(statistics, {
+  const statistics = () => ({ id: id(), timestamp: now(), runtime: { type: DataTypes.INTEGER, allowNull: false } });
+  WorkerPoolStatistics.init(statistics(), { ...common, sequelize, tableName: 'worker_pool_statistics' });
+  WorkerPoolTaskExecutionStatistics.init(statistics(), {
     ...common,
     sequelize,
     tableName: 'worker_pool_task_execution_statistics',

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type z } from 'zod';
 
 /** One problem with an input: where it is (`specifications.launch_templates[0].ImageId`) and why. */
 export interface FieldIssue {
@@ -49,6 +49,9 @@ export function issuesOf(error: z.ZodError, schema: z.ZodType, root = ''): Field
         return { field: formatPath([...(field ? [field] : []), key]), message: `unknown field; ${hint}` };
       });
     }
+    if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) {
+      return [{ field, message: `required: give a ${issue.expected === 'object' ? 'mapping' : issue.expected}` }];
+    }
     return [{ field, message: issue.message }];
   });
 }
@@ -69,8 +72,10 @@ function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
     const def = (current as { def?: { type?: string; element?: unknown; shape?: Record<string, unknown>; options?: unknown[] } }).def;
     if (def?.type === 'array') current = def.element;
     else if (def?.type === 'object') current = def.shape?.[String(part)];
-    else if (def?.type === 'union') current = def.options?.find((o) => knownKeysOf(unwrap(o)).includes(String(part)));
-    else return [];
+    else if (def?.type === 'union') {
+      const option = def.options?.find((o) => knownKeysOf(unwrap(o)).includes(String(part)));
+      current = (unwrap(option) as { def?: { shape?: Record<string, unknown> } } | undefined)?.def?.shape?.[String(part)];
+    } else return [];
   }
   return knownKeysOf(current);
 }

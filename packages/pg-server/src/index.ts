@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +126,7 @@ async function readOrCreatePassword(dataDir: string): Promise<string> {
   const file = join(dataDir, 'password');
   // Traversable by all: as root, the server runs as `postgres` and must reach `data/` below.
   await mkdir(dataDir, { recursive: true, mode: 0o755 });
+  if (userInfo().uid === 0) await chmod(dataDir, 0o755);
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   const password = randomBytes(18).toString('base64url');
   await writeFile(file, `${password}\n`, { mode: 0o600 });
@@ -157,8 +158,9 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The error's code (ECONNREFUSED, 28P01, ...) or message; duck-typed, as errors may come from another realm. */
 function describe(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length) return describe(error.errors[0]);
-  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ?? error.message;
-  return String(error);
+  const { code, message, errors } = (error ?? {}) as { code?: string; message?: string; errors?: unknown[] };
+  if (!code && errors?.length) return describe(errors[0]);
+  return code ?? message ?? String(error);
 }

@@ -30,7 +30,11 @@ export async function prepareTemplate(options: TemplateOptions): Promise<void> {
     // Serialises template builds of concurrent test runs sharing a server.
     await admin.query('select pg_advisory_lock(hashtext($1))', [template]);
     try {
-      await admin.query(`drop database if exists ${template} with (force)`);
+      const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [template]);
+      if (rowCount) {
+        await admin.query(`alter database ${template} with is_template false`);
+        await admin.query(`drop database ${template} with (force)`);
+      }
       await admin.query(`create database ${template}`);
       await options.migrate(databaseUrl(server.url, template));
       await admin.query(`alter database ${template} with is_template true`);

@@ -252,11 +252,11 @@ async function linkOnlyScope(
 ): Promise<void> {
   const scope = await db.models.Scope.findOne({ where: { name: scopeName }, transaction });
   if (!scope) throw new NotFoundError('scope', scopeName, 'create it with `buildfleet scope create`');
-  await db.models.ScopeWorkerPool.findOrCreate({
-    where: { scopeId: scope.id, workerPoolId },
-    defaults: { scopeId: scope.id, workerPoolId, poolInstanceWide: instanceWide },
-    transaction,
-  });
+  await db.sequelize.query(
+    `insert into scope_worker_pools (scope_id, worker_pool_id, pool_instance_wide) values ($1, $2, $3)
+     on conflict (scope_id, worker_pool_id) do nothing`,
+    { bind: [scope.id, workerPoolId, instanceWide], transaction },
+  );
 }
 
 /** Runs a pool write in a transaction, turning the scope rules of migration 0001 into clear errors. */

@@ -56,27 +56,24 @@ export async function linkScopePool(
     input.limits === undefined ? undefined : parseInput(scopeWorkerPoolLimitsSchema, input.limits, 'scope link', 'limits');
   const { scope, pool } = await findPair(db, input.scope, input.pool);
   await explainConstraints(
-    async () => {
-      await db.sequelize.transaction(async (transaction) => {
-        const [link, created] = await db.models.ScopeWorkerPool.findOrCreate({
-          where: { scopeId: scope.id, workerPoolId: pool.id },
-          defaults: {
-            scopeId: scope.id,
-            workerPoolId: pool.id,
-            poolInstanceWide: pool.instanceWide,
-            priority: priority ?? 0,
-            limits: limits ?? scopeWorkerPoolLimitsSchema.parse({}),
-          },
-          transaction,
-        });
-        if (!created) {
-          await link.update(
-            { ...(priority !== undefined ? { priority } : {}), ...(limits ? { limits } : {}) },
-            { transaction },
-          );
-        }
-      });
-    },
+    () =>
+      db.sequelize.query(
+        `insert into scope_worker_pools (scope_id, worker_pool_id, pool_instance_wide, priority, limits)
+         values ($1, $2, $3, coalesce($4::int, 0), coalesce($5::jsonb, $6::jsonb))
+         on conflict (scope_id, worker_pool_id) do update
+            set priority = coalesce($4::int, scope_worker_pools.priority),
+                limits = coalesce($5::jsonb, scope_worker_pools.limits)`,
+        {
+          bind: [
+            scope.id,
+            pool.id,
+            pool.instanceWide,
+            priority ?? null,
+            limits ? JSON.stringify(limits) : null,
+            JSON.stringify(scopeWorkerPoolLimitsSchema.parse({})),
+          ],
+        },
+      ),
     {
       scope_worker_pools_scoped_pool_once:
         `worker pool "${input.pool}" is not instance-wide and already belongs to another scope; ` +

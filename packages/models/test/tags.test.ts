@@ -1,0 +1,39 @@
+import { formatTags, parseTag, parseTags, type ValidationError } from '../src';
+
+it.each([
+  ['executor:unshare', { kind: 'plain', name: 'executor:unshare' }],
+  ['arch:arm64', { kind: 'plain', name: 'arch:arm64' }],
+  ['memory_gib=16', { kind: 'numeric', name: 'memory_gib', value: 16 }],
+  ['disk_gib=0.5', { kind: 'numeric', name: 'disk_gib', value: 0.5 }],
+])('parses %s', (text, tag) => {
+  expect(parseTag(text)).toEqual(tag);
+});
+
+it.each([
+  ['', 'empty tag'],
+  ['=5', 'needs a lower-case name'],
+  ['memory_gib=lots', 'must be a non-negative number'],
+  ['memory_gib=-1', 'must be a non-negative number'],
+  ['has space', 'is not a tag name'],
+  ['trailing:', 'is not a tag name'],
+])('rejects %j with a reason', (text, reason) => {
+  expect(parseTag(text)).toEqual({ error: expect.stringContaining(reason) });
+});
+
+it('names the index of every bad tag in a list', () => {
+  try {
+    parseTags(['ok', 'cpus=x', 'cpus=4', 'cpus=8'], 'tags');
+    throw new Error('expected a ValidationError');
+  } catch (error) {
+    expect((error as ValidationError).issues.map((i) => i.field)).toEqual(['tags[1]', 'tags[3]']);
+  }
+});
+
+it('formats tags canonically: plain names sorted, then numeric values', () => {
+  expect(formatTags(parseTags(['site:paris', 'cpus=4', 'arch:amd64', 'memory_gib=16'], 'tags'))).toEqual([
+    'arch:amd64',
+    'site:paris',
+    'cpus=4',
+    'memory_gib=16',
+  ]);
+});
