@@ -1,1 +1,23 @@
-export {};
+/** The `--json` result types of buildfleet's commands, for programs that read them. */
+export type { DbMigrateResult } from './commands/db/migrate';
+export type { DbStatusResult } from './commands/db/status';
+export type { AccountCreateResult } from './commands/account/create';
+export type { AccountDeleteResult } from './commands/account/delete';
+export type { AccountListResult } from './commands/account/list';
+export type { AccountShowResult } from './commands/account/show';
+export type { PoolCreateResult } from './commands/pool/create';
+export type { PoolDeleteResult } from './commands/pool/delete';
+export type { PoolDisableResult } from './commands/pool/disable';
+export type { PoolEnableResult } from './commands/pool/enable';
+export type { PoolListResult } from './commands/pool/list';
+export type { PoolShowResult } from './commands/pool/show';
+export type { PoolUpdateResult } from './commands/pool/update';
+export type { ScopeCreateResult } from './commands/scope/create';
+export type { ScopeListResult } from './commands/scope/list';
+export type { ScopePoolLinkResult } from './commands/scope-pool/link';
+export type { ScopePoolListResult } from './commands/scope-pool/list';
+export type { ScopePoolUnlinkResult } from './commands/scope-pool/unlink';
+export type { WorkerListResult } from './commands/worker/list';
+export type { WorkerShowResult } from './commands/worker/show';
+export type { ErrorResult } from './shared/base-command';
+export { ExitCode, type Failure } from './shared/failure';

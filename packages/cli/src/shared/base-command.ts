@@ -1,0 +1,47 @@
+import { type Database, openDatabase } from '@buildfleet/models';
+import { startPostgresServer } from '@buildfleet/pg-server';
+import { Command, Errors } from '@oclif/core';
+import { describeFailure, type Failure } from './failure';
+
+/** The `--json` output of a failed command. */
+export interface ErrorResult {
+  error: Failure;
+}
+
+/**
+ * Base of every buildfleet command: `--json`, the database (DATABASE_URL or the embedded
+ * PostgreSQL), and one mapping from errors to messages and exit codes.
+ */
+export abstract class BuildfleetCommand extends Command {
+  static override enableJsonFlag = true;
+
+  /** Runs `fn` on the migrated database, and always closes it (stopping an embedded server it started). */
+  protected async withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+    const db = await openDatabase();
+    try {
+      return await fn(db);
+    } finally {
+      await db.close();
+    }
+  }
+
+  /** Runs `fn` with the server's URL whatever state its schema is in (for `db` commands). */
+  protected async withServer<T>(fn: (url: string) => Promise<T>): Promise<T> {
+    const server = await startPostgresServer();
+    try {
+      return await fn(server.url);
+    } finally {
+      await server.stop();
+    }
+  }
+
+  protected override async catch(error: Error): Promise<never> {
+    const failure = describeFailure(error);
+    if (this.jsonEnabled()) {
+      this.logJson({ error: failure } satisfies ErrorResult);
+      throw new Errors.ExitError(failure.exitCode);
+    }
+    if (error instanceof Errors.CLIError) throw error;
+    throw new Errors.CLIError(failure.message, { exit: failure.exitCode });
+  }
+}

@@ -1,0 +1,59 @@
+import { type WorkerPoolView } from '@buildfleet/models';
+import { stringify } from 'yaml';
+
+/** A plain-text table with a header row, or `empty` when there are no rows. */
+export function renderTable(headers: string[], rows: string[][], empty: string): string {
+  if (!rows.length) return empty;
+  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+/** `key: value` lines, then YAML blocks for the nested values. */
+export function renderDetails(fields: [string, string][], blocks: [string, unknown][] = []): string {
+  const width = Math.max(...fields.map(([key]) => key.length)) + 1;
+  return [
+    ...fields.map(([key, value]) => `${`${key}:`.padEnd(width)} ${value}`),
+    ...blocks.map(([key, value]) => `${key}:\n${indent(stringify(value).trimEnd())}`),
+  ].join('\n');
+}
+
+export function yesNo(value: boolean): string {
+  return value ? 'yes' : 'no';
+}
+
+export function list(values: string[]): string {
+  return values.length ? values.join(', ') : '-';
+}
+
+export function poolDetails(pool: WorkerPoolView): string {
+  return renderDetails(
+    [
+      ['Name', pool.name],
+      ['Provider account', `${pool.providerAccount} (${pool.providerType})`],
+      ['Enabled', yesNo(pool.enabled)],
+      ['Architectures', list(pool.architectures)],
+      ['Tags', list(pool.tags)],
+      ['Instance-wide', yesNo(pool.instanceWide)],
+      ['Ephemeral', yesNo(pool.ephemeral)],
+      ['Scopes', list(pool.scopes.map((s) => `${s.scope} (priority ${s.priority})`))],
+      ['Workers', `${pool.workers.total} (${pool.workers.running} running)`],
+      ['Registered', pool.registeredAt],
+    ],
+    [
+      ['Limits', pool.limits],
+      ['Specifications', pool.specifications],
+    ],
+  );
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}

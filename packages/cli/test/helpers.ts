@@ -1,0 +1,109 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useTestDatabase, withPgClient } from '@buildfleet/testdb';
+import { runCommand } from '@oclif/test';
+import { stringify } from 'yaml';
+
+/** The package root: oclif finds the commands (built, in dist/) through its package.json. */
+export const PACKAGE_ROOT = join(__dirname, '..');
+
+export interface CliOutcome<T> {
+  stdout: string;
+  stderr: string;
+  /** What `run()` returned (success only). */
+  result?: T;
+  error?: Error;
+  exitCode: number;
+}
+
+/** Runs `buildfleet ARGS` in-process. Arguments are split on spaces, as a shell would. */
+export async function cli<T = unknown>(args: string): Promise<CliOutcome<T>> {
+  const { stdout, stderr, result, error } = await runCommand<T>(args, { root: PACKAGE_ROOT });
+  return { stdout, stderr, result, error, exitCode: error ? (error.oclif?.exit ?? 1) : 0 };
+}
+
+/** Runs `buildfleet ARGS --json` and parses stdout. */
+export async function cliJson<T = unknown>(args: string): Promise<CliOutcome<T> & { json: T }> {
+  const outcome = await cli<T>(`${args} --json`);
+  return { ...outcome, json: JSON.parse(outcome.stdout) as T };
+}
+
+/**
+ * Gives the test file its own migrated database and points the commands at it through
+ * DATABASE_URL, as a user would. Also: SQL on that database, and YAML files to pass as flags.
+ */
+export function useCliDatabase() {
+  const database = useTestDatabase();
+  let dir = '';
+  let files = 0;
+  beforeAll(async () => {
+    process.env.DATABASE_URL = database.url;
+    dir = await mkdtemp(join(tmpdir(), 'buildfleet-cli-test-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get url() {
+      return database.url;
+    },
+    async query<R = Record<string, unknown>>(sql: string, values: unknown[] = []): Promise<R[]> {
+      return withPgClient(database.url, async (client) => (await client.query(sql, values)).rows as R[]);
+    },
+    async count(table: string): Promise<number> {
+      const [row] = await this.query<{ n: number }>(`select count(*)::int as n from ${table}`);
+      return row!.n;
+    },
+    /** Writes `content` (YAML text, or a value to serialise as YAML) to a file; returns its path. */
+    async yamlFile(content: unknown): Promise<string> {
+      const path = join(dir, `input-${++files}.yaml`);
+      await writeFile(path, typeof content === 'string' ? content : stringify(content));
+      return path;
+    },
+    /** Inserts a worker of `pool`, running when `running` (its instance_created_at set). */
+    async insertWorker(name: string, pool: string, { running }: { running: boolean }): Promise<void> {
+      const hash = createHash('sha256').update(randomBytes(16)).digest('hex');
+      await this.query(
+        `with token as (insert into tokens (hash, enabled) values ($1, true) returning id)
+         insert into workers (name, token_id, worker_pool_id, instance_created_at)
+         select $2, token.id, p.id, case when $4 then now() end from token, worker_pools p where p.name = $3`,
+        [hash, name, pool, running],
+      );
+    },
+  };
+}
+
+/** Secret values seeded into accounts; no command output may contain any of them. */
+export const SECRETS = {
+  accessKeyId: 'AKIACLITESTSECRET0001',
+  secretAccessKey: 'cli/Test+Secret/Access/Key/0001',
+  hetznerToken: 'hcloud-cli-test-secret-token-0001',
+};
+
+export function awsAccount(overrides: Record<string, unknown> = {}) {
+  return {
+    name: 'aws-main',
+    provider_type: 'aws',
+    configuration: { region_name: 'eu-west-1' },
+    credentials: { access_key_id: SECRETS.accessKeyId, secret_access_key: SECRETS.secretAccessKey },
+    ...overrides,
+  };
+}
+
+export function hetznerAccount(overrides: Record<string, unknown> = {}) {
+  return { name: 'hetzner-main', provider_type: 'hetzner', credentials: { api_token: SECRETS.hetznerToken }, ...overrides };
+}
+
+export function awsLaunchTemplate(overrides: Record<string, unknown> = {}) {
+  return { ImageId: 'ami-0123456789abcdef0', InstanceType: 'm6a.large', ...overrides };
+}
+
+export function awsSpecification(overrides: Record<string, unknown> = {}) {
+  return { launch_templates: [awsLaunchTemplate()], ...overrides };
+}
+
+export function expectNoSecret(text: string): void {
+  for (const secret of Object.values(SECRETS)) expect(text).not.toContain(secret);
+}
