@@ -81,7 +81,9 @@ function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
 }
 
 function knownKeysOf(schema: unknown): string[] {
-  const def = (schema as { def?: { type?: string; shape?: Record<string, unknown> } } | undefined)?.def;
+  const def = (schema as { def?: { type?: string; shape?: Record<string, unknown>; options?: unknown[] } } | undefined)?.def;
+  // A union (the provider account data): the fields any of its options accepts.
+  if (def?.type === 'union') return [...new Set((def.options ?? []).flatMap((o) => knownKeysOf(unwrap(o))))];
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
 }
 
