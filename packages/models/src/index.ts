@@ -11,6 +11,7 @@
  * - requirement set: the tags and numeric minimums a work request needs of its worker.
  * - decision: what the provisioner chose to do (launch, terminate, hold) and why.
  */
+export * from './capabilities';
 export * from './database';
 export * from './errors';
 export * from './migrator';

@@ -72,6 +72,10 @@ export class WorkerPool extends Model<InferAttributes<WorkerPool>, InferCreation
   declare ephemeral: CreationOptional<boolean>;
   declare limits: CreationOptional<WorkerPoolLimits>;
   declare registeredAt: CreationOptional<Date>;
+  /** Derived from tags, architectures and specifications by `poolCapabilities` on every write. */
+  declare workerTags: CreationOptional<string[]>;
+  declare capabilityTags: CreationOptional<string[]>;
+  declare numericTags: CreationOptional<Record<string, number>>;
   declare providerAccount?: NonAttribute<ProviderAccount>;
 }
 
@@ -158,6 +162,7 @@ export class WorkRequest extends Model<InferAttributes<WorkRequest>, InferCreati
   declare outputData: CreationOptional<WorkRequestOutputData>;
   declare retryCount: CreationOptional<number>;
   declare supersedesId: CreationOptional<string | null>;
+  declare requirementSetId: CreationOptional<string | null>;
   declare scope?: NonAttribute<Scope>;
   declare worker?: NonAttribute<Worker>;
 
@@ -257,6 +262,9 @@ export function initModels(sequelize: Sequelize): Models {
       ephemeral: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       limits: jsonb(),
       registeredAt: now(),
+      workerTags: textArray(),
+      capabilityTags: textArray(),
+      numericTags: jsonb(),
     },
     { ...common, sequelize, tableName: 'worker_pools' },
   );
@@ -304,6 +312,7 @@ export function initModels(sequelize: Sequelize): Models {
       outputData: jsonb(),
       retryCount: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       supersedesId: { type: DataTypes.BIGINT, allowNull: true },
+      requirementSetId: { type: DataTypes.BIGINT, allowNull: true },
     },
     { ...common, sequelize, tableName: 'work_requests' },
   );

@@ -7,6 +7,7 @@ import { type WorkerPoolLimits, workerPoolLimitsSchema } from '../schemas/limits
 import { specificationSchemas, type WorkerPoolSpecification } from '../schemas/specifications';
 import { parseTags } from '../tags';
 import { type FieldIssue, parseInput, ValidationError } from '../validation';
+import { poolCapabilities } from '../capabilities';
 import { explainConstraints } from './constraint';
 
 /** Fields of a pool as `pool create` and `pool update` take them (domain.md §8.1). */
@@ -72,6 +73,7 @@ export async function upsertWorkerPool(
         instanceWide: input.instanceWide ?? true,
         ephemeral: input.ephemeral ?? false,
         limits: fields.limits ?? workerPoolLimitsSchema.parse({}),
+        ...capabilityColumns({ tags: fields.tags ?? [], architectures: fields.architectures!, specifications: fields.specifications! }),
       },
       { transaction },
     );
@@ -112,6 +114,7 @@ export async function updateWorkerPool(
       },
       { transaction },
     );
+    await pool.update(capabilityColumns(pool), { transaction });
     if (patch.scope) await linkOnlyScope(db, pool.id, pool.instanceWide, patch.scope, transaction);
   });
   return getWorkerPool(db, name);
@@ -206,6 +209,11 @@ function validatePoolFields(
   }
   if (issues.length) throw new ValidationError('worker pool', issues);
   return fields;
+}
+
+function capabilityColumns(pool: { tags: string[]; architectures: string[]; specifications: WorkerPoolSpecification }) {
+  const { workerTags, capabilityTags, numericTags } = poolCapabilities(pool);
+  return { workerTags, capabilityTags, numericTags };
 }
 
 function formatPoolTags(tags: string[]): string[] {

@@ -1,6 +1,7 @@
 import { initial } from './0001-initial';
+import { scheduling } from './0002-scheduling';
 import { type Migration } from './types';
 
 /** Every migration, oldest first. Append only: a landed migration is never edited. */
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, scheduling];
 export type { Migration };
