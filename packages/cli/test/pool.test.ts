@@ -1,0 +1,245 @@
+import { type PoolCreateResult } from '../src/commands/pool/create';
+import { type PoolDeleteResult } from '../src/commands/pool/delete';
+import { type PoolListResult } from '../src/commands/pool/list';
+import { type PoolShowResult } from '../src/commands/pool/show';
+import { type ErrorResult } from '../src/shared/base-command';
+import {
+  awsAccount,
+  awsLaunchTemplate,
+  awsSpecification,
+  cli,
+  cliJson,
+  expectNoSecret,
+  hetznerAccount,
+  useCliDatabase,
+} from './helpers';
+
+const db = useCliDatabase();
+
+beforeAll(async () => {
+  for (const account of [awsAccount(), hetznerAccount()]) await cli(`account create --data ${await db.yamlFile(account)}`);
+  await cli('scope create debian');
+  await cli('scope create team');
+});
+
+/** `pool create NAME` of a valid AWS pool, plus `extra` flags. */
+async function awsPool(name: string, extra = '', account = 'aws-main'): Promise<string> {
+  return `pool create ${name} --provider-account ${account} --architectures amd64 --specifications ${await db.yamlFile(awsSpecification())} ${extra}`;
+}
+
+async function createAwsPool(name: string, extra = '') {
+  return cliJson<PoolCreateResult>(await awsPool(name, extra));
+}
+
+describe('pool create', () => {
+  it('creates the pool, and applies the flags to the same pool when run again', async () => {
+    const first = await createAwsPool('aws-amd64');
+    expect(first.exitCode).toBe(0);
+    expect(first.json).toMatchObject({
+      created: true,
+      pool: { name: 'aws-amd64', providerAccount: 'aws-main', enabled: true, instanceWide: true, ephemeral: false, architectures: ['amd64'] },
+    });
+
+    const again = await createAwsPool('aws-amd64', '--tags executor:unshare,memory_gib=16 --no-enabled');
+    expect(again.json).toMatchObject({ created: false, pool: { tags: ['executor:unshare', 'memory_gib=16'], enabled: false } });
+    expect(await db.query(`select name from worker_pools where name = 'aws-amd64'`)).toHaveLength(1);
+  });
+
+  it('prints the pool as text without --json', async () => {
+    const { stdout, exitCode } = await cli(
+      `pool create text-pool --provider-account aws-main --architectures amd64,arm64 --specifications ${await db.yamlFile(awsSpecification())}`,
+    );
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain('Created worker pool "text-pool".');
+    expect(stdout).toMatch(/Architectures:\s+amd64, arm64/);
+  });
+
+  it('creates a pool serving only one scope with --no-instance-wide --scope', async () => {
+    const { json, exitCode } = await createAwsPool('team-only', '--no-instance-wide --scope team');
+    expect(exitCode).toBe(0);
+    expect(json.pool).toMatchObject({ instanceWide: false, scopes: [{ scope: 'team', priority: 0 }] });
+  });
+
+  const template = awsLaunchTemplate;
+  const badSpecifications: [string, unknown, string][] = [
+    ['a misspelled launch template field', { launch_templates: [{ ImageId: 'ami-1', InstanceTyp: 'm6a.large' }] }, 'specifications.launch_templates[0].InstanceTyp: unknown field; did you mean "InstanceType"?'],
+    ['an unknown top-level field', awsSpecification({ spot_price: 1 }), 'specifications.spot_price: unknown field'],
+    [
+      'both InstanceType and InstanceRequirements',
+      { launch_templates: [template({ InstanceRequirements: { VCpuCount: { Min: 2 }, MemoryMiB: { Min: 4096 } } })] },
+      'specifications.launch_templates[0].InstanceRequirements: give exactly one of InstanceType or InstanceRequirements (both were given)',
+    ],
+    [
+      'neither InstanceType nor InstanceRequirements',
+      { launch_templates: [{ ImageId: 'ami-1' }] },
+      'specifications.launch_templates[0].InstanceType: give exactly one of InstanceType or InstanceRequirements (neither was given)',
+    ],
+    [
+      'a duplicate DeviceIndex',
+      { launch_templates: [template({ NetworkInterfaces: [{ DeviceIndex: 0 }, { DeviceIndex: 0 }] })] },
+      'specifications.launch_templates[0].NetworkInterfaces[1].DeviceIndex: DeviceIndex 0 is used by another interface',
+    ],
+    [
+      "a provider_type other than the account's",
+      { provider_type: 'hetzner', server_type: 'cx32', image_name: 'debian-13' },
+      'specifications.provider_type: is "hetzner" but the provider account is aws',
+    ],
+  ];
+  it.each(badSpecifications)('refuses %s with exit 2, naming the field, and writes nothing', async (_case, specifications, message) => {
+    const { error, exitCode } = await cli(
+      `pool create bad-pool --provider-account aws-main --architectures amd64 --specifications ${await db.yamlFile(specifications)}`,
+    );
+    expect(exitCode).toBe(2);
+    expect(error?.message).toContain(message);
+    expect(await db.query(`select 1 from worker_pools where name = 'bad-pool'`)).toEqual([]);
+  });
+
+  it.each([
+    ['a misspelled field', { max_idle_second: 60 }, 'limits.max_idle_second: unknown field; did you mean "max_idle_seconds"?'],
+    ['a negative limit', { max_active_instances: -1 }, 'limits.max_active_instances: must be 0 or more'],
+  ])('refuses limits with %s with exit 2, naming the field, and writes nothing', async (_case, limits, message) => {
+    const { error, exitCode } = await cli(await awsPool('bad-pool', `--limits ${await db.yamlFile(limits)}`));
+    expect(exitCode).toBe(2);
+    expect(error?.message).toContain(message);
+    expect(await db.query(`select 1 from worker_pools where name = 'bad-pool'`)).toEqual([]);
+  });
+
+  it.each([
+    ['no architecture', '--architectures ""', 'architectures: give at least one architecture'],
+    ['a bad tag', '--architectures amd64 --tags ok,memory_gib=lots', 'tags[1]: "memory_gib=lots"'],
+    ['--no-instance-wide without --scope', '--architectures amd64 --no-instance-wide', 'scope: a pool that is not instance-wide needs the one scope it serves'],
+  ])('refuses %s with exit 2, naming the field, and writes nothing', async (_case, flags, message) => {
+    const { error, exitCode } = await cli(
+      `pool create bad-pool --provider-account aws-main ${flags} --specifications ${await db.yamlFile(awsSpecification())}`,
+    );
+    expect(exitCode).toBe(2);
+    expect(error?.message).toContain(message);
+    expect(await db.query(`select 1 from worker_pools where name = 'bad-pool'`)).toEqual([]);
+  });
+
+  it('reports every bad field at once', async () => {
+    const { error } = await cli(await awsPool('bad-pool', `--tags a=b=c --limits ${await db.yamlFile({ max_idle_seconds: -5 })}`));
+    expect(error?.message).toContain('tags[0]');
+    expect(error?.message).toContain('limits.max_idle_seconds');
+  });
+
+  it('reports invalid YAML with the flag, line and column', async () => {
+    const text = 'launch_templates:\n  - ImageId: ami-1\n    InstanceType: [m6a.large\n';
+    const { error, exitCode } = await cli(
+      `pool create bad-pool --provider-account aws-main --architectures amd64 --specifications ${await db.yamlFile(text)}`,
+    );
+    expect(exitCode).toBe(2);
+    expect(error?.message).toMatch(/--specifications: YAML error at line \d+, column \d+: /);
+    expect(await db.query(`select 1 from worker_pools where name = 'bad-pool'`)).toEqual([]);
+  });
+
+  it('refuses an empty specifications file, naming the flag', async () => {
+    const { error, exitCode } = await cli(
+      `pool create bad-pool --provider-account aws-main --architectures amd64 --specifications ${await db.yamlFile('')}`,
+    );
+    expect(exitCode).toBe(2);
+    expect(error?.message).toContain('--specifications: is empty');
+  });
+
+  it('refuses standard input for both --specifications and --limits', async () => {
+    const { error, exitCode } = await cli('pool create bad-pool --provider-account aws-main --architectures amd64 --specifications - --limits -');
+    expect(exitCode).toBe(2);
+    expect(error?.message).toContain('--specifications, --limits: only one of these can read standard input');
+  });
+
+  it('exits 3 for an unknown provider account', async () => {
+    const { error, exitCode } = await cli(await awsPool('bad-pool', '', 'nope'));
+    expect(exitCode).toBe(3);
+    expect(error?.message).toContain('provider account "nope" does not exist');
+  });
+
+  it('gives a validation error as JSON with each field under --json', async () => {
+    const { json, exitCode } = await createAwsPool('bad-pool', `--limits ${await db.yamlFile({ max_active_instances: -1 })}`);
+    expect(exitCode).toBe(2);
+    expect(json).toMatchObject({ error: { name: 'ValidationError', exitCode: 2, issues: [{ field: 'limits.max_active_instances' }] } });
+  });
+});
+
+describe('pool update, enable and disable', () => {
+  beforeAll(() => createAwsPool('updated'));
+
+  it('changes only the given fields', async () => {
+    const { json, exitCode } = await cliJson<PoolShowResult>(`pool update updated --limits ${await db.yamlFile({ max_active_instances: 5 })}`);
+    expect(exitCode).toBe(0);
+    expect(json.limits).toEqual({ max_active_instances: 5, target_max_seconds_per_month: null, max_idle_seconds: 3600 });
+    expect(json.architectures).toEqual(['amd64']);
+  });
+
+  it('refuses bad limits and keeps the old ones', async () => {
+    const { exitCode } = await cli(`pool update updated --limits ${await db.yamlFile({ max_active_instances: -5 })}`);
+    expect(exitCode).toBe(2);
+    expect((await cliJson<PoolShowResult>('pool show updated')).json.limits.max_active_instances).toBe(5);
+  });
+
+  it('disables and enables the pool', async () => {
+    expect((await cliJson<PoolShowResult>('pool disable updated')).json.enabled).toBe(false);
+    expect((await cliJson<PoolShowResult>('pool show updated')).json.enabled).toBe(false);
+    expect((await cliJson<PoolShowResult>('pool enable updated')).json.enabled).toBe(true);
+  });
+
+  it('exits 3 for an unknown pool', async () => {
+    expect((await cli('pool update nope --no-enabled')).exitCode).toBe(3);
+    expect((await cli('pool enable nope')).exitCode).toBe(3);
+  });
+});
+
+describe('pool list and show', () => {
+  it('never print a credential value of the pool accounts, in JSON or as text', async () => {
+    await cli(
+      `pool create hetzner-pool --provider-account hetzner-main --architectures amd64 --specifications ${await db.yamlFile({ server_type: 'cx32', image_name: 'debian-13' })}`,
+    );
+    const list = await cliJson<PoolListResult>('pool list');
+    expect(list.json.map((p) => p.name)).toEqual(expect.arrayContaining(['aws-amd64', 'hetzner-pool']));
+    const outputs = [list, await cliJson('pool show aws-amd64'), await cliJson('pool show hetzner-pool'), await cli('pool list'), await cli('pool show hetzner-pool')];
+    for (const { stdout, stderr } of outputs) expectNoSecret(stdout + stderr);
+  });
+
+  it('show exits 3 for an unknown pool, also as JSON', async () => {
+    const { json, exitCode } = await cliJson<ErrorResult>('pool show nope');
+    expect(exitCode).toBe(3);
+    expect(json.error).toMatchObject({ name: 'NotFoundError', message: expect.stringContaining('worker pool "nope"') });
+  });
+});
+
+describe('pool delete', () => {
+  beforeAll(async () => {
+    await createAwsPool('busy');
+    await db.insertWorker('busy-001', 'busy', { running: true });
+    await db.insertWorker('busy-002', 'busy', { running: false });
+  });
+
+  it('refuses with exit 1 while instances run, and deletes nothing', async () => {
+    const { error, exitCode } = await cli('pool delete busy');
+    expect(exitCode).toBe(1);
+    expect(error?.message).toContain('has 1 running instance (busy-001)');
+    expect(error?.message).toContain('--force');
+    expect((await cliJson<PoolShowResult>('pool show busy')).json.workers).toEqual({ total: 2, running: 1 });
+  });
+
+  it('deletes with --force and lists the instances left running', async () => {
+    const { stdout, stderr, exitCode } = await cli('pool delete busy --force');
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain('Deleted worker pool "busy" and 2 worker row(s).');
+    expect(stderr).toContain('busy-001');
+    expect(await db.query(`select 1 from worker_pools where name = 'busy'`)).toEqual([]);
+    expect(await db.query(`select 1 from workers where name like 'busy-%'`)).toEqual([]);
+  });
+
+  it('reports the instances left running in the JSON result', async () => {
+    await createAwsPool('busy-json');
+    await db.insertWorker('busy-json-001', 'busy-json', { running: true });
+    const { json } = await cliJson<PoolDeleteResult>('pool delete busy-json --force');
+    expect(json).toEqual({ deleted: 'busy-json', deletedWorkers: 1, runningInstances: ['busy-json-001'] });
+  });
+
+  it('deletes an idle pool without --force', async () => {
+    await createAwsPool('idle');
+    expect((await cli('pool delete idle')).exitCode).toBe(0);
+    expect((await cli('pool show idle')).exitCode).toBe(3);
+  });
+});
