@@ -59,26 +59,23 @@ export class FakeState {
     this.locations = structuredClone(catalogue.locations);
     this.images = structuredClone(catalogue.images);
     const created = isoTime(clock());
-    this.networks = catalogue.networks.map((seed, i) => ({
-      id: i + 1,
-      name: seed.name,
-      created,
-      ip_range: seed.ip_range ?? `10.${i}.0.0/16`,
-      subnets: [
-        {
-          type: 'cloud',
-          ip_range: (seed.ip_range ?? `10.${i}.0.0/16`).replace(/\.0\.0\/16$/, '.0.0/24'),
-          network_zone: 'eu-central',
-          gateway: (seed.ip_range ?? `10.${i}.0.0/16`).replace(/\.0\.0\/16$/, '.0.1'),
-        },
-      ],
-      routes: [],
-      servers: [],
-      load_balancers: [],
-      protection: { delete: false },
-      labels: seed.labels ?? {},
-      expose_routes_to_vswitch: false,
-    }));
+    this.networks = catalogue.networks.map((seed, i) => {
+      const ipRange = seed.ip_range ?? `10.${i}.0.0/16`;
+      const [a, b, c] = ipRange.split(/[./]/);
+      return {
+        id: i + 1,
+        name: seed.name,
+        created,
+        ip_range: ipRange,
+        subnets: [{ type: 'cloud', ip_range: `${a}.${b}.${c}.0/24`, network_zone: 'eu-central', gateway: `${a}.${b}.${c}.1` }],
+        routes: [],
+        servers: [],
+        load_balancers: [],
+        protection: { delete: false },
+        labels: seed.labels ?? {},
+        expose_routes_to_vswitch: false,
+      };
+    });
     this.sshKeys = catalogue.sshKeys.map((seed, i) => {
       const publicKey = seed.public_key ?? `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKey${i} ${seed.name}`;
       const digest = createHash('md5').update(publicKey).digest('hex');

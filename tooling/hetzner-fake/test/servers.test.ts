@@ -67,6 +67,13 @@ describe('server lifecycle', () => {
     expect(res.body.server.private_net).toEqual([expect.objectContaining({ network: 1, ip: '10.0.0.2' })]);
   });
 
+  it('gives servers private IPs from the first subnet of a seeded network', async () => {
+    const seeded = await withFake({ seed: { networks: [{ name: 'ci', ip_range: '192.168.10.0/24' }] } });
+    const res = await client(seeded)('POST', '/servers', serverBody({ networks: [1] }));
+    await seeded.close();
+    expect(res.body.server.private_net[0].ip).toBe('192.168.10.2');
+  });
+
   it('stays off after creation when start_after_create is false', async () => {
     const res = await api('POST', '/servers', serverBody({ start_after_create: false }));
     expect(res.body.next_actions).toEqual([]);
