@@ -30,3 +30,6 @@ export {
 export { parseSource, type AptSource, type SourceStanza, type SignedBy } from './deb822';
 export { checkSourceKeys, type EmbeddedKeyReport, type CheckSourceKeysOptions } from './keys';
 export { plan, planDigest, canonicalJson } from './plan';
+export { renderProvisionScript, renderBuildUserData, shellQuote } from './render/script';
+export { renderMmdebstrap, type MmdebstrapCommand, type StagedFile } from './render/mmdebstrap';
+export { renderBootUserData, type BootUserDataInput } from './render/boot';
