@@ -33,3 +33,4 @@ export { plan, planDigest, canonicalJson } from './plan';
 export { renderProvisionScript, renderBuildUserData, shellQuote } from './render/script';
 export { renderMmdebstrap, type MmdebstrapCommand, type StagedFile } from './render/mmdebstrap';
 export { renderBootUserData, type BootUserDataInput } from './render/boot';
+export { renderPlanMarkdown } from './render/markdown';
