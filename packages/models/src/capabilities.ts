@@ -10,7 +10,8 @@ export interface PoolCapabilities {
   /** Plain tags every worker of the pool gets (declared by the admin). */
   workerTags: string[];
   /**
-   * Tags pool matching uses: the declared ones, `arch:<a>` per architecture, and `<ns>:*` for
+   * Tags pool matching uses: the declared ones, `arch:<a>` per architecture, `worker-type:external`
+   * (pool instances run debusine-worker), and `<ns>:*` for
    * capability namespaces the worker reports itself (`task`, `executor`) that the pool does
    * not declare, meaning "assumed present until the pool narrows it".
    */
@@ -33,7 +34,9 @@ export function poolCapabilities(pool: {
   );
   return {
     workerTags: declared.plain,
-    capabilityTags: [...new Set([...declared.plain, ...pool.architectures.map((a) => `arch:${a}`), ...wildcards])].sort(),
+    capabilityTags: [
+      ...new Set([...declared.plain, ...pool.architectures.map((a) => `arch:${a}`), ...wildcards, 'worker-type:external']),
+    ].sort(),
     numericTags: { ...specificationSizes(pool.specifications), ...declared.numeric },
   };
 }

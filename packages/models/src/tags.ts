@@ -67,3 +67,65 @@ export function formatTags(tags: TagSet): string[] {
       .map(([name, value]) => `${name}=${value}`),
   ];
 }
+
+/**
+ * What a work request needs of its worker: plain tags it must have and numeric minimums.
+ * Requirement strings are a plain tag (`site:paris`) or `name>=value` (`memory_gib>=16`).
+ */
+export interface Requirements {
+  tags: string[];
+  minimums: Record<string, number>;
+}
+
+/** Parses requirement strings; throws a ValidationError naming `field[index]` for each bad one. */
+export function parseRequirements(texts: readonly unknown[], field: string, subject = field): Requirements {
+  const tags = new Set<string>();
+  const minimums: Record<string, number> = {};
+  const issues: { field: string; message: string }[] = [];
+  texts.forEach((text, index) => {
+    const at = `${field}[${index}]`;
+    if (typeof text !== 'string') {
+      issues.push({ field: at, message: 'must be a string such as "memory_gib>=16" or "site:paris"' });
+      return;
+    }
+    const ge = text.indexOf('>=');
+    if (ge === -1) {
+      if (text.includes('=')) {
+        issues.push({ field: at, message: `"${text}": a requirement on a value uses ">=", e.g. ${text.replace('=', '>=')}` });
+        return;
+      }
+      const tag = parseTag(text);
+      if ('error' in tag) issues.push({ field: at, message: tag.error });
+      else tags.add(tag.name);
+      return;
+    }
+    const tag = parseTag(`${text.slice(0, ge).trim()}=${text.slice(ge + 2).trim()}`);
+    if ('error' in tag) issues.push({ field: at, message: tag.error.replace('after "="', 'after ">="').replace('before "="', 'before ">="') });
+    else if (tag.kind === 'numeric') minimums[tag.name] = Math.max(minimums[tag.name] ?? 0, tag.value);
+  });
+  if (issues.length) throw new ValidationError(subject, issues);
+  return { tags: [...tags].sort(), minimums: sortKeys(minimums) };
+}
+
+/** Merges requirement sets: the union of tags and the highest of each minimum. */
+export function mergeRequirements(...sets: Requirements[]): Requirements {
+  const minimums: Record<string, number> = {};
+  for (const set of sets) {
+    for (const [name, value] of Object.entries(set.minimums)) minimums[name] = Math.max(minimums[name] ?? 0, value);
+  }
+  return { tags: [...new Set(sets.flatMap((s) => s.tags))].sort(), minimums: sortKeys(minimums) };
+}
+
+/** The canonical text of a requirement set, which identifies it: `arch:amd64 task:sbuild memory_gib>=16`. */
+export function requirementKey(requirements: Requirements): string {
+  return [
+    ...[...requirements.tags].sort(),
+    ...Object.entries(requirements.minimums)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, value]) => `${name}>=${value}`),
+  ].join(' ');
+}
+
+function sortKeys(record: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}

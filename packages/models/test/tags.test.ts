@@ -1,4 +1,4 @@
-import { formatTags, parseTag, parseTags, type ValidationError } from '../src';
+import { formatTags, mergeRequirements, parseRequirements, parseTag, parseTags, requirementKey, type ValidationError } from '../src';
 
 it.each([
   ['executor:unshare', { kind: 'plain', name: 'executor:unshare' }],
@@ -36,4 +36,30 @@ it('formats tags canonically: plain names sorted, then numeric values', () => {
     'cpus=4',
     'memory_gib=16',
   ]);
+});
+
+describe('requirements', () => {
+  it('parses tags and minimums into a canonical set', () => {
+    const requirements = parseRequirements(['site:paris', 'memory_gib>=16', 'cpus >= 4', 'memory_gib>=8'], 'r');
+    expect(requirements).toEqual({ tags: ['site:paris'], minimums: { cpus: 4, memory_gib: 16 } });
+    expect(requirementKey(requirements)).toBe('site:paris cpus>=4 memory_gib>=16');
+  });
+
+  it.each([
+    ['memory_gib>=lots', 'must be a non-negative number'],
+    ['=5', 'uses ">="'],
+    ['>=5', 'needs a lower-case name before ">="'],
+    ['', 'empty tag'],
+    ['memory_gib=16', 'use'],
+  ])('rejects %j naming the entry', (text, message) => {
+    expect(() => parseRequirements(['ok', text], 'worker_requirements')).toThrow(
+      expect.objectContaining({ issues: [{ field: 'worker_requirements[1]', message: expect.stringContaining(message) }] }),
+    );
+  });
+
+  it('merges sets keeping the highest minimum', () => {
+    expect(
+      mergeRequirements({ tags: ['a'], minimums: { cpus: 2 } }, { tags: ['b', 'a'], minimums: { cpus: 4, disk_gib: 1 } }),
+    ).toEqual({ tags: ['a', 'b'], minimums: { cpus: 4, disk_gib: 1 } });
+  });
 });

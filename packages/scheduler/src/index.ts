@@ -1,1 +1,19 @@
-export {};
+export { workerTagsFromMetadata, mergedMetadata } from './metadata-tags';
+export { taskRequirements, WORKER_TASK_REQUIREMENTS, type TaskRequirements } from './task-types';
+export { refreshWorkerTags } from './sql/refreshWorkerTags';
+export { tagWorker, untagWorker } from './worker-tags';
+export {
+  createWorkRequest,
+  getWorkRequest,
+  listWorkRequests,
+  requirementSetIdFor,
+  type WorkRequestInput,
+  type WorkRequestView,
+} from './work-requests';
+export { runDispatchPass, type DispatchResult } from './dispatch';
+export { planDispatch, type Assignment } from './plan-dispatch';
+export { readDispatchSnapshot, type DispatchSnapshot } from './sql/readDispatchSnapshot';
+export { WORK_ASSIGNED_CHANNEL } from './sql/assignRequests';
+export { assignNextForWorker } from './sql/nextForWorker';
+export { getUnmetDemand, type UnmetDemand } from './unmet-demand';
+export { satisfiesSql } from './sql/matching';

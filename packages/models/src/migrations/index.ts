@@ -1,7 +1,8 @@
 import { initial } from './0001-initial';
 import { scheduling } from './0002-scheduling';
+import { workerApi } from './0003-worker-api';
 import { type Migration } from './types';
 
 /** Every migration, oldest first. Append only: a landed migration is never edited. */
-export const migrations: readonly Migration[] = [initial, scheduling];
+export const migrations: readonly Migration[] = [initial, scheduling, workerApi];
 export type { Migration };

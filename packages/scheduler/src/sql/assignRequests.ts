@@ -1,0 +1,38 @@
+import { type Database } from '@buildfleet/models';
+import { QueryTypes, type Transaction } from 'sequelize';
+import { type Assignment } from '../plan-dispatch';
+
+/** NOTIFY channel carrying the id of a worker that was just given work. */
+export const WORK_ASSIGNED_CHANNEL = 'buildfleet_work_assigned';
+
+/**
+ * Writes planned assignments in one statement. The guard (still pending, still unassigned)
+ * drops any request another pass claimed meanwhile; each worker given work is notified on
+ * commit. Returns what was actually assigned.
+ */
+export async function assignRequests(
+  db: Database,
+  assignments: readonly Assignment[],
+  transaction?: Transaction,
+): Promise<{ workRequestId: string; workerId: string; workerName: string }[]> {
+  if (!assignments.length) return [];
+  const rows = await db.sequelize.query<{ id: string; worker_id: string; name: string }>(
+    `with assigned as (
+       update work_requests r set worker_id = a.worker_id
+         from unnest($1::bigint[], $2::bigint[]) as a(id, worker_id)
+        where r.id = a.id and r.status = 'pending' and r.worker_id is null
+       returning r.id, r.worker_id
+     ), notified as (
+       select pg_notify($3, worker_id::text) from (select distinct worker_id from assigned) as given
+     )
+     select a.id, a.worker_id, w.name, (select count(*) from notified) as notifications
+       from assigned a join workers w on w.id = a.worker_id
+      order by a.id`,
+    {
+      bind: [assignments.map((a) => a.workRequestId), assignments.map((a) => a.workerId), WORK_ASSIGNED_CHANNEL],
+      type: QueryTypes.SELECT,
+      transaction,
+    },
+  );
+  return rows.map((r) => ({ workRequestId: r.id, workerId: r.worker_id, workerName: r.name }));
+}

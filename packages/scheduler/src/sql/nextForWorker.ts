@@ -1,0 +1,48 @@
+import { type Database, type WorkRequest } from '@buildfleet/models';
+import { QueryTypes } from 'sequelize';
+import { WORK_ASSIGNED_CHANNEL } from './assignRequests';
+import { satisfiesSql, servesScopeSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
+
+/**
+ * The worker-initiated path ("give me my next request"): the first pending request already
+ * assigned to this worker, else the best pending request it can run, claimed for it if it
+ * has a free slot. The worker row is locked for the decision, as in the bulk pass.
+ * Does not mark the request running. Returns null when nothing fits.
+ */
+export async function assignNextForWorker(db: Database, workerId: string): Promise<WorkRequest | null> {
+  const id = await db.sequelize.transaction(async (transaction) => {
+    const [worker] = await db.sequelize.query<{ id: string; free: number; eligible: boolean }>(
+      `select w.id, w.connected_at is not null and coalesce(t.enabled, false) as eligible,
+              w.concurrency - (select count(*)::int from work_requests r
+                                where r.worker_id = w.id and r.status in ('pending', 'running')) as free
+         from workers w left join tokens t on t.id = w.token_id
+        where w.id = $1 for update of w`,
+      { bind: [workerId], type: QueryTypes.SELECT, transaction },
+    );
+    if (!worker) return null;
+    const [assigned] = await db.sequelize.query<{ id: string }>(
+      `select id from work_requests where worker_id = $1 and status = 'pending'
+        order by priority_base + priority_adjustment desc, created_at, id limit 1`,
+      { bind: [workerId], type: QueryTypes.SELECT, transaction },
+    );
+    if (assigned) return assigned.id;
+    if (!worker.eligible || worker.free <= 0) return null;
+    const [claimed] = await db.sequelize.query<{ id: string }>(
+      `with able as (
+         select rs.id from requirement_sets rs, workers w left join worker_pools p on p.id = w.worker_pool_id
+          where w.id = $1 and ${satisfiesSql(WORKER_TAGS, WORKER_NUMERIC, 'rs')}
+       ), best as (
+         select r.id from work_requests r, workers w left join worker_pools p on p.id = w.worker_pool_id
+          where w.id = $1 and r.status = 'pending' and r.worker_id is null
+            and r.requirement_set_id in (select id from able) and ${servesScopeSql('r.scope_id')}
+          order by r.priority_base + r.priority_adjustment desc, r.created_at, r.id
+          limit 1 for update of r skip locked
+       )
+       update work_requests r set worker_id = $1 from best where r.id = best.id
+       returning r.id, pg_notify($2, $1::text)`,
+      { bind: [workerId, WORK_ASSIGNED_CHANNEL], type: QueryTypes.SELECT, transaction },
+    );
+    return claimed?.id ?? null;
+  });
+  return id ? db.models.WorkRequest.findByPk(id) : null;
+}
