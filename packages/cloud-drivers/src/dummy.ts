@@ -1,0 +1,105 @@
+import { type CloudDriver, type InstanceSpec, type LaunchOptions, type LaunchResult, type ProviderInstance } from './driver';
+import { ProviderError, type ProviderErrorKind } from './errors';
+import { runLaunch } from './launch';
+import { checkInstallationId, instanceFromLabels, isOwnedBy, OWNERSHIP_LABELS, ownershipLabels } from './ownership';
+
+interface DummyInstance {
+  id: string;
+  labels: Record<string, string>;
+  createdAt: Date;
+}
+
+/**
+ * The memory of a pretend cloud. Drivers that share one see each other's instances, as drivers
+ * for one real account do; `defaultDummyCloud` is shared by every driver built without one.
+ */
+export class DummyCloud {
+  readonly instances = new Map<string, DummyInstance>();
+  private nextId = 1;
+
+  allocateId(): string {
+    return `dummy-${this.nextId++}`;
+  }
+}
+
+export const defaultDummyCloud = new DummyCloud();
+
+export interface DummyDriverOptions {
+  installationId: string;
+  /** (Default: defaultDummyCloud) */
+  cloud?: DummyCloud;
+  /** How long an instance stays `creating` before it is `running`. (Default: 0) */
+  bootDelayMs?: number;
+  /** Share of launches, from 0 to 1, that fail. (Default: 0) */
+  failureRate?: number;
+  /** Kind of the simulated failures. (Default: capacity) */
+  failureKind?: ProviderErrorKind;
+  /** Source of the failure draws in [0, 1); inject one to make failures deterministic. (Default: Math.random) */
+  random?: () => number;
+  /** (Default: () => new Date()) */
+  now?: () => Date;
+}
+
+/** A driver that makes no external calls, for tests, demos and simulation. */
+export class DummyDriver implements CloudDriver {
+  readonly providerType = 'dummy';
+  private readonly cloud: DummyCloud;
+  private readonly bootDelayMs: number;
+  private readonly failureRate: number;
+  private readonly failureKind: ProviderErrorKind;
+  private readonly random: () => number;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: DummyDriverOptions) {
+    checkInstallationId(options.installationId);
+    if (options.failureRate !== undefined && !(options.failureRate >= 0 && options.failureRate <= 1)) {
+      throw new ProviderError('invalid', `failureRate must be between 0 and 1, got ${options.failureRate}`);
+    }
+    this.cloud = options.cloud ?? defaultDummyCloud;
+    this.bootDelayMs = options.bootDelayMs ?? 0;
+    this.failureRate = options.failureRate ?? 0;
+    this.failureKind = options.failureKind ?? 'capacity';
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  launch(specs: InstanceSpec[], opts: LaunchOptions = {}): Promise<LaunchResult> {
+    return runLaunch(specs, opts, {
+      parallelism: specs.length,
+      retry: { attempts: 1 },
+      findExisting: async (workerNames) => {
+        const names = new Set(workerNames);
+        return (await this.list()).filter((i) => i.workerName !== undefined && names.has(i.workerName));
+      },
+      create: async (spec) => {
+        if (this.random() < this.failureRate) {
+          throw new ProviderError(this.failureKind, `dummy: simulated ${this.failureKind} failure for ${spec.workerName}`);
+        }
+        const id = this.cloud.allocateId();
+        this.cloud.instances.set(id, { id, labels: ownershipLabels(this.options.installationId, spec), createdAt: this.now() });
+        return { instanceId: id, data: { 'instance-id': id } };
+      },
+      classify: (error) =>
+        error instanceof ProviderError ? error : new ProviderError('transient', `dummy: ${String(error)}`),
+    });
+  }
+
+  async terminate(instanceId: string): Promise<void> {
+    const instance = this.cloud.instances.get(instanceId);
+    if (instance && isOwnedBy(this.options.installationId, instance.labels)) this.cloud.instances.delete(instanceId);
+  }
+
+  async list(): Promise<ProviderInstance[]> {
+    const now = this.now().getTime();
+    return [...this.cloud.instances.values()]
+      .filter((i) => i.labels[OWNERSHIP_LABELS.installation] === this.options.installationId)
+      .map((i) =>
+        instanceFromLabels(
+          i.id,
+          now - i.createdAt.getTime() >= this.bootDelayMs ? 'running' : 'creating',
+          { ...i.labels },
+          i.createdAt,
+        ),
+      );
+  }
+}
