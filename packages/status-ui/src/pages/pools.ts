@@ -1,0 +1,67 @@
+import { NotFoundError } from '@buildfleet/models';
+import { startOfMonthUtc } from '../format';
+import { formatOrder, pagination, type Pagination, parseOrder, parsePage } from '../listing';
+import { POOL_ORDER_COLUMNS, type PoolScopeLink, type PoolSummary, queryPoolScopes, queryPoolSummaries } from '../queries/pools';
+import { type PageHandler } from '../types';
+import { loadWorkerTable, type WorkerTable } from './worker-table';
+
+export const POOLS_PER_PAGE = 20;
+export const POOL_WORKERS_PER_PAGE = 30;
+
+export interface PoolsData {
+  pools: PoolSummary[];
+  order: string;
+  pagination: Pagination;
+}
+
+/** `/worker-pools/` (§7.3), with live instances and this month's usage against the limits. */
+export const poolsPage: PageHandler = async ({ query, now }, { db }) => {
+  const order = parseOrder(query.order, POOL_ORDER_COLUMNS, 'name');
+  const page = parsePage(query.page);
+  const { rows, total } = await queryPoolSummaries(db, {
+    now,
+    monthStart: startOfMonthUtc(now),
+    order,
+    page: { limit: POOLS_PER_PAGE, offset: (page - 1) * POOLS_PER_PAGE },
+  });
+  const data: PoolsData = { pools: rows, order: formatOrder(order), pagination: pagination(page, POOLS_PER_PAGE, total) };
+  return {
+    view: 'pools',
+    title: 'Worker pools',
+    section: 'worker-pools',
+    path: 'worker-pools/',
+    query: { order: query.order || undefined, page: page > 1 ? String(page) : undefined },
+    data,
+  };
+};
+
+export interface PoolData {
+  pool: PoolSummary;
+  /** When this month's usage is counted from (UTC). */
+  monthStart: string;
+  scopes: PoolScopeLink[];
+  workers: WorkerTable;
+}
+
+/** `/worker-pools/<name>/` (§7.4): public pool fields, scope links, and all its workers. */
+export const poolPage: PageHandler = async ({ params, query, now }, { db }) => {
+  const name = params.name ?? '';
+  const monthStart = startOfMonthUtc(now);
+  const [pool] = (await queryPoolSummaries(db, { now, monthStart, name })).rows;
+  if (!pool) throw new NotFoundError('worker pool', name);
+  const scopes = await queryPoolScopes(db, name);
+  const { table, query: understood } = await loadWorkerTable(db, query, {
+    perPage: POOL_WORKERS_PER_PAGE,
+    pool: name,
+    includeStopped: true,
+  });
+  const data: PoolData = { pool, monthStart: monthStart.toISOString(), scopes, workers: table };
+  return {
+    view: 'pool',
+    title: `Worker pool ${pool.name}`,
+    section: 'worker-pools',
+    path: `worker-pools/${encodeURIComponent(pool.name)}/`,
+    query: understood,
+    data,
+  };
+};
