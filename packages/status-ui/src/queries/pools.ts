@@ -93,7 +93,7 @@ export async function queryPoolSummaries(
        left join (
          select worker_pool_id, count(*)::int as workers, count(instance_created_at)::int as instances,
                 sum(greatest(0, extract(epoch from $1::timestamptz - greatest(instance_created_at, $2::timestamptz))))
-                  as live_seconds
+                  filter (where instance_created_at is not null) as live_seconds
            from workers
           where worker_pool_id is not null
           group by worker_pool_id
