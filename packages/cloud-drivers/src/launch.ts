@@ -24,9 +24,9 @@ export interface LaunchSteps {
 
 /**
  * Launches each spec once: adopts an owned instance that already stands for the worker,
- * otherwise creates one, retrying `rate_limited` and `transient` failures. Before each retry it
- * looks for the worker's instance again, since a request that failed in transit may have
- * created it.
+ * otherwise creates one, retrying `rate_limited` and `transient` failures. Before retrying a
+ * transient failure it looks for the worker's instance again, since a request that failed in
+ * transit may have created it; a rate-limited request was refused, so it is simply repeated.
  */
 export async function runLaunch(specs: InstanceSpec[], opts: LaunchOptions, steps: LaunchSteps): Promise<LaunchResult> {
   const { signal, onProgress } = opts;
@@ -81,10 +81,11 @@ export async function runLaunch(specs: InstanceSpec[], opts: LaunchOptions, step
     }
     try {
       onProgress?.({ type: 'requested', workerName });
+      let mayHaveCreated = false;
       const created = await withRetry(
-        async (attempt) => {
+        async () => {
           try {
-            if (attempt > 1) {
+            if (mayHaveCreated) {
               const again = (await findAdoptable([workerName])).get(workerName);
               if (again) return { adopted: again } as const;
             }
@@ -96,8 +97,11 @@ export async function runLaunch(specs: InstanceSpec[], opts: LaunchOptions, step
         {
           ...steps.retry,
           signal,
-          onRetry: ({ attempt, delayMs, error }) =>
-            onProgress?.({ type: 'retrying', workerName, attempt, delayMs, error: error as ProviderError }),
+          onRetry: ({ attempt, delayMs, error }) => {
+            // A throttled request was refused unseen; a transient failure may hide a success.
+            mayHaveCreated = (error as ProviderError).kind === 'transient';
+            onProgress?.({ type: 'retrying', workerName, attempt, delayMs, error: error as ProviderError });
+          },
         },
       );
       if (created.adopted) return adopt(workerName, created.adopted);

@@ -1,5 +1,6 @@
 import { awsErrorKind, classifyAwsError } from '../src/aws/errors';
 import { makeRedactor, ProviderError, userDataSecrets } from '../src/errors';
+import { rateLimitWaitMs } from '../src/hetzner/client';
 
 describe('ProviderError', () => {
   it.each([
@@ -62,5 +63,21 @@ describe('EC2 error classification', () => {
       kind: 'transient',
       retryable: false,
     });
+  });
+});
+
+describe('rateLimitWaitMs', () => {
+  it('takes Retry-After in seconds', () => {
+    expect(rateLimitWaitMs(new Headers({ 'Retry-After': '7' }))).toBe(7000);
+  });
+
+  it('without Retry-After, waits until one request is refilled, by the server clock', () => {
+    const headers = new Headers({
+      Date: 'Thu, 01 Jan 2026 00:00:00 GMT',
+      'RateLimit-Limit': '3600',
+      'RateLimit-Remaining': '0',
+      'RateLimit-Reset': String(Date.parse('2026-01-01T01:00:00Z') / 1000),
+    });
+    expect(rateLimitWaitMs(headers, Date.parse('2030-01-01T00:00:00Z'))).toBe(1000);
   });
 });
