@@ -19,5 +19,8 @@ export type { ScopePoolListResult } from './commands/scope-pool/list';
 export type { ScopePoolUnlinkResult } from './commands/scope-pool/unlink';
 export type { WorkerListResult } from './commands/worker/list';
 export type { WorkerShowResult } from './commands/worker/show';
+export type { WorkRequestCreateResult } from './commands/work-request/create';
+export type { WorkRequestListResult } from './commands/work-request/list';
+export type { WorkRequestShowResult } from './commands/work-request/show';
 export type { ErrorResult } from './shared/base-command';
 export { ExitCode, type Failure } from './shared/failure';

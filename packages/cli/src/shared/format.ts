@@ -1,4 +1,5 @@
 import { type WorkerPoolView } from '@buildfleet/models';
+import { type WorkRequestView } from '@buildfleet/scheduler';
 import { stringify } from 'yaml';
 
 /** A plain-text table with a header row, or `empty` when there are no rows. */
@@ -48,6 +49,26 @@ export function poolDetails(pool: WorkerPoolView): string {
       ['Limits', pool.limits],
       ['Specifications', pool.specifications],
     ],
+  );
+}
+
+export function workRequestDetails(request: WorkRequestView): string {
+  const { base, adjustment, effective } = request.priority;
+  return renderDetails(
+    [
+      ['Id', request.id],
+      ['Scope', request.scope],
+      ['Task', `${request.taskName} (${request.taskType})`],
+      ['Status', request.result ? `${request.status} (${request.result})` : request.status],
+      ['Priority', adjustment ? `${effective} (${base} ${adjustment < 0 ? '-' : '+'} ${Math.abs(adjustment)})` : String(base)],
+      ['Requirements', request.requirements || '-'],
+      ['Worker', request.worker ?? '-'],
+      ['Created', request.createdAt],
+      ['Started', request.startedAt ?? '-'],
+      ['Completed', request.completedAt ?? '-'],
+      ['Retries', String(request.retryCount)],
+    ],
+    [['Task data', request.taskData]],
   );
 }
 

@@ -1,0 +1,47 @@
+import { createWorkRequest, type WorkRequestView } from '@buildfleet/scheduler';
+import { Flags } from '@oclif/core';
+import { BuildfleetCommand } from '../../shared/base-command';
+import { yamlFile } from '../../shared/flags';
+import { workRequestDetails } from '../../shared/format';
+import { namingFlags, workRequestInputFromFlags } from '../../shared/work-request-input';
+
+export type WorkRequestCreateResult = WorkRequestView;
+
+/** The range of the priority columns (PostgreSQL integer). */
+const INTEGER = { min: -(2 ** 31), max: 2 ** 31 - 1 };
+
+export default class WorkRequestCreate extends BuildfleetCommand {
+  static override summary = 'Queue a work request for the scheduler.';
+  static override description = `The requirements a worker must meet come from the task type and name (an sbuild needs task:sbuild and its executor, e.g. executor:unshare), from "worker_requirements" in the task data, and from each --requirement. A requirement is a tag (site:paris) or a minimum (memory_gib>=16).`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --task noop --scope debian',
+    '<%= config.bin %> <%= command.id %> --task sbuild --scope debian --data sbuild.yaml --requirement memory_gib>=16 --requirement site:paris --priority 10',
+    'echo "bootstrap_options: {architecture: arm64}" | <%= config.bin %> <%= command.id %> --task mmdebstrap --scope debian --data -',
+  ];
+  static override flags = {
+    task: Flags.string({ helpValue: 'NAME', summary: 'Name of the task (sbuild, autopkgtest, noop, ...).', required: true }),
+    'task-type': Flags.option({ options: ['Worker', 'Server', 'Signing'] as const })({
+      summary: 'Which kind of worker runs it. (Default: Worker)',
+    }),
+    data: yamlFile({ summary: 'Task data as YAML: a file, or "-" for standard input. (Default: {})' }),
+    requirement: Flags.string({
+      helpValue: 'R',
+      multiple: true,
+      summary: 'A requirement on the worker, e.g. memory_gib>=16 or site:paris; repeat for more. (Default: none)',
+    }),
+    scope: Flags.string({ helpValue: 'NAME', summary: 'The scope the work belongs to.', required: true }),
+    priority: Flags.integer({ ...INTEGER, summary: 'Base priority; higher runs first. (Default: 0)' }),
+    'priority-adjustment': Flags.integer({ ...INTEGER, summary: 'Added to the base priority. (Default: 0)' }),
+  };
+
+  async run(): Promise<WorkRequestCreateResult> {
+    const { flags } = await this.parse(WorkRequestCreate);
+    const input = await workRequestInputFromFlags(flags);
+    const request = await namingFlags(() => this.withDatabase((db) => createWorkRequest(db, input)));
+    if (!this.jsonEnabled()) {
+      this.log(`Created work request ${request.id}.\n`);
+      this.log(workRequestDetails(request));
+    }
+    return request;
+  }
+}
