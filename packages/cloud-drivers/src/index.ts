@@ -7,3 +7,4 @@ export { AwsDriver, type AwsDriverOptions, type DriverLogger } from './aws/drive
 export { awsErrorKind } from './aws/errors';
 export { HetznerDriver, type HetznerDriverOptions } from './hetzner/driver';
 export { DEFAULT_HETZNER_API_URL } from './hetzner/client';
+export { createDriver, type CreateDriverOptions, type DriverAccount, type DriverAccountOf, type DriverPool } from './factory';
