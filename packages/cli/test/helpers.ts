@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { workerTagsFromMetadata } from '@buildfleet/scheduler';
 import { useTestDatabase, withPgClient } from '@buildfleet/testdb';
 import { runCommand } from '@oclif/test';
 import { stringify } from 'yaml';
@@ -70,6 +71,20 @@ export function useCliDatabase() {
          insert into workers (name, token_id, worker_pool_id, instance_created_at)
          select $2, token.id, p.id, case when $4 then now() end from token, worker_pools p where p.name = $3`,
         [hash, name, pool, running],
+      );
+    },
+    /**
+     * Inserts a static worker (no pool) with an enabled token, connected now, reporting
+     * `metadata`; its tags are those the scheduler derives from that metadata.
+     */
+    async insertConnectedWorker(name: string, metadata: Record<string, unknown>, { concurrency = 1 } = {}): Promise<void> {
+      const hash = createHash('sha256').update(randomBytes(16)).digest('hex');
+      const tags = workerTagsFromMetadata(metadata);
+      await this.query(
+        `with token as (insert into tokens (hash, enabled) values ($1, true) returning id)
+         insert into workers (name, token_id, connected_at, static_metadata, tags, numeric_tags, concurrency)
+         select $2, token.id, now(), $3::jsonb, $4::text[], $5::jsonb, $6 from token`,
+        [hash, name, JSON.stringify(metadata), tags.plain, JSON.stringify(tags.numeric), concurrency],
       );
     },
   };

@@ -1,0 +1,33 @@
+import { getUnmetDemand, type UnmetDemand } from '@buildfleet/scheduler';
+import { BuildfleetCommand } from '../../shared/base-command';
+import { list, renderTable } from '../../shared/format';
+
+export type ScheduleDemandResult = UnmetDemand[];
+
+export default class ScheduleDemand extends BuildfleetCommand {
+  static override summary = 'Show the pending work no connected worker can take now, and the pools that could serve it.';
+  static override description =
+    'Plans a dispatch pass without writing anything, and groups what would stay unassigned by scope and requirement set. Pools are listed preferred first: those the scope links, by priority, then other instance-wide pools; a disabled pool is marked so.';
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
+
+  async run(): Promise<ScheduleDemandResult> {
+    await this.parse(ScheduleDemand);
+    const demand = await this.withDatabase((db) => getUnmetDemand(db));
+    if (!this.jsonEnabled()) {
+      this.log(
+        renderTable(
+          ['Scope', 'Requirements', 'Pending', 'Oldest', 'Pools'],
+          demand.map((d) => [
+            d.scope,
+            d.requirementSet.key || '-',
+            String(d.pending),
+            d.oldestCreatedAt,
+            list(d.pools.map((p) => (p.enabled ? p.name : `${p.name} (disabled)`))),
+          ]),
+          'No unmet demand: a free worker can take every pending work request.',
+        ),
+      );
+    }
+    return demand;
+  }
+}
