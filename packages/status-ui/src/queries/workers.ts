@@ -26,11 +26,22 @@ export const RUNNING_IDS_SQL = `
 
 /** Sort fragments built here only; never text from a request. A worker without pool or never seen sorts first. */
 const ORDER_SQL: Record<WorkerOrderColumn, [ascending: string, descending: string]> = {
-  name: ['name', 'name desc'],
-  type: ['worker_type, name', 'worker_type desc, name desc'],
-  pool: ['pool nulls first, name', 'pool desc nulls last, name desc'],
-  last_seen: ['last_seen_at nulls first, name', 'last_seen_at desc nulls last, name desc'],
+  name: ['w.name', 'w.name desc'],
+  type: ['w.worker_type, w.name', 'w.worker_type desc, w.name desc'],
+  pool: ['p.name nulls first, w.name', 'p.name desc nulls last, w.name desc'],
+  last_seen: ['t.last_seen_at nulls first, w.name', 't.last_seen_at desc nulls last, w.name desc'],
 };
+
+/** The rows a worker table shows, with binds $1 to $5 (see `listBinds`). */
+const LISTED_SQL = `
+    from workers w
+    left join worker_pools p on p.id = w.worker_pool_id
+    left join tokens t on t.id = w.token_id
+   where w.worker_type <> 'celery'
+     and ($1::boolean or w.worker_pool_id is null or w.instance_created_at is not null)
+     and ($2::text is null or strpos(lower(w.name), lower($2::text)) > 0)
+     and (not $3::boolean or ($4::text is null and w.worker_pool_id is null) or p.name = $4::text)
+     and ($5::text is null or ${WORKER_STATUS_SQL} = $5::text)`;
 
 export interface WorkerListFilter {
   /** Substring of the name, case-insensitive. */
@@ -40,6 +51,10 @@ export interface WorkerListFilter {
   status?: WorkerStatus;
   /** Show pool workers that have no instance (the pool page); /workers/ hides them. */
   includeStopped: boolean;
+}
+
+function listBinds(filter: WorkerListFilter): unknown[] {
+  return [filter.includeStopped, filter.name ?? null, filter.pool !== undefined, filter.pool ?? null, filter.status ?? null];
 }
 
 export interface WorkerListRow {
@@ -52,8 +67,9 @@ export interface WorkerListRow {
 }
 
 /**
- * One page of workers in one statement: filters, count (window) and sort in SQL, and the
- * running work requests of the page's rows only.
+ * One page of workers: filters, sort and limit in SQL, the running work requests of the page's
+ * rows only, and the count of all matching rows beside it. Two statements however many workers;
+ * a separate count lets the page itself stop early on an index.
  */
 export async function queryWorkerList(
   db: Database,
@@ -62,52 +78,30 @@ export async function queryWorkerList(
   limit: number,
   offset: number,
 ): Promise<{ rows: WorkerListRow[]; total: number }> {
-  const orderSql = ORDER_SQL[order.column][order.descending ? 1 : 0];
-  const rows = await db.sequelize.query<{
-    name: string;
-    worker_type: WorkerType;
-    pool: string | null;
-    last_seen_at: Date | null;
-    status: WorkerStatus;
-    running: string[];
-    total: number;
-  }>(
-    `with listed as (
-       select w.id, w.name, w.worker_type, p.name as pool, t.last_seen_at, ${WORKER_STATUS_SQL} as status
-         from workers w
-         left join worker_pools p on p.id = w.worker_pool_id
-         left join tokens t on t.id = w.token_id
-        where w.worker_type <> 'celery'
-          and ($1::boolean or w.worker_pool_id is null or w.instance_created_at is not null)
-          and ($2::text is null or strpos(lower(w.name), lower($2::text)) > 0)
-          and (not $3::boolean or ($4::text is null and w.worker_pool_id is null) or p.name = $4::text)
-     ),
-     page as (
-       select listed.*, count(*) over ()::int as total
-         from listed
-        where $5::text is null or status = $5::text
-        order by ${orderSql}
-        limit $6::int offset $7::int
-     )
-     select w.name, w.worker_type, w.pool, w.last_seen_at, w.status, w.total, ${RUNNING_IDS_SQL} as running
-       from page w
-      order by ${orderSql}`,
-    {
-      bind: [
-        filter.includeStopped,
-        filter.name ?? null,
-        filter.pool !== undefined,
-        filter.pool ?? null,
-        filter.status ?? null,
-        limit,
-        offset,
-      ],
+  const binds = listBinds(filter);
+  const [rows, count] = await Promise.all([
+    db.sequelize.query<{
+      name: string;
+      worker_type: WorkerType;
+      pool: string | null;
+      last_seen_at: Date | null;
+      status: WorkerStatus;
+      running: string[];
+    }>(
+      `select w.name, w.worker_type, p.name as pool, t.last_seen_at, ${WORKER_STATUS_SQL} as status,
+              ${RUNNING_IDS_SQL} as running
+       ${LISTED_SQL}
+        order by ${ORDER_SQL[order.column][order.descending ? 1 : 0]}
+        limit $6::int offset $7::int`,
+      { bind: [...binds, limit, offset], type: QueryTypes.SELECT },
+    ),
+    db.sequelize.query<{ total: number }>(`select count(*)::int as total ${LISTED_SQL}`, {
+      bind: binds,
       type: QueryTypes.SELECT,
-    },
-  );
-  const total = rows[0]?.total ?? (offset > 0 ? await countWorkers(db, filter) : 0);
+    }),
+  ]);
   return {
-    total,
+    total: count[0]?.total ?? 0,
     rows: rows.map((r) => ({
       name: r.name,
       type: r.worker_type,
@@ -117,11 +111,6 @@ export async function queryWorkerList(
       runningWorkRequests: r.running.map(String),
     })),
   };
-}
-
-/** The total for a page past the end, where the window count has no row to ride on. */
-async function countWorkers(db: Database, filter: WorkerListFilter): Promise<number> {
-  return (await queryWorkerList(db, filter, { column: 'name', descending: false }, 1, 0)).total;
 }
 
 /** Pools that have a worker on /workers/, and whether static workers exist: the pool filter's choices. */
