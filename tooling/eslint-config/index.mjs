@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 /** The one ESLint configuration every buildfleet package is linted with. */
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', '**/test-output/**', '**/.turbo/**'] },
+  { ignores: ['**/dist/**', '**/dist-bench/**', '**/node_modules/**', '**/coverage/**', '**/test-output/**', '**/.turbo/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

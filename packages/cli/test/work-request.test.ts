@@ -52,11 +52,11 @@ describe('work-request create', () => {
   });
 
   it.each([
-    ['a minimum that is not a number', 'memory_gib>=lots', 'the value after ">=" must be a non-negative number'],
-    ['a minimum without a name', '>=5', 'a numeric tag needs a lower-case name before ">="'],
-    ['"=" instead of ">="', 'memory_gib=16', 'a requirement on a value uses ">=", e.g. memory_gib>=16'],
-    ['a bare "=5"', '=5', 'a requirement on a value uses ">="'],
-    ['an empty requirement', '""', 'empty tag'],
+    ['a minimum that is not a number', 'memory_gib>=lots', '"memory_gib>=lots": the value after ">=" must be a non-negative number, e.g. memory_gib>=16'],
+    ['a minimum without a name', '>=5', '">=5": a minimum needs a lower-case name before ">="'],
+    ['"=" instead of ">="', 'memory_gib=16', '"memory_gib=16": a requirement on a value is a minimum: write name>=value, e.g. memory_gib>=16'],
+    ['a bare "=5"', '=5', 'write name>=value'],
+    ['an empty requirement', '""', 'empty requirement; give a tag such as site:paris or a minimum such as memory_gib>=16'],
     ['a tag with a space', '"site paris"', 'is not a tag name'],
   ])('refuses %s with exit 2, naming the --requirement, and writes nothing', async (_case, requirement, message) => {
     const before = await written();
@@ -152,7 +152,7 @@ describe('work-request list and show', () => {
   it('show exits 2 for an id that is not a number and 3 for an unknown one', async () => {
     const bad = await cli('work-request show abc');
     expect(bad.exitCode).toBe(2);
-    expect(bad.error?.message).toContain('id: must be a number');
+    expect(bad.error?.message).toContain('id: must be a work request number');
     const unknown = await cli('work-request show 999999');
     expect(unknown.exitCode).toBe(3);
     expect(unknown.error?.message).toContain('work request "999999" does not exist');

@@ -77,31 +77,37 @@ export interface Requirements {
   minimums: Record<string, number>;
 }
 
+/** Parses one requirement string, or returns why it is not one. */
+export function parseRequirement(text: string): { tag: string } | { minimum: [string, number] } | { error: string } {
+  const trimmed = text.trim();
+  const example = 'a tag such as site:paris or a minimum such as memory_gib>=16';
+  if (!trimmed) return { error: `empty requirement; give ${example}` };
+  const ge = trimmed.indexOf('>=');
+  if (ge === -1) {
+    if (trimmed.includes('=')) return { error: `"${trimmed}": a requirement on a value is a minimum: write name>=value, e.g. memory_gib>=16` };
+    const tag = parseTag(trimmed);
+    return 'error' in tag ? { error: tag.error } : { tag: tag.name };
+  }
+  const name = trimmed.slice(0, ge).trim();
+  const value = trimmed.slice(ge + 2).trim();
+  if (!NUMERIC_NAME.test(name)) return { error: `"${trimmed}": a minimum needs a lower-case name before ">=", e.g. memory_gib>=16` };
+  if (!NUMBER.test(value)) return { error: `"${trimmed}": the value after ">=" must be a non-negative number, e.g. ${name}>=16` };
+  return { minimum: [name, Number(value)] };
+}
+
 /** Parses requirement strings; throws a ValidationError naming `field[index]` for each bad one. */
 export function parseRequirements(texts: readonly unknown[], field: string, subject = field): Requirements {
   const tags = new Set<string>();
   const minimums: Record<string, number> = {};
   const issues: { field: string; message: string }[] = [];
   texts.forEach((text, index) => {
-    const at = `${field}[${index}]`;
-    if (typeof text !== 'string') {
-      issues.push({ field: at, message: 'must be a string such as "memory_gib>=16" or "site:paris"' });
-      return;
-    }
-    const ge = text.indexOf('>=');
-    if (ge === -1) {
-      if (text.includes('=')) {
-        issues.push({ field: at, message: `"${text}": a requirement on a value uses ">=", e.g. ${text.replace('=', '>=')}` });
-        return;
-      }
-      const tag = parseTag(text);
-      if ('error' in tag) issues.push({ field: at, message: tag.error });
-      else tags.add(tag.name);
-      return;
-    }
-    const tag = parseTag(`${text.slice(0, ge).trim()}=${text.slice(ge + 2).trim()}`);
-    if ('error' in tag) issues.push({ field: at, message: tag.error.replace('after "="', 'after ">="').replace('before "="', 'before ">="') });
-    else if (tag.kind === 'numeric') minimums[tag.name] = Math.max(minimums[tag.name] ?? 0, tag.value);
+    const parsed =
+      typeof text === 'string'
+        ? parseRequirement(text)
+        : { error: 'must be a string such as "memory_gib>=16" or "site:paris"' };
+    if ('error' in parsed) issues.push({ field: `${field}[${index}]`, message: parsed.error });
+    else if ('tag' in parsed) tags.add(parsed.tag);
+    else minimums[parsed.minimum[0]] = Math.max(minimums[parsed.minimum[0]] ?? 0, parsed.minimum[1]);
   });
   if (issues.length) throw new ValidationError(subject, issues);
   return { tags: [...tags].sort(), minimums: sortKeys(minimums) };

@@ -46,11 +46,11 @@ describe('requirements', () => {
   });
 
   it.each([
-    ['memory_gib>=lots', 'must be a non-negative number'],
-    ['=5', 'uses ">="'],
-    ['>=5', 'needs a lower-case name before ">="'],
-    ['', 'empty tag'],
-    ['memory_gib=16', 'use'],
+    ['memory_gib>=lots', '"memory_gib>=lots": the value after ">=" must be a non-negative number, e.g. memory_gib>=16'],
+    ['=5', 'write name>=value, e.g. memory_gib>=16'],
+    ['>=5', '">=5": a minimum needs a lower-case name before ">="'],
+    ['', 'empty requirement; give a tag such as site:paris or a minimum such as memory_gib>=16'],
+    ['memory_gib=16', 'write name>=value'],
   ])('rejects %j naming the entry', (text, message) => {
     expect(() => parseRequirements(['ok', text], 'worker_requirements')).toThrow(
       expect.objectContaining({ issues: [{ field: 'worker_requirements[1]', message: expect.stringContaining(message) }] }),

@@ -1,12 +1,12 @@
 import { type Database } from '@buildfleet/models';
 import { planDispatch } from './plan-dispatch';
 import { assignRequests } from './sql/assignRequests';
-import { readDispatchSnapshot } from './sql/readDispatchSnapshot';
+import { type QueuedRequest, readDispatchSnapshot } from './sql/readDispatchSnapshot';
 
 export interface DispatchResult {
   assignments: { workRequestId: string; workerId: string; workerName: string }[];
-  /** Pending requests left unassigned: no free worker can take them now. */
-  unassigned: number;
+  /** Pending requests left unassigned: no free worker can take them now (see describeUnmetDemand). */
+  unassigned: QueuedRequest[];
 }
 
 /**
@@ -19,6 +19,7 @@ export async function runDispatchPass(db: Database): Promise<DispatchResult> {
     const snapshot = await readDispatchSnapshot(db, { transaction, lock: true });
     const plan = planDispatch(snapshot);
     const assignments = await assignRequests(db, plan.assignments, transaction);
-    return { assignments, unassigned: snapshot.requests.length - assignments.length };
+    // A request planned here but claimed by a concurrent pass is that pass's business now.
+    return { assignments, unassigned: plan.unassigned };
   });
 }

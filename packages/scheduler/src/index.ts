@@ -12,8 +12,8 @@ export {
 } from './work-requests';
 export { runDispatchPass, type DispatchResult } from './dispatch';
 export { planDispatch, type Assignment } from './plan-dispatch';
-export { readDispatchSnapshot, type DispatchSnapshot } from './sql/readDispatchSnapshot';
+export { readDispatchSnapshot, STATIC, type DispatchSnapshot, type QueuedRequest } from './sql/readDispatchSnapshot';
 export { WORK_ASSIGNED_CHANNEL } from './sql/assignRequests';
 export { assignNextForWorker } from './sql/nextForWorker';
-export { getUnmetDemand, type UnmetDemand } from './unmet-demand';
+export { describeUnmetDemand, getUnmetDemand, type UnmetDemand } from './unmet-demand';
 export { satisfiesSql } from './sql/matching';

@@ -2,7 +2,7 @@ import { type Database } from '@buildfleet/models';
 import { QueryTypes } from 'sequelize';
 import { planDispatch } from './plan-dispatch';
 import { satisfiesSql } from './sql/matching';
-import { readDispatchSnapshot } from './sql/readDispatchSnapshot';
+import { type QueuedRequest, readDispatchSnapshot } from './sql/readDispatchSnapshot';
 
 /** Pending work of one scope and requirement set that no connected worker can take now. */
 export interface UnmetDemand {
@@ -12,6 +12,7 @@ export interface UnmetDemand {
   pending: number;
   maxPriority: number;
   oldestCreatedAt: string;
+  /** The waiting requests, in queue order. */
   workRequestIds: string[];
   /**
    * Pools whose instances could run this work for this scope, preferred first: pools the scope
@@ -22,55 +23,73 @@ export interface UnmetDemand {
 }
 
 /**
- * Runs the dispatch plan without writing (no locks), and groups what stays unassigned by
- * scope and requirement set, with the pools able to serve each group. Two statements beyond
- * the snapshot's, whatever the size of the queue.
+ * Plans dispatch without writing (no locks), and describes what stays unassigned. After a
+ * real pass, call `describeUnmetDemand` with its `unassigned` instead.
  */
 export async function getUnmetDemand(db: Database): Promise<UnmetDemand[]> {
-  const snapshot = await readDispatchSnapshot(db, { lock: false });
-  const { unassigned } = planDispatch(snapshot);
+  return describeUnmetDemand(db, planDispatch(await readDispatchSnapshot(db, { lock: false })).unassigned);
+}
+
+/**
+ * Groups unassigned requests (in queue order) by scope and requirement set, and finds the pools
+ * able to serve each group in one statement over the distinct sets and scopes.
+ */
+export async function describeUnmetDemand(db: Database, unassigned: readonly QueuedRequest[]): Promise<UnmetDemand[]> {
   if (!unassigned.length) return [];
+  const groups = new Map<string, { scopeId: string; setId: string; requests: QueuedRequest[] }>();
+  for (const request of unassigned) {
+    const key = `${request.scopeId}:${request.requirementSetId}`;
+    if (!groups.has(key)) groups.set(key, { scopeId: request.scopeId, setId: request.requirementSetId, requests: [] });
+    groups.get(key)!.requests.push(request);
+  }
+  const pairs = [...groups.values()];
   const rows = await db.sequelize.query<{
-    scope: string;
+    scope_id: string;
     set_id: string;
+    scope: string;
     key: string;
     tags: string[];
     minimums: Record<string, number>;
-    pending: number;
-    max_priority: number;
-    oldest: Date;
-    ids: string[];
     pools: UnmetDemand['pools'] | null;
   }>(
-    `with unmet as (
-       select r.scope_id, r.requirement_set_id, count(*)::int as pending,
-              max(r.priority_base + r.priority_adjustment) as max_priority, min(r.created_at) as oldest,
-              array_agg(r.id order by r.priority_base + r.priority_adjustment desc, r.created_at, r.id) as ids
-         from work_requests r where r.id = any($1::bigint[])
-        group by r.scope_id, r.requirement_set_id
+    `with wanted as (
+       select distinct * from unnest($1::bigint[], $2::bigint[]) as w(scope_id, set_id)
+     ), able as materialized (
+       select rs.id as set_id, p.id as pool_id
+         from requirement_sets rs, worker_pools p
+        where rs.id in (select set_id from wanted) and ${satisfiesSql('p.capability_tags', 'p.numeric_tags', 'rs')}
+     ), pools as (
+       select w.scope_id, w.set_id,
+              json_agg(json_build_object('name', p.name, 'enabled', p.enabled, 'priority', l.priority,
+                                         'instanceWide', p.instance_wide)
+                       order by l.priority desc nulls last, p.name) as pools
+         from wanted w
+         join able a on a.set_id = w.set_id
+         join worker_pools p on p.id = a.pool_id
+         left join scope_worker_pools l on l.worker_pool_id = p.id and l.scope_id = w.scope_id
+        where p.instance_wide or l.id is not null
+        group by w.scope_id, w.set_id
      )
-     select s.name as scope, rs.id as set_id, rs.key, rs.tags, rs.minimums, u.pending, u.max_priority,
-            u.oldest, u.ids,
-            (select json_agg(json_build_object('name', p.name, 'enabled', p.enabled, 'priority', l.priority,
-                                               'instanceWide', p.instance_wide)
-                             order by l.priority desc nulls last, p.name)
-               from worker_pools p
-               left join scope_worker_pools l on l.worker_pool_id = p.id and l.scope_id = u.scope_id
-              where (p.instance_wide or l.id is not null)
-                and ${satisfiesSql('p.capability_tags', 'p.numeric_tags', 'rs')}) as pools
-       from unmet u
-       join scopes s on s.id = u.scope_id
-       join requirement_sets rs on rs.id = u.requirement_set_id
-      order by u.max_priority desc, u.oldest`,
-    { bind: [unassigned], type: QueryTypes.SELECT },
+     select w.scope_id, w.set_id, s.name as scope, rs.key, rs.tags, rs.minimums, pools.pools
+       from wanted w
+       join scopes s on s.id = w.scope_id
+       left join pools on pools.scope_id = w.scope_id and pools.set_id = w.set_id
+       join requirement_sets rs on rs.id = w.set_id`,
+    { bind: [pairs.map((p) => p.scopeId), pairs.map((p) => p.setId)], type: QueryTypes.SELECT },
   );
-  return rows.map((r) => ({
-    scope: r.scope,
-    requirementSet: { id: r.set_id, key: r.key, tags: r.tags, minimums: r.minimums },
-    pending: r.pending,
-    maxPriority: r.max_priority,
-    oldestCreatedAt: r.oldest.toISOString(),
-    workRequestIds: r.ids,
-    pools: r.pools ?? [],
-  }));
+  const described = new Map(rows.map((r) => [`${r.scope_id}:${r.set_id}`, r]));
+  return pairs
+    .map((group) => {
+      const row = described.get(`${group.scopeId}:${group.setId}`)!;
+      return {
+        scope: row.scope,
+        requirementSet: { id: row.set_id, key: row.key, tags: row.tags, minimums: row.minimums },
+        pending: group.requests.length,
+        maxPriority: Math.max(...group.requests.map((r) => r.priority)),
+        oldestCreatedAt: new Date(Math.min(...group.requests.map((r) => r.createdAt.getTime()))).toISOString(),
+        workRequestIds: group.requests.map((r) => r.id),
+        pools: row.pools ?? [],
+      };
+    })
+    .sort((a, b) => b.maxPriority - a.maxPriority || a.oldestCreatedAt.localeCompare(b.oldestCreatedAt));
 }

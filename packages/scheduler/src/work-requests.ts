@@ -1,5 +1,6 @@
 import {
   type Database,
+  type FieldIssue,
   mergeRequirements,
   NotFoundError,
   parseInput,
@@ -10,7 +11,7 @@ import {
   ValidationError,
   type WorkRequestStatus,
 } from '@buildfleet/models';
-import { QueryTypes } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
 import { z } from 'zod';
 import { taskRequirements } from './task-types';
 
@@ -46,14 +47,21 @@ export interface WorkRequestView {
   retryCount: number;
 }
 
+/** Bounded so that base plus adjustment always fits the database's integer. */
+const priority = z
+  .number()
+  .int('must be a whole number')
+  .min(-1_000_000, 'must be between -1000000 and 1000000')
+  .max(1_000_000, 'must be between -1000000 and 1000000');
+
 const inputSchema = z.strictObject({
   scope: z.string().min(1, 'give the scope the work belongs to'),
   taskName: z.string().regex(/^[a-z0-9_-]{1,100}$/, 'use lower-case letters, digits, "_" and "-" (e.g. sbuild)'),
   taskType: z.enum(TASK_TYPES).default('Worker'),
   taskData: z.record(z.string(), z.unknown()).default({}),
   workerRequirements: z.array(z.unknown()).default([]),
-  priorityBase: z.number().int().default(0),
-  priorityAdjustment: z.number().int().default(0),
+  priorityBase: priority.default(0),
+  priorityAdjustment: priority.default(0),
 });
 
 /**
@@ -62,44 +70,73 @@ const inputSchema = z.strictObject({
  */
 export async function createWorkRequest(db: Database, input: WorkRequestInput): Promise<WorkRequestView> {
   const data = parseInput(inputSchema, input, 'work request');
-  const ownRequirements = data.taskData.worker_requirements ?? [];
-  if (!Array.isArray(ownRequirements)) {
-    throw ValidationError.single('work request', 'task_data.worker_requirements', 'must be a list such as ["memory_gib>=16"]');
-  }
-  const requirements = mergeRequirements(
-    taskRequirements(data.taskType, data.taskName, data.taskData),
-    parseRequirements(ownRequirements, 'task_data.worker_requirements', 'work request'),
-    parseRequirements(data.workerRequirements, 'worker_requirements', 'work request'),
-  );
+  const requirements = collectRequirements(data);
   const scope = await db.models.Scope.findOne({ where: { name: data.scope } });
   if (!scope) throw new NotFoundError('scope', data.scope, 'create it with `buildfleet scope create`');
-  const requirementSetId = await requirementSetIdFor(db, requirements);
-  const request = await db.models.WorkRequest.create({
-    scopeId: scope.id,
-    taskType: data.taskType,
-    taskName: data.taskName,
-    taskData: data.taskData,
-    priorityBase: data.priorityBase,
-    priorityAdjustment: data.priorityAdjustment,
-    workerId: null,
-    requirementSetId,
-  });
+  const request = await db.sequelize.transaction(async (transaction) =>
+    db.models.WorkRequest.create(
+      {
+        scopeId: scope.id,
+        taskType: data.taskType,
+        taskName: data.taskName,
+        taskData: data.taskData,
+        priorityBase: data.priorityBase,
+        priorityAdjustment: data.priorityAdjustment,
+        workerId: null,
+        requirementSetId: await requirementSetIdFor(db, requirements, transaction),
+      },
+      { transaction },
+    ),
+  );
   return getWorkRequest(db, request.id);
 }
 
+/** The task type's requirements plus both lists of the request's own, with every problem reported at once. */
+function collectRequirements(data: z.output<typeof inputSchema>): Requirements {
+  const issues: FieldIssue[] = [];
+  const parts: Requirements[] = [];
+  const attempt = (fn: () => Requirements) => {
+    try {
+      parts.push(fn());
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      issues.push(...error.issues);
+    }
+  };
+  attempt(() => taskRequirements(data.taskType, data.taskName, data.taskData));
+  attempt(() => {
+    const own = data.taskData.worker_requirements ?? [];
+    if (!Array.isArray(own)) {
+      throw ValidationError.single('work request', 'task_data.worker_requirements', 'must be a list such as ["memory_gib>=16"]');
+    }
+    return parseRequirements(own, 'task_data.worker_requirements', 'work request');
+  });
+  attempt(() => parseRequirements(data.workerRequirements, 'worker_requirements', 'work request'));
+  if (issues.length) throw new ValidationError('work request', issues);
+  return mergeRequirements(...parts);
+}
+
 /** The id of the stored requirement set equal to `requirements`, creating it if new. */
-export async function requirementSetIdFor(db: Database, requirements: Requirements): Promise<string> {
+export async function requirementSetIdFor(
+  db: Database,
+  requirements: Requirements,
+  transaction?: Transaction,
+): Promise<string> {
   const [row] = await db.sequelize.query<{ id: string }>(
     `insert into requirement_sets (key, tags, minimums) values ($1, $2::text[], $3::jsonb)
      on conflict (key) do update set key = excluded.key
      returning id`,
-    { bind: [requirementKey(requirements), requirements.tags, JSON.stringify(requirements.minimums)], type: QueryTypes.SELECT },
+    {
+      bind: [requirementKey(requirements), requirements.tags, JSON.stringify(requirements.minimums)],
+      type: QueryTypes.SELECT,
+      transaction,
+    },
   );
   return row!.id;
 }
 
 export async function getWorkRequest(db: Database, id: string): Promise<WorkRequestView> {
-  if (!/^[0-9]+$/.test(id)) throw ValidationError.single('work request', 'id', 'must be a number');
+  if (!/^[0-9]{1,18}$/.test(id)) throw ValidationError.single('work request', 'id', 'must be a work request number');
   const [view] = await queryWorkRequests(db, { id });
   if (!view) throw new NotFoundError('work request', id, 'see `buildfleet work-request list`');
   return view;
@@ -109,6 +146,9 @@ export async function listWorkRequests(
   db: Database,
   filter: { status?: WorkRequestStatus; scope?: string; limit?: number } = {},
 ): Promise<WorkRequestView[]> {
+  if (filter.scope && !(await db.models.Scope.findOne({ where: { name: filter.scope } }))) {
+    throw new NotFoundError('scope', filter.scope, 'see `buildfleet scope list`');
+  }
   return queryWorkRequests(db, filter);
 }
 

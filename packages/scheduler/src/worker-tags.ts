@@ -8,6 +8,7 @@ export async function tagWorker(db: Database, name: string, tags: string[]): Pro
 
 /** Removes admin tags from a worker by name (`memory_gib` removes `memory_gib=16` too). */
 export async function untagWorker(db: Database, name: string, tags: string[]): Promise<string[]> {
+  parseTags(tags, 'tags', 'worker tags');
   const names = new Set(tags.map((t) => t.split('=')[0]));
   return changeAdminTags(db, name, (current) => current.filter((t) => !names.has(t.split('=')[0])), []);
 }
@@ -19,12 +20,14 @@ async function changeAdminTags(
   added: string[],
 ): Promise<string[]> {
   parseTags(added, 'tags', 'worker tags');
-  const worker = await db.models.Worker.findOne({ where: { name } });
-  if (!worker) throw new NotFoundError('worker', name, 'see `buildfleet worker list`');
-  // Later values of a numeric tag replace earlier ones.
-  const merged = new Map(change(worker.adminTags).map((t) => [t.split('=')[0]!, t]));
-  const adminTags = formatTags(parseTags([...merged.values()], 'tags', 'worker tags'));
-  await worker.update({ adminTags });
-  await refreshWorkerTags(db, [worker.id]);
-  return adminTags;
+  return db.sequelize.transaction(async (transaction) => {
+    const worker = await db.models.Worker.findOne({ where: { name }, transaction, lock: true });
+    if (!worker) throw new NotFoundError('worker', name, 'see `buildfleet worker list`');
+    // Later values of a numeric tag replace earlier ones.
+    const merged = new Map(change(worker.adminTags).map((t) => [t.split('=')[0]!, t]));
+    const adminTags = formatTags(parseTags([...merged.values()], 'tags', 'worker tags'));
+    await worker.update({ adminTags }, { transaction });
+    await refreshWorkerTags(db, [worker.id], transaction);
+    return adminTags;
+  });
 }

@@ -62,27 +62,36 @@ function workerTags(worker: RefWorker, pool: RefPool | undefined) {
 export function referenceDispatch(pools: RefPool[], workers: RefWorker[], requests: RefRequest[]) {
   const poolById = new Map(pools.map((p) => [p.id, p]));
   const free = new Map(workers.filter((w) => w.available).map((w) => [w.id, w.concurrency - w.active]));
+  const tagsOf = new Map(workers.map((w) => [w.id, workerTags(w, w.poolId === null ? undefined : poolById.get(w.poolId))]));
+  const preferenceByScope = new Map<number, RefWorker[]>();
+  const preference = (scopeId: number) => {
+    if (!preferenceByScope.has(scopeId)) {
+      const rank = (w: RefWorker) => {
+        const pool = w.poolId === null ? undefined : poolById.get(w.poolId);
+        const linked = pool?.links.get(scopeId);
+        return [w.poolId === null ? 0 : 1, linked === undefined ? Infinity : -linked, w.poolId ?? 0, w.connectedAt, w.id];
+      };
+      const ranked = workers.map((w) => ({ w, r: rank(w) }));
+      ranked.sort((a, b) => {
+        for (let i = 0; i < a.r.length; i++) if (a.r[i] !== b.r[i]) return a.r[i]! < b.r[i]! ? -1 : 1;
+        return 0;
+      });
+      preferenceByScope.set(scopeId, ranked.map((x) => x.w));
+    }
+    return preferenceByScope.get(scopeId)!;
+  };
   const ordered = [...requests].sort((a, b) => b.priority - a.priority || a.createdAt - b.createdAt || a.id - b.id);
   const assignments = new Map<number, number>();
   const unassigned: RefRequest[] = [];
   for (const request of ordered) {
-    const eligible = workers.filter((w) => {
+    // One check per (request, worker) pair, in preference order, until one fits.
+    const chosen = preference(request.scopeId).find((w) => {
       if (!((free.get(w.id) ?? 0) > 0)) return false;
       const pool = w.poolId === null ? undefined : poolById.get(w.poolId);
       if (pool && !pool.instanceWide && !pool.links.has(request.scopeId)) return false;
-      const { tags, numeric } = workerTags(w, pool);
+      const { tags, numeric } = tagsOf.get(w.id)!;
       return satisfies(tags, numeric, request.requirements);
     });
-    const rank = (w: RefWorker) => {
-      const pool = w.poolId === null ? undefined : poolById.get(w.poolId);
-      return [w.poolId === null ? 0 : 1, pool?.links.has(request.scopeId) ? -pool.links.get(request.scopeId)! : Infinity, w.poolId ?? 0, w.connectedAt, w.id];
-    };
-    eligible.sort((a, b) => {
-      const [ra, rb] = [rank(a), rank(b)];
-      for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! < rb[i]! ? -1 : 1;
-      return 0;
-    });
-    const chosen = eligible[0];
     if (!chosen) {
       unassigned.push(request);
       continue;

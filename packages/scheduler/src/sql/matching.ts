@@ -1,15 +1,23 @@
+import { REPORTED_NAMESPACES } from '@buildfleet/models';
+
+const WILDCARDS = `array[${REPORTED_NAMESPACES.map((ns) => `'${ns}:*'`).join(', ')}]::text[]`;
+
 /**
  * The one SQL condition deciding whether something with tag array `tags` and numeric tag
  * object `numeric` satisfies a requirement set row `rs` (columns `tags text[]`,
  * `minimums jsonb`). Workers and pools are matched with it alike: a required tag is met by
  * the tag itself or by `<namespace>:*`, which only pools carry (see `poolCapabilities`); a
- * minimum is met by a numeric tag at least as large, never by a missing one.
+ * minimum is met by a numeric tag at least as large, never by a missing one. Plain
+ * containment decides most pairs; the per-tag check runs only for holders of wildcards.
  */
 export function satisfiesSql(tags: string, numeric: string, rs: string): string {
-  return `(not exists (select 1 from unnest(${rs}.tags) as required(tag)
-                 where not (${tags} && array[required.tag, split_part(required.tag, ':', 1) || ':*']))
-   and not exists (select 1 from jsonb_each(${rs}.minimums) as minimum(name, value)
-                    where coalesce((${numeric} ->> minimum.name)::numeric, -1) < (minimum.value #>> '{}')::numeric))`;
+  return `((${tags} @> ${rs}.tags
+    or (${tags} && ${WILDCARDS}
+        and not exists (select 1 from unnest(${rs}.tags) as required(tag)
+                         where not (${tags} && array[required.tag, split_part(required.tag, ':', 1) || ':*']))))
+   and (${rs}.minimums = '{}'::jsonb
+    or not exists (select 1 from jsonb_each(${rs}.minimums) as minimum(name, value)
+                    where coalesce((${numeric} ->> minimum.name)::numeric, -1) < (minimum.value #>> '{}')::numeric)))`;
 }
 
 /** A worker's effective tags: its own (reported and admin) plus those its pool gives it. */
@@ -17,7 +25,7 @@ export const WORKER_TAGS = `(w.tags || coalesce(p.worker_tags, '{}'))`;
 /** A worker's effective numeric tags: its pool's nominal sizes, overridden by what it reports. */
 export const WORKER_NUMERIC = `(coalesce(p.numeric_tags, '{}') || w.numeric_tags)`;
 
-/** Whether the worker `w` in pool `p` (null for static workers) may serve scope `scope_id`. */
+/** Whether the worker `w` in pool `p` (null for static workers) may serve scope `scopeId`. */
 export function servesScopeSql(scopeId: string): string {
   return `(w.worker_pool_id is null or p.instance_wide
            or exists (select 1 from scope_worker_pools l where l.worker_pool_id = p.id and l.scope_id = ${scopeId}))`;

@@ -1,27 +1,42 @@
 import { type Database } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
-import { satisfiesSql, servesScopeSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
+import { satisfiesSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 
-/** What one dispatch pass decides over: the queue, free workers, and who may take which group. */
-export interface DispatchSnapshot {
-  /** Pending unassigned requests, highest effective priority first, then oldest. */
-  requests: { id: string; requirementSetId: string; scopeId: string }[];
-  /** Free slots of each connected, enabled worker with capacity left. */
-  freeSlots: Map<string, number>;
-  /**
-   * For each `<requirementSetId>:<scopeId>` group, the free workers able to take its requests,
-   * in order of preference: static workers, then pools the scope links by priority, then other
-   * instance-wide pools; then earliest connected.
-   */
-  candidates: Map<string, string[]>;
+/** Key of the static workers (those without a pool) in per-pool maps. */
+export const STATIC = 'static';
+
+export interface QueuedRequest {
+  id: string;
+  requirementSetId: string;
+  scopeId: string;
+  priority: number;
+  createdAt: Date;
 }
 
-export const groupKey = (requirementSetId: string, scopeId: string) => `${requirementSetId}:${scopeId}`;
+/** What one dispatch pass decides over: the queue, the free workers, and who may take what. */
+export interface DispatchSnapshot {
+  /** Pending unassigned requests, highest effective priority first, then oldest. */
+  requests: QueuedRequest[];
+  /** Free slots of each connected worker with an enabled token and capacity left. */
+  freeSlots: Map<string, number>;
+  /**
+   * For each requirement set in the queue, the free workers able to run it, by pool id (or
+   * STATIC), each list earliest connected first.
+   */
+  eligible: Map<string, Map<string, string[]>>;
+  /**
+   * For each scope in the queue, the pools it may use in order of preference: STATIC first,
+   * then pools the scope links by priority, then other instance-wide pools.
+   */
+  poolOrder: Map<string, string[]>;
+}
 
 /**
- * Reads the snapshot in three statements. With `lock`, the free workers are locked
- * (`for update skip locked`), so concurrent passes work on disjoint workers and none goes over
- * capacity; requests are claimed later by a guarded update.
+ * Reads the snapshot in four statements, none of whose cost grows with requests × workers:
+ * requirement sets are matched against worker classes (workers with the same effective tags).
+ * With `lock`, the free workers are locked (`for update skip locked`), so concurrent passes
+ * work on disjoint workers and none goes over capacity; requests are claimed by a guarded
+ * update afterwards.
  */
 export async function readDispatchSnapshot(
   db: Database,
@@ -41,37 +56,67 @@ export async function readDispatchSnapshot(
      having a.concurrency > count(r.id)`,
     { type: QueryTypes.SELECT, transaction },
   );
-  const requests = await db.sequelize.query<{ id: string; requirement_set_id: string; scope_id: string }>(
-    `select id, requirement_set_id, scope_id from work_requests
+  const requests = await db.sequelize.query<{
+    id: string;
+    requirement_set_id: string;
+    scope_id: string;
+    priority: number;
+    created_at: Date;
+  }>(
+    `select id, requirement_set_id, scope_id, priority_base + priority_adjustment as priority, created_at
+       from work_requests
       where status = 'pending' and worker_id is null and requirement_set_id is not null
       order by priority_base + priority_adjustment desc, created_at, id`,
     { type: QueryTypes.SELECT, transaction },
   );
-  const freeSlots = new Map(workers.map((w) => [w.id, w.free_slots]));
-  const candidates = new Map<string, string[]>();
-  if (workers.length && requests.length) {
-    const groups = await db.sequelize.query<{ requirement_set_id: string; scope_id: string; workers: string[] }>(
-      `with groups as (
-         select distinct requirement_set_id, scope_id from work_requests
-          where status = 'pending' and worker_id is null and requirement_set_id is not null
-       )
-       select g.requirement_set_id, g.scope_id,
-              array_agg(w.id order by w.worker_pool_id is not null, l.priority desc nulls last, p.id, w.connected_at, w.id)
-                as workers
-         from groups g
-         join requirement_sets rs on rs.id = g.requirement_set_id
-         join workers w on w.id = any($1::bigint[])
-         left join worker_pools p on p.id = w.worker_pool_id
-         left join scope_worker_pools l on l.worker_pool_id = p.id and l.scope_id = g.scope_id
-        where ${satisfiesSql(WORKER_TAGS, WORKER_NUMERIC, 'rs')} and ${servesScopeSql('g.scope_id')}
-        group by g.requirement_set_id, g.scope_id`,
-      { bind: [workers.map((w) => w.id)], type: QueryTypes.SELECT, transaction },
-    );
-    for (const group of groups) candidates.set(groupKey(group.requirement_set_id, group.scope_id), group.workers);
-  }
-  return {
-    requests: requests.map((r) => ({ id: r.id, requirementSetId: r.requirement_set_id, scopeId: r.scope_id })),
-    freeSlots,
-    candidates,
+  const snapshot: DispatchSnapshot = {
+    requests: requests.map((r) => ({
+      id: r.id,
+      requirementSetId: r.requirement_set_id,
+      scopeId: r.scope_id,
+      priority: r.priority,
+      createdAt: r.created_at,
+    })),
+    freeSlots: new Map(workers.map((w) => [w.id, w.free_slots])),
+    eligible: new Map(),
+    poolOrder: new Map(),
   };
+  if (!workers.length || !requests.length) return snapshot;
+
+  const setIds = [...new Set(requests.map((r) => r.requirement_set_id))];
+  const matches = await db.sequelize.query<{ set_id: string; pool: string; workers: string[] }>(
+    `with free as materialized (
+       select w.id, coalesce(w.worker_pool_id::text, '${STATIC}') as pool, w.connected_at,
+              ${WORKER_TAGS} as tags, ${WORKER_NUMERIC} as numeric
+         from workers w left join worker_pools p on p.id = w.worker_pool_id
+        where w.id = any($1::bigint[])
+     ), classes as materialized (
+       select tags, numeric, array_agg(id) as ids from free group by tags, numeric
+     ), able as (
+       select rs.id as set_id, unnest(c.ids) as worker_id
+         from requirement_sets rs join classes c on ${satisfiesSql('c.tags', 'c.numeric', 'rs')}
+        where rs.id = any($2::bigint[])
+     )
+     select a.set_id, f.pool, array_agg(f.id order by f.connected_at, f.id) as workers
+       from able a join free f on f.id = a.worker_id
+      group by a.set_id, f.pool`,
+    { bind: [workers.map((w) => w.id), setIds], type: QueryTypes.SELECT, transaction },
+  );
+  for (const match of matches) {
+    if (!snapshot.eligible.has(match.set_id)) snapshot.eligible.set(match.set_id, new Map());
+    snapshot.eligible.get(match.set_id)!.set(match.pool, match.workers);
+  }
+
+  const orders = await db.sequelize.query<{ scope_id: string; pools: string[] }>(
+    `select s.id as scope_id,
+            array['${STATIC}'] || coalesce(
+              (select array_agg(p.id::text order by l.priority desc nulls last, p.id)
+                 from worker_pools p
+                 left join scope_worker_pools l on l.worker_pool_id = p.id and l.scope_id = s.id
+                where p.instance_wide or l.id is not null), '{}') as pools
+       from scopes s where s.id = any($1::bigint[])`,
+    { bind: [[...new Set(requests.map((r) => r.scope_id))]], type: QueryTypes.SELECT, transaction },
+  );
+  for (const order of orders) snapshot.poolOrder.set(order.scope_id, order.pools);
+  return snapshot;
 }

@@ -1,12 +1,16 @@
 import { type Database, parseTags } from '@buildfleet/models';
-import { QueryTypes } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
 import { mergedMetadata, workerTagsFromMetadata } from '../metadata-tags';
 
 /**
  * Recomputes `workers.tags` and `workers.numeric_tags` from each worker's metadata and admin
  * tags (pool tags are joined at match time), for the given workers or all. Admin values win.
  */
-export async function refreshWorkerTags(db: Database, workerIds?: readonly string[]): Promise<void> {
+export async function refreshWorkerTags(
+  db: Database,
+  workerIds?: readonly string[],
+  transaction?: Transaction,
+): Promise<void> {
   const rows = await db.sequelize.query<{
     id: string;
     static_metadata: Record<string, unknown>;
@@ -15,7 +19,7 @@ export async function refreshWorkerTags(db: Database, workerIds?: readonly strin
   }>(
     `select id, static_metadata, dynamic_metadata, admin_tags from workers
       where $1::bigint[] is null or id = any($1::bigint[])`,
-    { bind: [workerIds ?? null], type: QueryTypes.SELECT },
+    { bind: [workerIds ?? null], type: QueryTypes.SELECT, transaction },
   );
   if (!rows.length) return;
   const tagged = rows.map((row) => {
@@ -33,6 +37,6 @@ export async function refreshWorkerTags(db: Database, workerIds?: readonly strin
     `update workers w set tags = x.tags, numeric_tags = x.numeric
        from json_to_recordset($1::json) as x(id bigint, tags text[], numeric jsonb)
       where w.id = x.id`,
-    { bind: [JSON.stringify(tagged)] },
+    { bind: [JSON.stringify(tagged)], transaction },
   );
 }

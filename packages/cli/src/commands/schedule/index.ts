@@ -1,9 +1,13 @@
-import { type DispatchResult, runDispatchPass } from '@buildfleet/scheduler';
+import { runDispatchPass } from '@buildfleet/scheduler';
 import { Flags } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
 import { renderTable } from '../../shared/format';
 
-export type ScheduleResult = DispatchResult;
+export interface ScheduleResult {
+  assignments: { workRequestId: string; workerId: string; workerName: string }[];
+  /** How many pending requests no free worker can take now. */
+  unassigned: number;
+}
 
 export default class Schedule extends BuildfleetCommand {
   static override summary = 'Assign pending work requests to free workers that meet their requirements.';
@@ -16,7 +20,8 @@ export default class Schedule extends BuildfleetCommand {
 
   async run(): Promise<ScheduleResult> {
     await this.parse(Schedule);
-    const result = await this.withDatabase((db) => runDispatchPass(db));
+    const pass = await this.withDatabase((db) => runDispatchPass(db));
+    const result: ScheduleResult = { assignments: pass.assignments, unassigned: pass.unassigned.length };
     if (!this.jsonEnabled()) {
       this.log(
         renderTable(
