@@ -1,0 +1,34 @@
+import { type Database } from '@buildfleet/models';
+import { type Request, type RequestHandler, type Response } from 'express';
+import { type AuthenticatedWorker } from './interfaces';
+import { notAuthenticated } from './problem';
+import { authenticateToken } from './sql/authenticate';
+
+/** Lets a request through only with an enabled worker token (Debusine's IsWorkerAuthenticated). */
+export function requireWorker(db: Database): RequestHandler {
+  return async (req, res, next) => {
+    const token = await authenticateToken(db, req.get('token'));
+    if (!token?.worker) throw notAuthenticated();
+    res.locals.worker = token.worker;
+    next();
+  };
+}
+
+/** Lets a request through only with an enabled user token (Debusine's IsTokenUserAuthenticated). */
+export function requireUser(db: Database): RequestHandler {
+  return async (req, res, next) => {
+    const token = await authenticateToken(db, req.get('token'));
+    if (!token?.userName || token.worker) throw notAuthenticated();
+    res.locals.user = token.userName;
+    next();
+  };
+}
+
+export function authenticatedWorker(res: Response): AuthenticatedWorker {
+  return res.locals.worker as AuthenticatedWorker;
+}
+
+/** The absolute api-url this request came through, e.g. `http://127.0.0.1:8765/api`. */
+export function apiUrl(req: Request): string {
+  return `${req.protocol}://${req.get('host')}${req.baseUrl}`;
+}

@@ -1,0 +1,74 @@
+import { WORK_ASSIGNED_CHANNEL } from '@buildfleet/scheduler';
+import express from 'express';
+import { Background } from './background';
+import { type Logger, type WorkerApi, type WorkerApiOptions } from './interfaces';
+import { NotificationListener } from './listener';
+import { problemHandler } from './problem';
+import { artifactRoutes } from './routes/artifacts';
+import { workerRoutes } from './routes/workers';
+import { workRequestRoutes } from './routes/workRequests';
+import { Sessions } from './sessions';
+import { TOKEN_DISABLED_CHANNEL } from './sql/admin';
+
+export type { AuthenticatedWorker, DbWorkRequest, Logger, WorkerApi, WorkerApiOptions } from './interfaces';
+export { PROBLEM_CONTENT_TYPE } from './problem';
+export { WEBSOCKET_PATH } from './sessions';
+export { WORKSPACE } from './serialize';
+export { DEFAULT_SCOPE } from './routes/workRequests';
+export { MAX_ARTIFACT_FILE_SIZE } from './routes/artifacts';
+export { MAX_AUTOMATIC_RETRIES } from './sql/workRequests';
+export { markAllDisconnected } from './sql/connection';
+export { workerNameFromFqdn } from './sql/register';
+export {
+  createActivationToken,
+  createStaticWorker,
+  createUserToken,
+  DEFAULT_ACTIVATION_TOKEN_LIFETIME_MS,
+  notifyTokenDisabled,
+  setWorkerEnabled,
+  TOKEN_DISABLED_CHANNEL,
+} from './sql/admin';
+
+const stderrLogger: Logger = {
+  info: (message) => process.stderr.write(`${message}\n`),
+  warn: (message) => process.stderr.write(`${message}\n`),
+  error: (message) => process.stderr.write(`${message}\n`),
+};
+
+/**
+ * Debusine's worker API for real debusine-worker processes: mount `router` under `/api` and
+ * `attach` the HTTP server for the WebSocket. Sessions hear about assigned work and disabled
+ * tokens through PostgreSQL notifications, so other processes can trigger both.
+ */
+export function workerApi(options: WorkerApiOptions): WorkerApi {
+  const { db } = options;
+  const logger = options.logger ?? stderrLogger;
+  const background = new Background(logger);
+  const sessions = new Sessions(db, logger, {
+    metadataIntervalMs: options.metadataIntervalMs ?? 3_600_000,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 60_000,
+  });
+  const listener = new NotificationListener(
+    db.url,
+    {
+      [WORK_ASSIGNED_CHANNEL]: (workerId) => sessions.announceWork(workerId),
+      [TOKEN_DISABLED_CHANNEL]: (workerId) => sessions.closeDisabled(workerId),
+    },
+    logger,
+  );
+  void listener.start();
+
+  const router = express.Router();
+  router.use(workerRoutes(db, background, logger), artifactRoutes(db), workRequestRoutes(db, background));
+  router.use(problemHandler(logger));
+
+  return {
+    router,
+    attach: (server) => sessions.attach(server),
+    close: async () => {
+      await sessions.close();
+      await background.settle();
+      await listener.close();
+    },
+  };
+}

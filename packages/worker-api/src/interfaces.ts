@@ -1,0 +1,65 @@
+import { type Server } from 'node:http';
+import { type Database } from '@buildfleet/models';
+import { type Router } from 'express';
+
+/**
+ * Terms:
+ * - worker token: the key a registered debusine-worker sends in its `token` header; stored
+ *   only as its sha256 in `tokens.hash`. Enabled tokens of a `workers.token_id` authenticate.
+ * - activation token: a single-use, expiring key given to a worker before it registers
+ *   (`workers.activation_token_id`); `register/` exchanges it for the worker's own token.
+ * - user token: a token with a `user_name`, used by `debusine create-work-request`.
+ * - session: one open WebSocket of a worker; `workers.connected_at` is set while it lasts.
+ * - problem: an error answer with an `application/problem+json` body, as Debusine sends.
+ */
+
+/** Where the API reports what happens. Messages never contain token keys. */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface WorkerApiOptions {
+  db: Database;
+  /** (Default: lines on stderr) */
+  logger?: Logger;
+  /** How often a connected worker is asked for its dynamic metadata. (Default: 3600000, Debusine's hour) */
+  metadataIntervalMs?: number;
+  /** How often the server pings each WebSocket and drops the ones that did not answer. (Default: 60000) */
+  heartbeatIntervalMs?: number;
+}
+
+export interface WorkerApi {
+  /** Mount under `/api`: the paths are Debusine's, relative to its `api-url`. */
+  router: Router;
+  /** Serves the WebSocket upgrade on `/api/ws/1.0/worker/connect/` of this server. */
+  attach(server: Server): void;
+  /** Closes every session (marking the workers disconnected) and stops listening for notifications. */
+  close(): Promise<void>;
+}
+
+/** A work request row as the worker API reads it. */
+export interface DbWorkRequest {
+  id: string;
+  scope_id: string;
+  status: string;
+  result: string;
+  task_type: string;
+  task_name: string;
+  task_data: Record<string, unknown>;
+  priority_base: number;
+  priority_adjustment: number;
+  worker_id: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  retry_count: number;
+}
+
+/** The worker a request authenticated as. */
+export interface AuthenticatedWorker {
+  id: string;
+  name: string;
+  workerPoolId: string | null;
+}

@@ -1,0 +1,49 @@
+import { type Database, issuesOf, ValidationError } from '@buildfleet/models';
+import { createWorkRequest, runDispatchPass } from '@buildfleet/scheduler';
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import { requireUser } from '../auth';
+import { type Background } from '../background';
+import { invalidInput } from '../problem';
+import { workRequestResponse } from '../serialize';
+import { readWorkRequest } from '../sql/workRequests';
+
+/** Debusine's scope when a client sends no X-Debusine-Scope header. */
+export const DEFAULT_SCOPE = 'debusine';
+
+const createBody = z.strictObject({
+  task_name: z.string().min(1),
+  task_data: z.record(z.string(), z.unknown()).default({}),
+  event_reactions: z
+    .record(z.string(), z.array(z.unknown()))
+    .default({})
+    .refine((reactions) => Object.values(reactions).every((actions) => actions.length === 0), {
+      message: 'buildfleet runs no event reactions: leave them out',
+    }),
+  workspace: z.string().min(1).optional(),
+});
+
+/** `POST /1.0/work-request/` as `debusine create-work-request` sends it, with a user token. */
+export function workRequestRoutes(db: Database, background: Background): Router {
+  const router = express.Router();
+
+  router.post('/1.0/work-request/', requireUser(db), express.json({ limit: '1mb', type: () => true }), async (req, res) => {
+    const parsed = createBody.safeParse(req.body);
+    if (!parsed.success) throw invalidInput('Cannot create work request', issuesOf(parsed.error, createBody));
+    const created = await createWorkRequest(db, {
+      scope: req.get('x-debusine-scope') ?? DEFAULT_SCOPE,
+      taskName: parsed.data.task_name,
+      taskType: 'Worker',
+      taskData: parsed.data.task_data,
+    }).catch((error: unknown) => {
+      if (error instanceof ValidationError) throw invalidInput('Cannot create work request', error.issues);
+      throw error;
+    });
+    const row = await readWorkRequest(db, created.id);
+    // Debusine answers 200 here, not 201.
+    res.status(200).json(workRequestResponse(row!));
+    background.run('scheduling after a new work request', () => runDispatchPass(db));
+  });
+
+  return router;
+}

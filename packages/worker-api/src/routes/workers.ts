@@ -1,0 +1,128 @@
+import { type Database, issuesOf, WORKER_TYPES } from '@buildfleet/models';
+import { assignNextForWorker, refreshWorkerTags, runDispatchPass } from '@buildfleet/scheduler';
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import { authenticatedWorker, requireWorker } from '../auth';
+import { type Background } from '../background';
+import { type Logger } from '../interfaces';
+import { invalidInput, ProblemError } from '../problem';
+import { workRequestResponse } from '../serialize';
+import { authenticateToken } from '../sql/authenticate';
+import { storeDynamicMetadata } from '../sql/metadata';
+import { activateWorker, registerStaticWorker } from '../sql/register';
+import {
+  announceAssignedWork,
+  completeWorkRequest,
+  markRunning,
+  readWorkRequest,
+  retryLostWorkRequests,
+} from '../sql/workRequests';
+
+// Unknown fields are ignored, as Debusine's serializers do, so newer workers keep working.
+const registerBody = z.object({
+  token: z.string().regex(/^[\x21-\x7e]{1,64}$/, 'give the new worker token: at most 64 printable characters'),
+  fqdn: z.string().min(1).max(400),
+  worker_type: z.enum(WORKER_TYPES.filter((t) => t !== 'celery') as ['external', 'signing']).default('external'),
+});
+
+const count = z.number().int().min(0).max(2 ** 31 - 1);
+const completedBody = z.object({
+  result: z.enum(['success', 'failure', 'error', 'skipped']),
+  output_data: z
+    .looseObject({
+      runtime_statistics: z
+        .looseObject({
+          duration: count.optional(),
+          cpu_time: count.optional(),
+          disk_space: z.number().int().min(0).optional(),
+          memory: z.number().int().min(0).optional(),
+          available_disk_space: z.number().int().min(0).optional(),
+          available_memory: z.number().int().min(0).optional(),
+          cpu_count: count.optional(),
+        })
+        .optional(),
+      errors: z.array(z.object({ message: z.string(), code: z.string() })).optional(),
+      skip_reason: z.string().optional(),
+    })
+    .optional(),
+});
+
+const metadataBody = z.record(z.string(), z.unknown());
+
+/** Registration, dynamic metadata, and fetching and completing work: what debusine-worker calls. */
+export function workerRoutes(db: Database, background: Background, logger: Logger): Router {
+  const router = express.Router();
+  const json = express.json({ limit: '1mb', type: () => true });
+  const worker = requireWorker(db);
+
+  router.post('/1.0/worker/register/', json, async (req, res) => {
+    const parsed = registerBody.safeParse(req.body);
+    if (!parsed.success) throw invalidInput('Cannot deserialize worker', issuesOf(parsed.error, registerBody));
+    const { token: newKey, fqdn, worker_type: workerType } = parsed.data;
+    const activationKey = req.get('token');
+    if (activationKey !== undefined) {
+      // A pool (or admin-created) worker exchanging its activation token; the FQDN is ignored.
+      const token = await authenticateToken(db, activationKey);
+      if (!token?.activatingWorkerId || !(await activateWorker(db, token.id, token.activatingWorkerId, newKey))) {
+        throw new ProblemError(
+          403,
+          'Cannot register worker',
+          'The activation token is unknown, already used or expired: give the worker a new one',
+        );
+      }
+      logger.info(`worker-api: worker ${token.activatingWorkerId} activated`);
+    } else {
+      const name = await registerStaticWorker(db, fqdn, workerType, newKey);
+      if (name === null) throw new ProblemError(409, 'Cannot register worker', 'This worker token is already registered');
+      logger.info(`worker-api: static worker ${name} registered; an admin must enable it`);
+    }
+    res.status(201).end();
+  });
+
+  router.put('/1.0/worker/dynamic-metadata/', worker, json, async (req, res) => {
+    const parsed = metadataBody.safeParse(req.body);
+    if (!parsed.success) throw invalidInput('Invalid dynamic metadata', issuesOf(parsed.error, metadataBody));
+    const { id } = authenticatedWorker(res);
+    await storeDynamicMetadata(db, id, parsed.data);
+    await refreshWorkerTags(db, [id]);
+    res.status(204).end();
+    background.run('scheduling after a metadata update', () => runDispatchPass(db));
+  });
+
+  router.get('/1.0/work-request/get-next-for-worker/', worker, async (_req, res) => {
+    const { id, name } = authenticatedWorker(res);
+    const lost = await retryLostWorkRequests(db, id);
+    if (lost.aborted.length) {
+      logger.warn(
+        `worker-api: worker ${name} asked for work while running ${lost.aborted.join(', ')}: aborted; ` +
+          `retried as ${lost.retries.map((r) => `${r.id} (for ${r.supersedes})`).join(', ') || 'none (retries exhausted)'}`,
+      );
+    }
+    const next = await assignNextForWorker(db, id);
+    const running = next && (await markRunning(db, String(next.id), id));
+    if (!running) {
+      res.status(204).end();
+      return;
+    }
+    res.status(200).json(workRequestResponse(running));
+  });
+
+  router.put('/1.0/work-request/:id/completed/', worker, json, async (req, res) => {
+    const { id: workerId } = authenticatedWorker(res);
+    const workRequestId = String(req.params.id);
+    const workRequest = /^[0-9]{1,18}$/.test(workRequestId) ? await readWorkRequest(db, workRequestId) : null;
+    if (!workRequest) throw new ProblemError(404, 'Work request not found');
+    if (workRequest.worker_id !== workerId) throw new ProblemError(401, 'Invalid worker to update the work request');
+    const parsed = completedBody.safeParse(req.body);
+    if (!parsed.success) throw invalidInput('Cannot change work request as completed', issuesOf(parsed.error, completedBody));
+    await completeWorkRequest(db, workRequest.id, workerId, parsed.data.result, parsed.data.output_data ?? {});
+    // Exactly 200 with an empty body: the worker treats anything else as a failed report.
+    res.status(200).end();
+    background.run('scheduling after a completion', async () => {
+      const { assignments } = await runDispatchPass(db);
+      if (!assignments.some((a) => a.workerId === workerId)) await announceAssignedWork(db, workerId);
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,139 @@
+import { type IncomingMessage, type Server } from 'node:http';
+import { type Duplex } from 'node:stream';
+import { type Database } from '@buildfleet/models';
+import { WebSocket, WebSocketServer } from 'ws';
+import { type AuthenticatedWorker, type Logger } from './interfaces';
+import { authenticateToken } from './sql/authenticate';
+import { hasAssignedWork, markConnected, markDisconnected } from './sql/connection';
+
+export const WEBSOCKET_PATH = '/api/ws/1.0/worker/connect/';
+
+/** The frames Debusine's consumer sends; the worker dispatches on `text`, else on `reason_code`. */
+const FRAMES = {
+  connected: { type: 'websocket.send', text: 'connected' },
+  requestDynamicMetadata: { type: 'websocket.send', text: 'request_dynamic_metadata' },
+  workRequestAvailable: { type: 'websocket.send', text: 'work_request_available' },
+  rejected: {
+    type: 'connection_rejected',
+    reason: 'No token header, token not associated to a worker or not enabled',
+    reason_code: 'TOKEN_DISABLED',
+  },
+  tokenDisabled: { type: 'connection_closed', reason: 'Token has been disabled', reason_code: 'TOKEN_DISABLED' },
+} as const;
+
+interface Session {
+  socket: WebSocket;
+  worker: AuthenticatedWorker;
+  alive: boolean;
+  timers: NodeJS.Timeout[];
+  /** Settles when connected_at is set and the first frames are sent. */
+  connecting?: Promise<void>;
+}
+
+/** The WebSocket sessions of the workers connected to this process. */
+export class Sessions {
+  private readonly server = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  private readonly byWorker = new Map<string, Set<Session>>();
+  private readonly pending = new Set<Promise<void>>();
+  private closing = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+    private readonly options: { metadataIntervalMs: number; heartbeatIntervalMs: number },
+  ) {}
+
+  attach(http: Server): void {
+    http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (new URL(request.url ?? '/', 'http://localhost').pathname !== WEBSOCKET_PATH) return;
+      this.server.handleUpgrade(request, socket, head, (ws) => this.track(this.open(ws, request)));
+    });
+  }
+
+  /** Asks the worker's sessions to fetch work (`work_request_available`). */
+  announceWork(workerId: string): void {
+    for (const session of this.byWorker.get(workerId) ?? []) send(session.socket, FRAMES.workRequestAvailable);
+  }
+
+  /** Tells the worker's sessions that its token was disabled, and closes them. */
+  closeDisabled(workerId: string): void {
+    for (const session of this.byWorker.get(workerId) ?? []) {
+      send(session.socket, FRAMES.tokenDisabled);
+      session.socket.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const session of [...this.byWorker.values()].flatMap((set) => [...set])) {
+      session.socket.terminate();
+      this.finish(session);
+    }
+    this.server.close();
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
+
+  private async open(socket: WebSocket, request: IncomingMessage): Promise<void> {
+    const header = request.headers.token;
+    const token = await authenticateToken(this.db, Array.isArray(header) ? header[0] : header);
+    if (!token?.worker || this.closing) {
+      // Debusine accepts the upgrade and then rejects: the worker logs the reason and retries.
+      send(socket, FRAMES.rejected);
+      socket.close();
+      return;
+    }
+    const session: Session = { socket, worker: token.worker, alive: true, timers: [] };
+    const sessions = this.byWorker.get(session.worker.id) ?? new Set();
+    this.byWorker.set(session.worker.id, sessions.add(session));
+    socket.on('pong', () => (session.alive = true));
+    session.connecting = this.connect(session);
+    if (socket.readyState === WebSocket.CLOSED) this.finish(session);
+    else socket.on('close', () => this.finish(session));
+    await session.connecting;
+  }
+
+  /** Disconnects only after connecting finished, so connected_at cannot be set after it is cleared. */
+  private finish(session: Session): void {
+    this.track((session.connecting ?? Promise.resolve()).catch(() => {}).then(() => this.closed(session)));
+  }
+
+  private async connect(session: Session): Promise<void> {
+    const { socket, worker } = session;
+    await markConnected(this.db, worker.id);
+    this.logger.info(`worker-api: worker ${worker.name} connected`);
+    send(socket, FRAMES.connected);
+    send(socket, FRAMES.requestDynamicMetadata);
+    session.timers.push(
+      setInterval(() => send(socket, FRAMES.requestDynamicMetadata), this.options.metadataIntervalMs),
+      setInterval(() => {
+        if (!session.alive) return socket.terminate();
+        session.alive = false;
+        socket.ping();
+      }, this.options.heartbeatIntervalMs),
+    );
+    if (await hasAssignedWork(this.db, worker.id)) send(socket, FRAMES.workRequestAvailable);
+  }
+
+  private async closed(session: Session): Promise<void> {
+    session.timers.forEach(clearInterval);
+    const sessions = this.byWorker.get(session.worker.id);
+    if (!sessions?.delete(session)) return;
+    if (sessions.size) return;
+    this.byWorker.delete(session.worker.id);
+    await markDisconnected(this.db, session.worker.id);
+    this.logger.info(`worker-api: worker ${session.worker.name} disconnected`);
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work
+      .catch((error: unknown) => {
+        this.logger.error(`worker-api: WebSocket session failed: ${error instanceof Error ? error.message : String(error)}`);
+      })
+      .finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+  }
+}
+
+function send(socket: WebSocket, frame: object): void {
+  if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+}

@@ -1,0 +1,50 @@
+import { type Database, hashTokenKey, tokenHashesEqual } from '@buildfleet/models';
+import { QueryTypes } from 'sequelize';
+
+/** An enabled, unexpired token and what it may act as. */
+export interface ValidToken {
+  id: string;
+  userName: string | null;
+  worker: { id: string; name: string; workerPoolId: string | null } | null;
+  /** The worker this token activates, when it is an activation token. */
+  activatingWorkerId: string | null;
+}
+
+// Printable ASCII without spaces; longer keys are refused before hashing.
+const KEY = /^[\x21-\x7e]{1,256}$/;
+
+/**
+ * Looks a key up by its sha256 and stamps `last_seen_at` (on disabled tokens too, as Debusine
+ * does). Returns null for a missing, unknown, disabled or expired token.
+ */
+export async function authenticateToken(db: Database, key: string | undefined): Promise<ValidToken | null> {
+  if (key === undefined || !KEY.test(key)) return null;
+  const hash = hashTokenKey(key);
+  const [row] = await db.sequelize.query<{
+    id: string;
+    hash: string;
+    usable: boolean;
+    user_name: string | null;
+    worker_id: string | null;
+    worker_name: string | null;
+    worker_pool_id: string | null;
+    activating_worker_id: string | null;
+  }>(
+    `update tokens t set last_seen_at = now()
+      where t.hash = $1::text
+     returning t.id, t.hash, t.user_name,
+               t.enabled and (t.expire_at is null or t.expire_at > now()) as usable,
+               (select w.id from workers w where w.token_id = t.id) as worker_id,
+               (select w.name from workers w where w.token_id = t.id) as worker_name,
+               (select w.worker_pool_id from workers w where w.token_id = t.id) as worker_pool_id,
+               (select w.id from workers w where w.activation_token_id = t.id) as activating_worker_id`,
+    { bind: [hash], type: QueryTypes.SELECT },
+  );
+  if (!row || !row.usable || !tokenHashesEqual(row.hash, hash)) return null;
+  return {
+    id: row.id,
+    userName: row.user_name,
+    worker: row.worker_id ? { id: row.worker_id, name: row.worker_name!, workerPoolId: row.worker_pool_id } : null,
+    activatingWorkerId: row.activating_worker_id,
+  };
+}

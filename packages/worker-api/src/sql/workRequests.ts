@@ -1,0 +1,111 @@
+import { type Database, type RuntimeStatistics, type WorkRequestOutputData, type WorkRequestResult } from '@buildfleet/models';
+import { WORK_ASSIGNED_CHANNEL } from '@buildfleet/scheduler';
+import { QueryTypes } from 'sequelize';
+import { type DbWorkRequest } from '../interfaces';
+
+/** Debusine's MAX_AUTOMATIC_RETRIES for work requests whose worker failed. */
+export const MAX_AUTOMATIC_RETRIES = 3;
+
+const COLUMNS = `id, scope_id, status, result, task_type, task_name, task_data, priority_base, priority_adjustment,
+  worker_id, created_at, started_at, completed_at, retry_count`;
+
+/**
+ * A request still running on a worker that asks for new work was lost (the worker
+ * restarted): abort it with result `error` and, unless it already had
+ * MAX_AUTOMATIC_RETRIES retries, queue a pending copy superseding it, with retry_count + 1.
+ */
+export async function retryLostWorkRequests(
+  db: Database,
+  workerId: string,
+): Promise<{ aborted: string[]; retries: { id: string; supersedes: string }[] }> {
+  const rows = await db.sequelize.query<{ aborted_id: string; retry_id: string | null }>(
+    `with aborted as (
+       update work_requests
+          set status = 'aborted', result = 'error', completed_at = now(),
+              output_data = output_data || jsonb_build_object('errors', jsonb_build_array(jsonb_build_object(
+                'message', 'The worker asked for new work while this request was still running: it was lost',
+                'code', 'worker-failed')))
+        where worker_id = $1::bigint and status = 'running'
+       returning *
+     ), retried as (
+       insert into work_requests (scope_id, task_type, task_name, task_data, priority_base, priority_adjustment,
+                                  requirement_set_id, retry_count, supersedes_id)
+       select scope_id, task_type, task_name, task_data, priority_base, priority_adjustment,
+              requirement_set_id, retry_count + 1, id
+         from aborted
+        where retry_count < $2::integer
+       returning id, supersedes_id
+     )
+     select a.id as aborted_id, r.id as retry_id from aborted a left join retried r on r.supersedes_id = a.id`,
+    { bind: [workerId, MAX_AUTOMATIC_RETRIES], type: QueryTypes.SELECT },
+  );
+  return {
+    aborted: rows.map((r) => r.aborted_id),
+    retries: rows.filter((r) => r.retry_id).map((r) => ({ id: r.retry_id!, supersedes: r.aborted_id })),
+  };
+}
+
+/** Marks a pending request assigned to this worker running; null when it no longer is both. */
+export async function markRunning(db: Database, workRequestId: string, workerId: string): Promise<DbWorkRequest | null> {
+  const [row] = await db.sequelize.query<DbWorkRequest>(
+    `update work_requests set status = 'running', started_at = now()
+      where id = $1::bigint and worker_id = $2::bigint and status = 'pending'
+     returning ${COLUMNS}`,
+    { bind: [workRequestId, workerId], type: QueryTypes.SELECT },
+  );
+  return row ?? null;
+}
+
+export async function readWorkRequest(db: Database, workRequestId: string): Promise<DbWorkRequest | null> {
+  const [row] = await db.sequelize.query<DbWorkRequest>(`select ${COLUMNS} from work_requests where id = $1::bigint`, {
+    bind: [workRequestId],
+    type: QueryTypes.SELECT,
+  });
+  return row ?? null;
+}
+
+/**
+ * Completes a pending or running request of this worker and, when the worker is in a pool and
+ * reported a duration, charges it to the request's scope in
+ * worker_pool_task_execution_statistics, in one statement. A request in any other state is
+ * left alone (Debusine answers 200 all the same). Returns whether it was completed.
+ */
+export async function completeWorkRequest(
+  db: Database,
+  workRequestId: string,
+  workerId: string,
+  result: Exclude<WorkRequestResult, ''>,
+  outputData: WorkRequestOutputData,
+): Promise<boolean> {
+  const duration: RuntimeStatistics['duration'] = outputData.runtime_statistics?.duration;
+  const [row] = await db.sequelize.query<{ completed: number }>(
+    `with done as (
+       update work_requests
+          set status = 'completed', result = $3::text, output_data = $4::jsonb, completed_at = now()
+        where id = $1::bigint and worker_id = $2::bigint and status in ('pending', 'running')
+       returning id, scope_id, worker_id
+     ), statistics as (
+       insert into worker_pool_task_execution_statistics (worker_pool_id, worker_id, scope_id, runtime)
+       select w.worker_pool_id, w.id, done.scope_id, $5::integer
+         from done join workers w on w.id = done.worker_id
+        where w.worker_pool_id is not null and $5::integer is not null
+       returning id
+     )
+     select (select count(*) from done)::int as completed, (select count(*) from statistics)::int as statistics`,
+    { bind: [workRequestId, workerId, result, JSON.stringify(outputData), duration ?? null], type: QueryTypes.SELECT },
+  );
+  return row!.completed > 0;
+}
+
+/**
+ * Tells the worker's session (in whichever process holds it) that work waits for it, if a
+ * pending request is assigned to it. Returns whether it did.
+ */
+export async function announceAssignedWork(db: Database, workerId: string): Promise<boolean> {
+  const rows = await db.sequelize.query<{ notified: string }>(
+    `select pg_notify($2::text, $1::text) as notified
+      where exists (select 1 from work_requests where worker_id = $1::bigint and status = 'pending')`,
+    { bind: [workerId, WORK_ASSIGNED_CHANNEL], type: QueryTypes.SELECT },
+  );
+  return rows.length > 0;
+}

@@ -1,0 +1,231 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Database } from '@buildfleet/models';
+import { createWorkRequest, runDispatchPass } from '@buildfleet/scheduler';
+import { createUserToken, setWorkerEnabled } from '../src';
+import { addPoolMember, recordingLogger, resetDatabase, row, rows, startApi, useDatabase, waitFor } from './fixtures';
+
+/**
+ * Runs the real debusine-worker 0.11.3 (and Debusine's own client) from the trixie chroot
+ * that .ci/setup-chroot.sh builds, against the API on 127.0.0.1. Needs root (chroot, mount).
+ */
+const CHROOT = process.env.BUILDFLEET_WORKER_CHROOT ?? '/var/cache/buildfleet/chroot';
+const CONFIG_DIR = '/etc/debusine/worker';
+const CLIENT_CONFIG = '/tmp/buildfleet-worker-api-client.ini';
+const inChroot = (path: string) => join(CHROOT, path);
+
+function requireChroot(): void {
+  if (!existsSync(inChroot('.complete')) || !existsSync(inChroot('usr/bin/debusine-worker'))) {
+    throw new Error(
+      `No debusine-worker chroot at ${CHROOT}: build it with \`bash .ci/setup-chroot.sh ${CHROOT}\` (as root), ` +
+        'or point BUILDFLEET_WORKER_CHROOT at one',
+    );
+  }
+  if (process.getuid?.() !== 0) throw new Error('These tests chroot and bind-mount /proc: run them as root');
+}
+
+/** Files written with the worker user's ownership as the chroot sees it (its uid differs from the host's). */
+function writeWorkerFile(path: string, content: string): void {
+  writeFileSync(inChroot(path), content, { mode: 0o600 });
+  execFileSync('chroot', [CHROOT, 'chown', 'debusine-worker:debusine-worker', path]);
+}
+
+function procMounted(): boolean {
+  const target = inChroot('proc');
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[1] === target);
+}
+
+/** Runs a command with `input` on stdin and returns its stdout; rejects when it fails. */
+function run(command: string, args: string[], input: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, LANG: 'C.UTF-8' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} exited ${code}: ${redact(stderr)}`))));
+    child.stdin.end(input);
+  });
+}
+
+/** The worker's output with anything that looks like a token key hidden: its log prints its token. */
+const redact = (text: string) => text.replace(/[0-9a-f]{64}/g, '<token>');
+
+describe('a real debusine-worker in the fleet', () => {
+  const database = useDatabase();
+  let db: Database;
+  const logger = recordingLogger();
+  let api: Awaited<ReturnType<typeof startApi>> | undefined;
+  let worker: ChildProcess | undefined;
+  let workerOutput = '';
+  let mountedProc = false;
+  let member: { id: string; activationKey: string };
+
+  const workerRow = () =>
+    row<{ name: string; token_id: string | null; activation_token_id: string | null; connected_at: Date | null; tags: string[] }>(
+      db,
+      'select name, token_id, activation_token_id, connected_at, tags from workers where id = $1',
+      [member.id],
+    );
+
+  function startWorker(): void {
+    workerOutput = '';
+    worker = spawn(
+      'chroot',
+      [CHROOT, 'runuser', '-u', 'debusine-worker', '--', 'env', 'LANG=C.UTF-8', 'sh', '-c', 'cd ~ && exec debusine-worker'],
+      { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    worker.stdout!.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
+    worker.stderr!.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
+  }
+
+  async function stopWorker(): Promise<void> {
+    const child = worker;
+    worker = undefined;
+    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid, 'SIGTERM');
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  beforeAll(async () => {
+    requireChroot();
+    db = database.db;
+    await resetDatabase(db);
+    api = await startApi(db, { logger });
+    member = await addPoolMember(db, 'cloud', 'cloud-001');
+    writeWorkerFile(`${CONFIG_DIR}/config.ini`, `[General]\napi-url = ${api.apiUrl}\nlog-level = DEBUG\n`);
+    writeWorkerFile(`${CONFIG_DIR}/activation-token`, `${member.activationKey}\n`);
+    rmSync(inChroot(`${CONFIG_DIR}/token`), { force: true });
+    if (!procMounted()) {
+      // psutil needs /proc: without it the worker dies on its first metadata report.
+      execFileSync('mount', ['--bind', '/proc', inChroot('proc')]);
+      mountedProc = true;
+    }
+    startWorker();
+  });
+
+  afterAll(async () => {
+    await stopWorker().catch(() => {});
+    if (mountedProc) execFileSync('umount', [inChroot('proc')]);
+    for (const file of ['config.ini', 'activation-token', 'token']) rmSync(inChroot(`${CONFIG_DIR}/${file}`), { force: true });
+    rmSync(inChroot(CLIENT_CONFIG), { force: true });
+    await api?.close();
+  });
+
+  /** waitFor, failing with the end of the worker's (redacted) output to show why. */
+  const waitForWorker = <T>(what: string, check: () => Promise<T | undefined>) =>
+    waitFor(what, check).catch((error: Error) => {
+      throw new Error(`${error.message}\ndebusine-worker output:\n${redact(workerOutput).slice(-6000)}`);
+    });
+
+  it('registers with its activation token, which is then spent', async () => {
+    const registered = await waitForWorker('the worker to register', async () => {
+      const current = await workerRow();
+      return current.token_id !== null ? current : undefined;
+    });
+    expect(registered).toMatchObject({ name: 'cloud-001', activation_token_id: null });
+    expect(existsSync(inChroot(`${CONFIG_DIR}/token`))).toBe(true);
+
+    const again = await fetch(`${api!.apiUrl}/1.0/worker/register/`, {
+      method: 'POST',
+      headers: { token: member.activationKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ token: 'f'.repeat(64), fqdn: 'intruder', worker_type: 'external' }),
+    });
+    expect(again.status).toBe(403);
+    expect(again.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('connects, and connected_at is set', async () => {
+    await waitForWorker('connected_at', async () => (await workerRow()).connected_at ?? undefined);
+  });
+
+  it('reports its metadata, which becomes its tags', async () => {
+    const tags = await waitForWorker('tags from the metadata', async () => {
+      const current = await workerRow();
+      return current.tags.includes('task:noop') ? current.tags : undefined;
+    });
+    expect(tags).toEqual(expect.arrayContaining(['arch:amd64', 'executor:unshare', 'task:noop', 'worker-type:external']));
+  });
+
+  it('is given a noop queued with Debusine\'s client, runs it to success, and its runtime is charged to the pool', async () => {
+    const key = await createUserToken(db, { user: 'tester', comment: 'worker-api tests' });
+    writeFileSync(
+      inChroot(CLIENT_CONFIG),
+      `[General]\ndefault-server = buildfleet\n\n[server:buildfleet]\napi-url = ${api!.apiUrl}\nscope = debusine\ntoken = ${key}\n`,
+      { mode: 0o600 },
+    );
+    // Not execFileSync: the API serving the client runs in this process.
+    const output = await run(
+      'chroot',
+      [CHROOT, 'python3', '-m', 'debusine.client', '--config-file', CLIENT_CONFIG, 'create-work-request', 'noop', '--workspace', 'System'],
+      'result: true\n',
+    );
+    const id = /work_request_id: (\d+)/.exec(output)?.[1];
+    expect(output).toContain('result: success');
+    expect(id).toBeDefined();
+
+    const done = await waitForWorker('the noop to complete', async () => {
+      const current = await row<{ status: string; result: string; worker_id: string; output_data: { runtime_statistics?: { duration?: number } } }>(
+        db,
+        'select status, result, worker_id, output_data from work_requests where id = $1',
+        [id],
+      );
+      return current.status === 'completed' ? current : undefined;
+    });
+    expect(done).toMatchObject({ result: 'success', worker_id: member.id });
+    const duration = done.output_data.runtime_statistics?.duration;
+    expect(duration).toEqual(expect.any(Number));
+    expect(
+      await rows(db, `select s.runtime, p.name as pool, sc.name as scope from worker_pool_task_execution_statistics s
+                        join worker_pools p on p.id = s.worker_pool_id join scopes sc on sc.id = s.scope_id
+                       where s.worker_id = $1`, [member.id]),
+    ).toEqual([{ runtime: duration, pool: 'cloud', scope: 'debusine' }]);
+    expect(await rows(db, 'select category from artifacts where work_request_id = $1', [id])).toEqual([
+      { category: 'debusine:work-request-debug-logs' },
+    ]);
+  });
+
+  it('uploads the debug log of a failing noop, and reports the failure', async () => {
+    const { id } = await createWorkRequest(db, { scope: 'debusine', taskName: 'noop', taskData: { result: false } });
+    await runDispatchPass(db);
+    await waitForWorker('the failing noop to complete', async () => {
+      const current = await row<{ status: string; result: string }>(db, 'select status, result from work_requests where id = $1', [id]);
+      return current.status === 'completed' ? current : undefined;
+    }).then((current) => expect(current.result).toBe('failure'));
+    const [file] = await rows<{ path: string; complete: boolean; content: Buffer }>(
+      db,
+      `select f.path, f.complete, f.content from artifact_files f join artifacts a on a.id = f.artifact_id where a.work_request_id = $1`,
+      [id],
+    );
+    expect(file).toMatchObject({ path: 'stages.log', complete: true });
+    expect(file!.content.length).toBeGreaterThan(0);
+  });
+
+  it('closes the session when its token is disabled', async () => {
+    await setWorkerEnabled(db, 'cloud-001', false);
+    await waitForWorker('connected_at to be cleared', async () => ((await workerRow()).connected_at === null ? true : undefined));
+    await waitForWorker('the worker to report its disabled token', async () => (/is disabled/.test(workerOutput) ? true : undefined));
+  });
+
+  it('reconnects once enabled again, and connected_at is cleared when it stops', async () => {
+    await setWorkerEnabled(db, 'cloud-001', true);
+    await waitForWorker('the worker to reconnect', async () => (await workerRow()).connected_at ?? undefined);
+    await stopWorker();
+    await waitForWorker('connected_at to be cleared', async () => ((await workerRow()).connected_at === null ? true : undefined));
+  });
+
+  it('never logged a token key', async () => {
+    const workerKey = readFileSync(inChroot(`${CONFIG_DIR}/token`), 'utf8').trim();
+    const logged = logger.lines.join('\n');
+    expect(logged).toContain('worker cloud-001 connected');
+    expect(logged).not.toContain(workerKey);
+    expect(logged).not.toContain(member.activationKey);
+  });
+});
