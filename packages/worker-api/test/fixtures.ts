@@ -169,3 +169,36 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** An Express app with the API mounted under /api, for supertest; the API is closed after the file. */
+export function useApp(database: { readonly db: Database }): { readonly app: express.Express; readonly api: WorkerApi } {
+  let app: express.Express | undefined;
+  let api: WorkerApi | undefined;
+  beforeAll(() => {
+    api = workerApi({ db: database.db, logger: recordingLogger() });
+    app = express();
+    app.use('/api', api.router);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+  return {
+    get app() {
+      if (!app) throw new Error('useApp: only inside tests and hooks');
+      return app;
+    },
+    get api() {
+      if (!api) throw new Error('useApp: only inside tests and hooks');
+      return api;
+    },
+  };
+}
+
+/** Asserts a Debusine problem answer: the status, the exact content type, and the title. */
+export function expectProblem(response: { status: number; headers: Record<string, string>; body: unknown }, status: number, title: string): void {
+  expect({ status: response.status, contentType: response.headers['content-type'], title: (response.body as { title?: string }).title }).toEqual({
+    status,
+    contentType: 'application/problem+json',
+    title,
+  });
+}
