@@ -1,0 +1,101 @@
+import { ConflictError, type Database, generateTokenKey, hashTokenKey, NotFoundError, ValidationError } from '@buildfleet/models';
+import request from 'supertest';
+import { createActivationToken, createStaticWorker, createUserToken, setWorkerEnabled } from '../src';
+import { addPoolMember, addWorker, resetDatabase, row, rows, useApp, useDatabase } from './fixtures';
+
+const database = useDatabase();
+const server = useApp(database);
+let db: Database;
+
+beforeAll(() => {
+  db = database.db;
+});
+beforeEach(() => resetDatabase(db));
+
+const register = (activationKey: string, key = generateTokenKey()) =>
+  request(server.app).post('/api/1.0/worker/register/').set('token', activationKey).send({ token: key, fqdn: 'ignored' });
+
+describe('createStaticWorker', () => {
+  it('names the worker after its FQDN and gives an activation key that registers it enabled', async () => {
+    const first = await createStaticWorker(db, 'builder.example.org');
+    const second = await createStaticWorker(db, 'builder.example.org');
+
+    expect([first.worker.name, second.worker.name]).toEqual(['builder-example-org', 'builder-example-org-2']);
+    expect(first.worker).toMatchObject({ pool: null, enabled: false });
+    await register(first.activationKey).expect(201);
+    expect(await row(db, `select t.enabled from workers w join tokens t on t.id = w.token_id where w.name = 'builder-example-org'`)).toEqual({
+      enabled: true,
+    });
+  });
+
+  it('stores only the hash of the activation key', async () => {
+    const { activationKey } = await createStaticWorker(db, 'builder');
+
+    expect(await rows(db, 'select hash from tokens')).toEqual([{ hash: hashTokenKey(activationKey) }]);
+  });
+
+  it('refuses a name that is not a host name, naming the field', async () => {
+    await expect(createStaticWorker(db, 'not a host')).rejects.toThrow(ValidationError);
+    await expect(createStaticWorker(db, 'not a host')).rejects.toThrow(/fqdn/);
+    expect(await rows(db, 'select id from workers')).toEqual([]);
+  });
+});
+
+describe('createActivationToken', () => {
+  it('replaces the previous activation key, and expires after its lifetime', async () => {
+    const member = await addPoolMember(db, 'cloud', 'cloud-001');
+    const fresh = await createActivationToken(db, member.id, 60_000);
+
+    await register(member.activationKey).expect(403);
+    const expireIn = await row<{ seconds: number }>(
+      db,
+      `select extract(epoch from t.expire_at - now())::int as seconds from workers w join tokens t on t.id = w.activation_token_id`,
+    );
+    expect(expireIn.seconds).toBeGreaterThan(50);
+    expect(expireIn.seconds).toBeLessThanOrEqual(60);
+    await register(fresh).expect(201);
+  });
+
+  it('disables the token of the instance it replaces', async () => {
+    const worker = await addWorker(db, { name: 'cloud-001', pool: 'cloud' });
+
+    await createActivationToken(db, worker.id);
+
+    expect(await row(db, `select t.enabled from workers w join tokens t on t.id = w.token_id`)).toEqual({ enabled: false });
+  });
+});
+
+describe('setWorkerEnabled', () => {
+  it('enables a registered worker', async () => {
+    await addWorker(db, { name: 'builder', enabled: false });
+
+    await setWorkerEnabled(db, 'builder', true);
+
+    expect(await row(db, 'select t.enabled from workers w join tokens t on t.id = w.token_id')).toEqual({ enabled: true });
+  });
+
+  it('refuses an unknown worker and one that has not registered yet', async () => {
+    await addPoolMember(db, 'cloud', 'cloud-001');
+
+    await expect(setWorkerEnabled(db, 'nobody', true)).rejects.toThrow(NotFoundError);
+    await expect(setWorkerEnabled(db, 'cloud-001', true)).rejects.toThrow(ConflictError);
+  });
+});
+
+describe('createUserToken', () => {
+  it('returns a key whose hash alone is stored, enabled, for that user', async () => {
+    const key = await createUserToken(db, { user: 'alice', comment: 'laptop' });
+
+    expect(await rows(db, 'select hash, user_name, comment, enabled from tokens')).toEqual([
+      { hash: hashTokenKey(key), user_name: 'alice', comment: 'laptop', enabled: true },
+    ]);
+  });
+
+  it('names every bad field and writes nothing', async () => {
+    const error = await createUserToken(db, { user: '', comment: 'x'.repeat(101), expiresAt: new Date(0) }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.field)).toEqual(['user', 'comment', 'expiresAt']);
+    expect(await rows(db, 'select id from tokens')).toEqual([]);
+  });
+});

@@ -1,0 +1,121 @@
+import { type Database, generateTokenKey } from '@buildfleet/models';
+import { runDispatchPass } from '@buildfleet/scheduler';
+import { WebSocket } from 'ws';
+import { markAllDisconnected, setWorkerEnabled, WEBSOCKET_PATH } from '../src';
+import { addWorker, addWorkRequest, assign, resetDatabase, row, rows, startApi, type TestWorker, useDatabase, waitFor } from './fixtures';
+
+const database = useDatabase();
+let db: Database;
+let api: Awaited<ReturnType<typeof startApi>>;
+let worker: TestWorker;
+const sockets: WebSocket[] = [];
+
+beforeAll(async () => {
+  db = database.db;
+  api = await startApi(db, { metadataIntervalMs: 200 });
+});
+afterAll(() => api.close());
+beforeEach(async () => {
+  await resetDatabase(db);
+  worker = await addWorker(db, { name: 'builder', connected: false });
+});
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.terminate();
+});
+
+/** Connects as the worker does (its token in a `token` header) and records the frames it receives. */
+function connect(key: string) {
+  const socket = new WebSocket(`${api.apiUrl.replace('http', 'ws')}${WEBSOCKET_PATH.slice('/api'.length)}`, { headers: { token: key } });
+  sockets.push(socket);
+  const frames: Record<string, string>[] = [];
+  socket.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString())));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const received = (text: string, times = 1) =>
+    waitFor(`${times} × "${text}"`, async () => (frames.filter((f) => f.text === text || f.type === text).length >= times ? frames : undefined), 5000);
+  return { socket, frames, closed, received };
+}
+
+const connectedAt = async () => (await row<{ connected_at: Date | null }>(db, 'select connected_at from workers where id = $1', [worker.id])).connected_at;
+
+describe('the worker WebSocket', () => {
+  it('rejects an unknown token with TOKEN_DISABLED and closes', async () => {
+    const session = connect(generateTokenKey());
+
+    await session.closed;
+    expect(session.frames).toEqual([
+      { type: 'connection_rejected', reason: 'No token header, token not associated to a worker or not enabled', reason_code: 'TOKEN_DISABLED' },
+    ]);
+  });
+
+  it('marks the worker connected and asks for its metadata, again every interval', async () => {
+    const session = connect(worker.key);
+
+    await session.received('connected');
+    expect(await connectedAt()).not.toBeNull();
+    await session.received('request_dynamic_metadata', 3);
+    expect(session.frames.some((f) => f.text === 'work_request_available')).toBe(false);
+  });
+
+  it('tells a worker that connects with work assigned to fetch it', async () => {
+    await assign(db, await addWorkRequest(db), worker.id);
+
+    await connect(worker.key).received('work_request_available');
+  });
+
+  it('tells the worker when a scheduling pass, in any process, assigns it work', async () => {
+    const session = connect(worker.key);
+    await session.received('connected');
+    await addWorkRequest(db);
+
+    const { assignments } = await runDispatchPass(db);
+
+    expect(assignments.map((a) => a.workerName)).toEqual(['builder']);
+    await session.received('work_request_available');
+  });
+
+  it('closes the session with TOKEN_DISABLED when the token is disabled, and takes back its pending work', async () => {
+    const session = connect(worker.key);
+    await session.received('connected');
+    const pending = await addWorkRequest(db);
+    await assign(db, pending, worker.id);
+
+    await setWorkerEnabled(db, 'builder', false);
+
+    await session.closed;
+    expect(session.frames).toContainEqual({ type: 'connection_closed', reason: 'Token has been disabled', reason_code: 'TOKEN_DISABLED' });
+    await waitFor('connected_at cleared', async () => ((await connectedAt()) === null ? true : undefined));
+    expect(await rows(db, 'select worker_id from work_requests')).toEqual([{ worker_id: null }]);
+  });
+
+  it('clears connected_at when the worker goes away', async () => {
+    const session = connect(worker.key);
+    await session.received('connected');
+
+    session.socket.terminate();
+
+    await waitFor('connected_at cleared', async () => ((await connectedAt()) === null ? true : undefined));
+  });
+
+  it('keeps the worker connected while another of its sessions lasts', async () => {
+    const first = connect(worker.key);
+    const second = connect(worker.key);
+    await first.received('connected');
+    await second.received('connected');
+
+    first.socket.close();
+    await first.closed;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    expect(await connectedAt()).not.toBeNull();
+  });
+});
+
+describe('markAllDisconnected', () => {
+  it('clears connected_at of every worker but Celery ones, as at server start', async () => {
+    await addWorker(db, { name: 'up' });
+    await db.sequelize.query(`insert into workers (name, worker_type, connected_at) values ('celery', 'celery', now())`);
+
+    expect(await markAllDisconnected(db)).toBe(1);
+    expect(await rows(db, 'select name from workers where connected_at is not null')).toEqual([{ name: 'celery' }]);
+  });
+});
