@@ -3,10 +3,12 @@ import { ProviderError, type ProviderErrorKind } from './errors';
 import { runLaunch } from './launch';
 import { checkInstallationId, instanceFromLabels, isOwnedBy, OWNERSHIP_LABELS, ownershipLabels } from './ownership';
 
-interface DummyInstance {
+export interface DummyInstance {
   id: string;
   labels: Record<string, string>;
   createdAt: Date;
+  /** The cloud-init user data it was launched with, for simulations that play the booted worker. */
+  userData: string;
 }
 
 /**
@@ -76,7 +78,12 @@ export class DummyDriver implements CloudDriver {
           throw new ProviderError(this.failureKind, `dummy: simulated ${this.failureKind} failure for ${spec.workerName}`);
         }
         const id = this.cloud.allocateId();
-        this.cloud.instances.set(id, { id, labels: ownershipLabels(this.options.installationId, spec), createdAt: this.now() });
+        this.cloud.instances.set(id, {
+          id,
+          labels: ownershipLabels(this.options.installationId, spec),
+          createdAt: this.now(),
+          userData: spec.userData,
+        });
         return { instanceId: id, data: { 'instance-id': id } };
       },
       classify: (error) =>

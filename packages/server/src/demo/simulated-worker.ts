@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+
+/** Metadata a small amd64 worker built from the default image reports. */
+export const SIMULATED_METADATA: Record<string, unknown> = {
+  'system:cpu_count': 2,
+  'system:total_physical_memory': 4 * 2 ** 30,
+  'system:worker_type': 'external',
+  'system:host_architecture': 'amd64',
+  'system:architectures': ['amd64', 'i386'],
+  'executor:unshare:available': true,
+  'executor:incus-lxc:available': false,
+  'executor:incus-vm:available': false,
+  'executor:qemu:available': false,
+  'autopkgtest:version': 1,
+  'autopkgtest:available': true,
+  'noop:version': 1,
+  'sbuild:version': 1,
+  'sbuild:available': true,
+};
+
+export interface SimulatedWorkerOptions {
+  apiUrl: string;
+  activationToken: string;
+  name: string;
+  /** How long a work request "runs", in ms. */
+  duration: (task: { id: number; task_name: string }) => number;
+  onEvent?: (event: string) => void;
+}
+
+/**
+ * Plays a booted debusine-worker over Debusine's real protocol, as far as a demo needs:
+ * registers with its activation token, keeps a WebSocket open, answers metadata requests, and
+ * on `work_request_available` fetches a request, waits its duration and reports success. Like
+ * the real worker it handles one message at a time and never polls.
+ */
+export class SimulatedWorker {
+  private token = '';
+  private socket: WebSocket | undefined;
+  private stopped = false;
+  private queue = Promise.resolve();
+
+  constructor(private readonly options: SimulatedWorkerOptions) {}
+
+  async start(): Promise<void> {
+    const key = randomBytes(32).toString('hex');
+    const response = await fetch(`${this.options.apiUrl}/1.0/worker/register/`, {
+      method: 'POST',
+      headers: { token: this.options.activationToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ token: key, fqdn: this.options.name, worker_type: 'external' }),
+    });
+    if (response.status !== 201) throw new Error(`${this.options.name}: register answered ${response.status}`);
+    this.token = key;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.socket?.close();
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const socket = new WebSocket(`${this.options.apiUrl.replace(/^http/, 'ws')}/ws/1.0/worker/connect/`, {
+      headers: { token: this.token },
+    });
+    this.socket = socket;
+    socket.on('message', (data) => {
+      this.queue = this.queue.then(() => this.handle(String(data))).catch((error: unknown) => {
+        this.options.onEvent?.(`${this.options.name}: ${String(error)}`);
+      });
+    });
+    socket.on('close', () => {
+      if (!this.stopped) setTimeout(() => this.connect(), 1000 + Math.random() * 2000);
+    });
+    socket.on('error', () => {});
+  }
+
+  private async handle(text: string): Promise<void> {
+    const message = JSON.parse(text) as { text?: string; reason_code?: string };
+    if (message.reason_code === 'TOKEN_DISABLED') {
+      this.stop();
+    } else if (message.text === 'request_dynamic_metadata') {
+      await this.call('PUT', '/1.0/worker/dynamic-metadata/', SIMULATED_METADATA);
+    } else if (message.text === 'work_request_available') {
+      const response = await this.call('GET', '/1.0/work-request/get-next-for-worker/');
+      if (response.status !== 200) return;
+      const task = (await response.json()) as { id: number; task_name: string };
+      const duration = this.options.duration(task);
+      this.options.onEvent?.(`${this.options.name} runs work request ${task.id} (${task.task_name})`);
+      await new Promise((resolve) => setTimeout(resolve, duration));
+      if (this.stopped) return;
+      await this.call('PUT', `/1.0/work-request/${task.id}/completed/`, {
+        result: 'success',
+        output_data: { runtime_statistics: { duration: Math.round(duration / 1000), cpu_time: 0 } },
+      });
+    }
+  }
+
+  private call(method: string, path: string, body?: unknown): Promise<Response> {
+    return fetch(`${this.options.apiUrl}${path}`, {
+      method,
+      headers: { token: this.token, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  }
+}

@@ -1,0 +1,158 @@
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { type Database, openDatabase } from '@buildfleet/models';
+import { getUnmetDemand, runDispatchPass } from '@buildfleet/scheduler';
+import { statusUi } from '@buildfleet/status-ui';
+import { markAllDisconnected, workerApi } from '@buildfleet/worker-api';
+import express from 'express';
+import pino, { type Logger } from 'pino';
+import { Loop } from './loop';
+import { unmetDemandSection } from './sections';
+
+export const STATUS_PATH = '/-/status';
+
+/** A provisioning tick the server runs on its interval; the provisioner supplies it. */
+export type ProvisionTick = (context: { db: Database; apiUrl: string; logger: Logger }) => Promise<void>;
+
+export interface ServeOptions {
+  /** (Default: 127.0.0.1) */
+  host?: string;
+  /** (Default: 8080; 0 picks a free port) */
+  port?: number;
+  /** (Default: DATABASE_URL, else the embedded PostgreSQL) */
+  databaseUrl?: string;
+  /** The API URL workers are given, when they reach this server by another name. (Default: http://host:port/api) */
+  apiUrl?: string;
+  /** How often a dispatch pass runs. (Default: 2000) */
+  scheduleIntervalMs?: number;
+  /** How often a provisioning tick runs. (Default: 30000) */
+  provisionIntervalMs?: number;
+  /** Runs on every provisioning interval. (Default: none: the server only dispatches) */
+  provision?: ProvisionTick;
+  /** (Default: pino to stdout at level info) */
+  logger?: Logger;
+  /** Called once the process listens, e.g. to seed a demo. */
+  onListening?: (context: { db: Database; url: string; apiUrl: string; logger: Logger }) => Promise<void>;
+}
+
+export interface RunningServer {
+  /** The base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+  apiUrl: string;
+  db: Database;
+  logger: Logger;
+  /** Finishes the ticks in flight, closes the sessions and the server, and the database last. */
+  close(): Promise<void>;
+}
+
+/**
+ * buildfleet's main job in one process: the status UI under `/-/status`, Debusine's worker
+ * API under `/api`, a dispatch pass every few seconds and a provisioning tick on its interval.
+ */
+export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ name: 'buildfleet' });
+  const db = await openDatabase({ databaseUrl: options.databaseUrl, migrate: true });
+  // No session survives a restart: the workers reconnect and are marked connected again.
+  await markAllDisconnected(db);
+
+  const api = workerApi({ db, logger: apiLogger(logger) });
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/', (_req, res) => res.redirect(`${STATUS_PATH}/workers/`));
+  app.use('/api', api.router);
+  app.use(
+    STATUS_PATH,
+    statusUi({
+      db,
+      basePath: STATUS_PATH,
+      metrics: true,
+      queueData: async () => [unmetDemandSection(await getUnmetDemand(db))],
+      onError: (error) => logger.error({ err: error }, 'status page failed'),
+    }),
+  );
+  const server = createServer(app);
+  api.attach(server);
+  await listen(server, options.port ?? 8080, options.host ?? '127.0.0.1');
+  const address = server.address() as AddressInfo;
+  const url = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
+  const apiUrl = options.apiUrl ?? `${url}/api`;
+
+  const loops = [
+    new Loop({
+      name: 'schedule',
+      intervalMs: options.scheduleIntervalMs ?? 2000,
+      logger,
+      run: async () => {
+        const { assignments, unassigned } = await runDispatchPass(db);
+        if (assignments.length) {
+          logger.info({ assigned: assignments.length, unassigned: unassigned.length }, 'dispatch pass');
+        }
+      },
+    }),
+  ];
+  const provision = options.provision;
+  if (provision) {
+    loops.push(
+      new Loop({
+        name: 'provision',
+        intervalMs: options.provisionIntervalMs ?? 30_000,
+        logger,
+        run: () => provision({ db, apiUrl, logger }),
+      }),
+    );
+  }
+  for (const loop of loops) loop.start();
+  logger.info({ url, status: `${url}${STATUS_PATH}/workers/`, api: apiUrl }, 'buildfleet is serving');
+  await options.onListening?.({ db, url, apiUrl, logger });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    apiUrl,
+    db,
+    logger,
+    close: () =>
+      (closing ??= (async () => {
+        await Promise.all(loops.map((loop) => loop.stop()));
+        await api.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await db.close();
+        logger.info('buildfleet stopped');
+      })()),
+  };
+}
+
+/** Stops `server` on SIGINT or SIGTERM, finishing the ticks in flight; a second signal exits at once. */
+export function closeOnSignals(running: RunningServer): Promise<void> {
+  return new Promise((resolve) => {
+    let received = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received) process.exit(130);
+      received = true;
+      running.logger.info({ signal }, 'shutting down: finishing the ticks in flight');
+      void running.close().then(resolve);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function apiLogger(logger: Logger) {
+  const child = logger.child({ component: 'worker-api' });
+  return {
+    info: (message: string) => child.info(message),
+    warn: (message: string) => child.warn(message),
+    error: (message: string) => child.error(message),
+  };
+}

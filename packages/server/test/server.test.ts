@@ -1,0 +1,68 @@
+import { upsertScope } from '@buildfleet/models';
+import { createWorkRequest, getWorkRequest } from '@buildfleet/scheduler';
+import { useTestDatabase } from '@buildfleet/testdb';
+import { createStaticWorker } from '@buildfleet/worker-api';
+import pino from 'pino';
+import { type RunningServer, SimulatedWorker, startServer } from '../src';
+
+const testDb = useTestDatabase();
+let running: RunningServer;
+
+beforeAll(async () => {
+  running = await startServer({ databaseUrl: testDb.url, port: 0, scheduleIntervalMs: 200, logger: pino({ level: 'silent' }) });
+  await upsertScope(running.db, { name: 'debian' });
+});
+afterAll(async () => {
+  await running.close();
+});
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+it('sends / to the status UI, which it serves under /-/status', async () => {
+  const root = await fetch(running.url, { redirect: 'manual' });
+  expect(root.status).toBe(302);
+  expect(root.headers.get('location')).toBe('/-/status/workers/');
+  const workers = await fetch(`${running.url}/-/status/workers/?format=json`);
+  expect(workers.status).toBe(200);
+});
+
+it('serves the worker API under /api, answering an unauthenticated call as Debusine does', async () => {
+  const response = await fetch(`${running.apiUrl}/1.0/work-request/get-next-for-worker/`);
+  expect(response.status).toBe(403);
+  expect(response.headers.get('content-type')).toBe('application/problem+json');
+});
+
+it('runs a work request end to end: a worker registers and connects, the dispatch loop assigns, the worker completes', async () => {
+  const { activationKey: activationToken } = await createStaticWorker(running.db, 'simulated-1');
+  const worker = new SimulatedWorker({ apiUrl: running.apiUrl, activationToken, name: 'simulated-1', duration: () => 50 });
+  await worker.start();
+  try {
+    const { id } = await createWorkRequest(running.db, { scope: 'debian', taskName: 'noop' });
+    const done = await until(async () => {
+      const request = await getWorkRequest(running.db, id);
+      return request.status === 'completed' ? request : undefined;
+    }, 'the work request to complete');
+    expect(done).toMatchObject({ result: 'success', worker: 'simulated-1' });
+  } finally {
+    worker.stop();
+  }
+});
+
+it('shows the unmet demand on the queue page', async () => {
+  await createWorkRequest(running.db, { scope: 'debian', taskName: 'noop', workerRequirements: ['site:nowhere'] });
+  const queue = (await (await fetch(`${running.url}/-/status/queue/?format=json`)).json()) as {
+    sections: { title: string; rows: Record<string, unknown>[] }[];
+  };
+  const unmet = queue.sections.find((s) => s.title === 'Unmet demand');
+  expect(unmet?.rows).toContainEqual(
+    expect.objectContaining({ scope: 'debian', requirements: expect.stringContaining('site:nowhere'), pools: 'none: no pool can run this' }),
+  );
+});
