@@ -55,6 +55,7 @@ export function workerApi(options: WorkerApiOptions): WorkerApi {
       [TOKEN_DISABLED_CHANNEL]: (workerId) => sessions.closeDisabled(workerId),
     },
     logger,
+    () => background.run('announcing work after (re)listening', () => sessions.announceAllAssignedWork()),
   );
   void listener.start();
 

@@ -17,6 +17,8 @@ export class NotificationListener {
     private readonly url: string,
     private readonly handlers: Record<string, (payload: string) => void>,
     private readonly logger: Logger,
+    /** Called each time listening (re)starts: notifications sent while down are lost. */
+    private readonly onListening: () => void = () => {},
   ) {}
 
   /** Resolves once listening; a failure is logged and retried in the background. */
@@ -40,6 +42,7 @@ export class NotificationListener {
     try {
       await client.connect();
       for (const channel of Object.keys(this.handlers)) await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+      this.onListening();
     } catch (error) {
       this.reconnect(client, error);
     }

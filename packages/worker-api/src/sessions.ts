@@ -4,7 +4,7 @@ import { type Database } from '@buildfleet/models';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type AuthenticatedWorker, type Logger } from './interfaces';
 import { authenticateToken } from './sql/authenticate';
-import { hasAssignedWork, markConnected, markDisconnected } from './sql/connection';
+import { hasAssignedWork, markConnected, markDisconnected, workersWithPendingWork } from './sql/connection';
 
 export const WEBSOCKET_PATH = '/api/ws/1.0/worker/connect/';
 
@@ -53,6 +53,11 @@ export class Sessions {
   /** Asks the worker's sessions to fetch work (`work_request_available`). */
   announceWork(workerId: string): void {
     for (const session of this.byWorker.get(workerId) ?? []) send(session.socket, FRAMES.workRequestAvailable);
+  }
+
+  /** Announces work to every worker connected here that has pending work assigned. */
+  async announceAllAssignedWork(): Promise<void> {
+    for (const workerId of await workersWithPendingWork(this.db, [...this.byWorker.keys()])) this.announceWork(workerId);
   }
 
   /** Tells the worker's sessions that its token was disabled, and closes them. */

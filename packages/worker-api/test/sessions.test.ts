@@ -73,6 +73,19 @@ describe('the worker WebSocket', () => {
     await session.received('work_request_available');
   });
 
+  it('announces work assigned while its notification connection was down, once it is back', async () => {
+    const session = connect(worker.key);
+    await session.received('connected');
+    await db.sequelize.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity
+        where application_name = 'buildfleet-worker-api' and datname = current_database()`,
+    );
+
+    await assign(db, await addWorkRequest(db), worker.id); // no NOTIFY: as if it had been lost
+
+    await session.received('work_request_available');
+  });
+
   it('closes the session with TOKEN_DISABLED when the token is disabled, and takes back its pending work', async () => {
     const session = connect(worker.key);
     await session.received('connected');

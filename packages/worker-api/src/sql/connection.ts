@@ -32,3 +32,13 @@ export async function hasAssignedWork(db: Database, workerId: string): Promise<b
   );
   return row!.busy;
 }
+
+/** Of these workers, those with pending work requests assigned to them. */
+export async function workersWithPendingWork(db: Database, workerIds: readonly string[]): Promise<string[]> {
+  if (!workerIds.length) return [];
+  const rows = await db.sequelize.query<{ worker_id: string }>(
+    `select distinct worker_id from work_requests where status = 'pending' and worker_id = any($1::bigint[])`,
+    { bind: [workerIds], type: QueryTypes.SELECT },
+  );
+  return rows.map((r) => r.worker_id);
+}
