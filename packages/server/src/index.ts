@@ -2,3 +2,4 @@ export { closeOnSignals, type ProvisionTick, type RunningServer, type ServeOptio
 export { Loop, type LoopOptions } from './loop';
 export { unmetDemandSection } from './sections';
 export * from './demo';
+export { formatRecord, humanLogStream } from './log-format';
