@@ -1,0 +1,218 @@
+import { type Reason } from './reasons';
+
+export const DECISION_KINDS = ['launch', 'terminate', 'hold', 'error', 'reconcile'] as const;
+export type DecisionKind = (typeof DECISION_KINDS)[number];
+
+/** What the provisioner decided and why; one row of `provisioning_decisions`. */
+export interface Decision {
+  kind: DecisionKind;
+  reason: Reason;
+  /** What the decision is about, for humans: `pool aws-spot`, `worker aws-spot-003`, `scope debian`. */
+  subject: string;
+  pool: string | null;
+  scope: string | null;
+  /** The requirement set's key, e.g. `arch:amd64 task:sbuild worker-type:external`. */
+  requirementSet: string | null;
+  /** Instances launched, pending requests held, instances terminated or failed launches. */
+  count: number;
+  worker: string | null;
+  message: string;
+}
+
+interface LaunchFacts {
+  [Reason.LaunchForDemand]: { pool: string; scope: string; requirementSet: string; count: number; pending: number };
+  [Reason.LaunchForLatency]: {
+    pool: string;
+    scope: string;
+    requirementSet: string;
+    count: number;
+    waitSeconds: number;
+    targetSeconds: number;
+  };
+  [Reason.ManualLaunch]: { pool: string; count: number; forced: boolean };
+}
+
+interface HoldFacts {
+  [Reason.PoolAtInstanceLimit]: { pool: string; live: number; max: number; pending: number };
+  [Reason.PoolBudgetExhausted]: { pool: string; usedSeconds: number; targetSeconds: number; pending: number };
+  [Reason.ScopeBudgetExhausted]: { pool: string; scope: string; usedSeconds: number; targetSeconds: number; pending: number };
+  [Reason.PoolDisabled]: { pool: string; pending: number };
+  [Reason.PoolBackingOff]: { pool: string; until: Date; failures: number; lastErrorKind: string | null; pending: number };
+  [Reason.NoCompatiblePool]: { scope: string; requirementSet: string; pending: number };
+  [Reason.CoveredByBooting]: { pool: string; scope: string; requirementSet: string; booting: number; pending: number };
+}
+
+interface TerminateFacts {
+  [Reason.IdleTooLong]: { pool: string; worker: string; idleSeconds: number; maxIdleSeconds: number };
+  [Reason.EphemeralDone]: { pool: string; worker: string };
+  [Reason.ManualTerminate]: { pool: string; worker: string; forced: boolean };
+}
+
+interface ReconcileFacts {
+  [Reason.OrphanInstance]: { pool: string | null; instanceId: string; worker: string | null; why: string };
+  [Reason.VanishedInstance]: { pool: string; worker: string; instanceId: string; state: string };
+  [Reason.AdoptedInstance]: { pool: string; worker: string; instanceId: string };
+  [Reason.LaunchLost]: { pool: string; worker: string; claimedSeconds: number };
+}
+
+interface ErrorFacts {
+  [Reason.LaunchFailed]: { pool: string; count: number; errorKind: string; message: string; backoffUntil: Date | null };
+  [Reason.TerminateFailed]: { pool: string; worker: string; errorKind: string; message: string };
+  [Reason.ListFailed]: { account: string; pools: string[]; errorKind: string; message: string };
+  [Reason.PoolMisconfigured]: { pool: string; message: string };
+}
+
+/** `40 min`, `45 s`, `2 h 5 min`: how long, for messages. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 120) return `${s} s`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+}
+
+function percent(used: number, target: number): string {
+  return target <= 0 ? '100%' : `${Math.floor((used / target) * 100)}%`;
+}
+
+const requests = (n: number) => `${n} pending request${n === 1 ? '' : 's'}`;
+
+function decision(kind: DecisionKind, reason: Reason, fields: Partial<Decision> & { subject: string; message: string }): Decision {
+  return { kind, reason, pool: null, scope: null, requirementSet: null, count: 0, worker: null, ...fields };
+}
+
+export function launch<R extends keyof LaunchFacts>(reason: R, facts: LaunchFacts[R]): Decision {
+  const f = facts as LaunchFacts[keyof LaunchFacts];
+  const head = `launch ${f.count} in ${f.pool}`;
+  let message: string;
+  if ('waitSeconds' in f) {
+    message = `${head}: scope ${f.scope} wait ${formatDuration(f.waitSeconds)} > target ${formatDuration(f.targetSeconds)}`;
+  } else if ('pending' in f) {
+    message = `${head}: scope ${f.scope} has ${requests(f.pending)} no live instance can take`;
+  } else {
+    message = `${head}: requested by an admin${f.forced ? ' (--force: limits not checked)' : ''}`;
+  }
+  return decision('launch', reason, {
+    subject: `pool ${f.pool}`,
+    pool: f.pool,
+    scope: 'scope' in f ? f.scope : null,
+    requirementSet: 'requirementSet' in f ? f.requirementSet : null,
+    count: f.count,
+    message,
+  });
+}
+
+export function hold<R extends keyof HoldFacts>(reason: R, facts: HoldFacts[R]): Decision {
+  const f = facts as HoldFacts[keyof HoldFacts];
+  const not = 'pool' in f ? `not launching in ${f.pool}` : '';
+  const messages: Record<keyof HoldFacts, () => string> = {
+    PoolAtInstanceLimit: () => {
+      const g = f as HoldFacts['PoolAtInstanceLimit'];
+      return `${not}: ${g.live} live of max_active_instances ${g.max}`;
+    },
+    PoolBudgetExhausted: () => {
+      const g = f as HoldFacts['PoolBudgetExhausted'];
+      return `${not}: ${percent(g.usedSeconds, g.targetSeconds)} of target_max_seconds_per_month used`;
+    },
+    ScopeBudgetExhausted: () => {
+      const g = f as HoldFacts['ScopeBudgetExhausted'];
+      return `${not} for scope ${g.scope}: ${percent(g.usedSeconds, g.targetSeconds)} of its target_max_seconds_per_month used`;
+    },
+    PoolDisabled: () => `${not}: the pool is disabled`,
+    PoolBackingOff: () => {
+      const g = f as HoldFacts['PoolBackingOff'];
+      const after = `${g.failures} failed launch attempt${g.failures === 1 ? '' : 's'}${g.lastErrorKind ? ` (${g.lastErrorKind})` : ''}`;
+      return `${not}: backing off until ${g.until.toISOString()} after ${after}`;
+    },
+    NoCompatiblePool: () => {
+      const g = f as HoldFacts['NoCompatiblePool'];
+      return `no pool can run "${g.requirementSet}" for scope ${g.scope}: ${requests(g.pending)} wait`;
+    },
+    CoveredByBooting: () => {
+      const g = f as HoldFacts['CoveredByBooting'];
+      return `${not} for scope ${g.scope}: ${g.booting} booting instance${g.booting === 1 ? '' : 's'} will take the work`;
+    },
+  };
+  return decision('hold', reason, {
+    subject: 'pool' in f ? `pool ${f.pool}` : `scope ${(f as HoldFacts['NoCompatiblePool']).scope}`,
+    pool: 'pool' in f ? f.pool : null,
+    scope: 'scope' in f ? f.scope : null,
+    requirementSet: 'requirementSet' in f ? f.requirementSet : null,
+    count: f.pending,
+    message: messages[reason](),
+  });
+}
+
+export function terminate<R extends keyof TerminateFacts>(reason: R, facts: TerminateFacts[R]): Decision {
+  const f = facts as TerminateFacts[keyof TerminateFacts];
+  const head = `terminate ${f.worker} in ${f.pool}`;
+  const message =
+    'idleSeconds' in f
+      ? `${head}: idle ${formatDuration(f.idleSeconds)} > max_idle_seconds ${formatDuration(f.maxIdleSeconds)}`
+      : 'forced' in f
+        ? `${head}: requested by an admin${f.forced ? ' (--force: its work goes back to the queue)' : ''}`
+        : `${head}: ephemeral pool, its work request is done`;
+  return decision('terminate', reason, { subject: `worker ${f.worker}`, pool: f.pool, worker: f.worker, count: 1, message });
+}
+
+export function reconcile<R extends keyof ReconcileFacts>(reason: R, facts: ReconcileFacts[R]): Decision {
+  const f = facts as ReconcileFacts[keyof ReconcileFacts];
+  const messages: Record<keyof ReconcileFacts, () => string> = {
+    OrphanInstance: () => {
+      const g = f as ReconcileFacts['OrphanInstance'];
+      return `terminate instance ${g.instanceId}${g.worker ? ` labelled ${g.worker}` : ''}: ${g.why}`;
+    },
+    VanishedInstance: () => {
+      const g = f as ReconcileFacts['VanishedInstance'];
+      return `stop ${g.worker}: its instance ${g.instanceId} is ${g.state} at the provider; its work goes back to the queue`;
+    },
+    AdoptedInstance: () => {
+      const g = f as ReconcileFacts['AdoptedInstance'];
+      return `adopt instance ${g.instanceId} for ${g.worker}: launched but never saved`;
+    },
+    LaunchLost: () => {
+      const g = f as ReconcileFacts['LaunchLost'];
+      return `stop ${g.worker}: claimed for a launch ${formatDuration(g.claimedSeconds)} ago, but the provider has no instance for it`;
+    },
+  };
+  const worker = 'worker' in f ? f.worker : null;
+  return decision('reconcile', reason, {
+    subject: worker ? `worker ${worker}` : `instance ${(f as ReconcileFacts['OrphanInstance']).instanceId}`,
+    pool: f.pool,
+    worker,
+    count: 1,
+    message: messages[reason](),
+  });
+}
+
+export function error<R extends keyof ErrorFacts>(reason: R, facts: ErrorFacts[R]): Decision {
+  const f = facts as ErrorFacts[keyof ErrorFacts];
+  const messages: Record<keyof ErrorFacts, () => string> = {
+    LaunchFailed: () => {
+      const g = f as ErrorFacts['LaunchFailed'];
+      const backoff = g.backoffUntil ? `; backing off until ${g.backoffUntil.toISOString()}` : '';
+      return `${g.count} launch${g.count === 1 ? '' : 'es'} in ${g.pool} failed (${g.errorKind}): ${g.message}${backoff}`;
+    },
+    TerminateFailed: () => {
+      const g = f as ErrorFacts['TerminateFailed'];
+      return `terminating ${g.worker} in ${g.pool} failed (${g.errorKind}): ${g.message}; the next tick tries again`;
+    },
+    ListFailed: () => {
+      const g = f as ErrorFacts['ListFailed'];
+      return `listing instances of account ${g.account} failed (${g.errorKind}): ${g.message}; not reconciling ${g.pools.join(', ')} this tick`;
+    },
+    PoolMisconfigured: () => {
+      const g = f as ErrorFacts['PoolMisconfigured'];
+      return `pool ${g.pool} cannot launch: ${g.message}`;
+    },
+  };
+  const pool = 'pool' in f ? f.pool : null;
+  return decision('error', reason, {
+    subject: pool ? `pool ${pool}` : `account ${(f as ErrorFacts['ListFailed']).account}`,
+    pool,
+    worker: 'worker' in f ? f.worker : null,
+    count: 'count' in f ? f.count : 1,
+    message: messages[reason](),
+  });
+}

@@ -1,0 +1,187 @@
+import { type Decision, hold, launch, terminate } from './decisions';
+import {
+  DEFAULT_TARGET_LATENCY_SECONDS,
+  DEFAULT_TASK_SECONDS,
+  type InstanceState,
+  type Plan,
+  type PlanningSnapshot,
+  type PlanOptions,
+  type PlannedTermination,
+  type PoolState,
+} from './interfaces';
+import { Reason } from './reasons';
+
+const seconds = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 1000;
+
+/** Idle seconds of an instance: from the later of its start and the last work it completed. */
+export function idleSeconds(instance: InstanceState, now: Date): number {
+  const since =
+    instance.lastCompletedAt && instance.lastCompletedAt > instance.instanceCreatedAt
+      ? instance.lastCompletedAt
+      : instance.instanceCreatedAt;
+  return seconds(since, now);
+}
+
+/**
+ * Decides what to launch and terminate. Pure: the same snapshot and clock give the same plan.
+ *
+ * Terminations: a live instance with no pending or running work is terminated when its pool is
+ * ephemeral and it completed a request, or when it has been idle longer than `max_idle_seconds`.
+ * An instance with work, or without an instance id yet, is never terminated here.
+ *
+ * Launches: demand groups are planned highest priority first, then oldest. A group needs
+ * `ceil(pending × median task seconds / target latency)` instances, at least 1 and at most its
+ * pending count. Instances booting in its pools (live, not connected, no work) cover that need
+ * first, since the work will go to them; the rest is launched in its pools in order of
+ * preference, each bounded by `max_active_instances` (live instances plus launches planned in
+ * this tick) and the pool's and the scope's `target_max_seconds_per_month` (a launch is expected
+ * to cost one median task). A disabled, backing-off, full or exhausted pool is skipped with a
+ * hold saying why, and the next pool takes the demand.
+ */
+export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions = {}): Plan {
+  const defaultTaskSeconds = options.defaultTaskSeconds ?? DEFAULT_TASK_SECONDS;
+  const defaultTarget = options.defaultTargetLatencySeconds ?? DEFAULT_TARGET_LATENCY_SECONDS;
+  const pools = new Map(snapshot.pools.map((p) => [p.name, p]));
+  const decisions: Decision[] = [];
+
+  const terminations: PlannedTermination[] = [];
+  const bootingFree = new Map<string, number>();
+  for (const pool of snapshot.pools) {
+    let booting = 0;
+    for (const instance of pool.instances) {
+      const ending = instance.instanceId !== null && instance.activeRequests === 0 && terminationFor(pool, instance, now);
+      if (ending) {
+        decisions.push(ending);
+        terminations.push({ pool: pool.name, worker: instance.worker, instanceId: instance.instanceId! });
+      } else if (instance.connectedAt === null && instance.activeRequests === 0) {
+        booting++;
+      }
+    }
+    bootingFree.set(pool.name, booting);
+  }
+
+  const planned = new Map<string, number>();
+  const spent = new Map<string, number>();
+  const scopeSpent = new Map<string, number>();
+  const holds = new Map<string, { reason: Reason; facts: Record<string, unknown> & { pending: number } }>();
+  const addHold = <R extends Parameters<typeof hold>[0]>(key: string, reason: R, facts: Parameters<typeof hold<R>>[1]) => {
+    const existing = holds.get(key);
+    if (existing) existing.facts.pending += facts.pending;
+    else holds.set(key, { reason, facts: { ...facts } as Record<string, unknown> & { pending: number } });
+  };
+
+  const groups = [...snapshot.demand].sort(
+    (a, b) => b.maxPriority - a.maxPriority || a.oldestCreatedAt.getTime() - b.oldestCreatedAt.getTime(),
+  );
+  for (const group of groups) {
+    const candidates = group.pools.map((name) => pools.get(name)).filter((p): p is PoolState => p !== undefined);
+    if (!candidates.length) {
+      decisions.push(hold(Reason.NoCompatiblePool, { scope: group.scope, requirementSet: group.requirementSet, pending: group.pending }));
+      continue;
+    }
+    const taskSeconds = snapshot.medianTaskSeconds[group.requirementSetId] ?? defaultTaskSeconds;
+    const target =
+      candidates.map((p) => p.scopeLimits[group.scope]?.target_latency_seconds).find((t): t is number => typeof t === 'number') ??
+      defaultTarget;
+    const workSeconds = group.pending * taskSeconds;
+    const wanted = Math.min(group.pending, Math.max(1, Math.ceil(workSeconds / target)));
+    let needed = wanted;
+
+    for (const pool of candidates) {
+      const booting = Math.min(bootingFree.get(pool.name) ?? 0, needed);
+      if (booting > 0) {
+        bootingFree.set(pool.name, bootingFree.get(pool.name)! - booting);
+        needed -= booting;
+        addHold(`booting|${pool.name}|${group.scope}|${group.requirementSet}`, Reason.CoveredByBooting, {
+          pool: pool.name,
+          scope: group.scope,
+          requirementSet: group.requirementSet,
+          booting,
+          pending: group.pending,
+        });
+      }
+    }
+
+    for (const pool of candidates) {
+      if (needed <= 0) break;
+      const pending = group.pending;
+      if (!pool.enabled) {
+        addHold(`disabled|${pool.name}`, Reason.PoolDisabled, { pool: pool.name, pending });
+        continue;
+      }
+      if (pool.health.backoffUntil && pool.health.backoffUntil > now) {
+        addHold(`backoff|${pool.name}`, Reason.PoolBackingOff, {
+          pool: pool.name,
+          until: pool.health.backoffUntil,
+          failures: pool.health.consecutiveFailures,
+          lastErrorKind: pool.health.lastErrorKind,
+          pending,
+        });
+        continue;
+      }
+      const live = pool.instances.length + (planned.get(pool.name) ?? 0);
+      const max = pool.limits.max_active_instances;
+      const byInstances = max === null ? Infinity : max - live;
+      if (byInstances <= 0) {
+        addHold(`limit|${pool.name}`, Reason.PoolAtInstanceLimit, { pool: pool.name, live, max: max!, pending });
+        continue;
+      }
+      const poolTarget = pool.limits.target_max_seconds_per_month;
+      const poolUsed = pool.usedSeconds + (spent.get(pool.name) ?? 0);
+      const byPoolBudget = poolTarget === null ? Infinity : Math.floor((poolTarget - poolUsed) / taskSeconds);
+      if (byPoolBudget <= 0) {
+        addHold(`budget|${pool.name}`, Reason.PoolBudgetExhausted, {
+          pool: pool.name,
+          usedSeconds: poolUsed,
+          targetSeconds: poolTarget!,
+          pending,
+        });
+        continue;
+      }
+      const scopeKey = `${group.scope}|${pool.name}`;
+      const scopeTarget = pool.scopeLimits[group.scope]?.target_max_seconds_per_month ?? null;
+      const scopeUsed = (pool.scopeUsedSeconds[group.scope] ?? 0) + (scopeSpent.get(scopeKey) ?? 0);
+      const byScopeBudget = scopeTarget === null ? Infinity : Math.floor((scopeTarget - scopeUsed) / taskSeconds);
+      if (byScopeBudget <= 0) {
+        addHold(`scope-budget|${pool.name}|${group.scope}`, Reason.ScopeBudgetExhausted, {
+          pool: pool.name,
+          scope: group.scope,
+          usedSeconds: scopeUsed,
+          targetSeconds: scopeTarget!,
+          pending,
+        });
+        continue;
+      }
+      const count = Math.min(needed, byInstances, byPoolBudget, byScopeBudget);
+      needed -= count;
+      planned.set(pool.name, (planned.get(pool.name) ?? 0) + count);
+      spent.set(pool.name, (spent.get(pool.name) ?? 0) + count * taskSeconds);
+      scopeSpent.set(scopeKey, (scopeSpent.get(scopeKey) ?? 0) + count * taskSeconds);
+      const common = { pool: pool.name, scope: group.scope, requirementSet: group.requirementSet, count };
+      decisions.push(
+        wanted > 1
+          ? launch(Reason.LaunchForLatency, { ...common, waitSeconds: workSeconds, targetSeconds: target })
+          : launch(Reason.LaunchForDemand, { ...common, pending: group.pending }),
+      );
+    }
+  }
+
+  for (const { reason, facts } of holds.values()) decisions.push(hold(reason as never, facts as never));
+  return { decisions, launches: [...planned].map(([pool, count]) => ({ pool, count })), terminations };
+}
+
+function terminationFor(pool: PoolState, instance: InstanceState, now: Date): Decision | null {
+  if (pool.ephemeral && instance.completedRequests > 0) {
+    return terminate(Reason.EphemeralDone, { pool: pool.name, worker: instance.worker });
+  }
+  const idle = idleSeconds(instance, now);
+  if (idle > pool.limits.max_idle_seconds) {
+    return terminate(Reason.IdleTooLong, {
+      pool: pool.name,
+      worker: instance.worker,
+      idleSeconds: idle,
+      maxIdleSeconds: pool.limits.max_idle_seconds,
+    });
+  }
+  return null;
+}

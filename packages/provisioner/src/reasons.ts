@@ -1,0 +1,57 @@
+/**
+ * Every reason the provisioner gives for a decision. Stable names: they are stored in
+ * `provisioning_decisions.reason`, shown by `decisions list` and the status UI, and code
+ * branches on them, never on a message's text.
+ */
+export const Reason = {
+  /** Launch: pending work that no live instance can take (one instance is enough for its latency target). */
+  LaunchForDemand: 'LaunchForDemand',
+  /** Launch: the queued work would take longer than the scope's latency target on fewer instances. */
+  LaunchForLatency: 'LaunchForLatency',
+  /** Launch requested by an admin (`pool launch`). */
+  ManualLaunch: 'ManualLaunch',
+
+  /** Hold: the pool has `max_active_instances` live instances (booting ones included). */
+  PoolAtInstanceLimit: 'PoolAtInstanceLimit',
+  /** Hold: the pool used its `target_max_seconds_per_month`. */
+  PoolBudgetExhausted: 'PoolBudgetExhausted',
+  /** Hold: the scope used its `target_max_seconds_per_month` in this pool. */
+  ScopeBudgetExhausted: 'ScopeBudgetExhausted',
+  /** Hold: the pool is disabled. */
+  PoolDisabled: 'PoolDisabled',
+  /** Hold: the pool's last launches failed; it waits until its backoff ends. */
+  PoolBackingOff: 'PoolBackingOff',
+  /** Hold: no pool can run this requirement set for this scope. */
+  NoCompatiblePool: 'NoCompatiblePool',
+  /** Hold: instances still booting in the pool will take this work. */
+  CoveredByBooting: 'CoveredByBooting',
+
+  /** Terminate: the instance has had no work for longer than the pool's `max_idle_seconds`. */
+  IdleTooLong: 'IdleTooLong',
+  /** Terminate: an ephemeral pool's instance finished its one work request. */
+  EphemeralDone: 'EphemeralDone',
+  /** Terminate requested by an admin (`pool terminate`). */
+  ManualTerminate: 'ManualTerminate',
+
+  /** Reconcile: the provider runs an instance of ours that no worker row claims; it is terminated. */
+  OrphanInstance: 'OrphanInstance',
+  /** Reconcile: a worker row's instance is gone at the provider; the row is stopped, its work requeued. */
+  VanishedInstance: 'VanishedInstance',
+  /** Reconcile: an instance launched but not saved (a crash in between) is adopted by its worker row. */
+  AdoptedInstance: 'AdoptedInstance',
+  /** Reconcile: a launch was claimed but never reached the provider; the row is stopped. */
+  LaunchLost: 'LaunchLost',
+
+  /** Error: the provider refused or failed launches in this pool. */
+  LaunchFailed: 'LaunchFailed',
+  /** Error: terminating an instance failed; the next tick tries again. */
+  TerminateFailed: 'TerminateFailed',
+  /** Error: listing a provider account's instances failed; its pools are not reconciled this tick. */
+  ListFailed: 'ListFailed',
+  /** Error: the pool's account or specification cannot make a driver. */
+  PoolMisconfigured: 'PoolMisconfigured',
+} as const;
+
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
+export const REASONS: readonly Reason[] = Object.values(Reason);
