@@ -1,13 +1,13 @@
 import { type Database, type WorkRequest } from '@buildfleet/models';
 import { QueryTypes } from 'sequelize';
-import { WORK_ASSIGNED_CHANNEL } from './assignRequests';
 import { satisfiesSql, servesScopeSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 
 /**
  * The worker-initiated path ("give me my next request"): the first pending request already
  * assigned to this worker, else the best pending request it can run, claimed for it if it
  * has a free slot. The worker row is locked for the decision, as in the bulk pass.
- * Does not mark the request running. Returns null when nothing fits.
+ * Does not mark the request running, nor notify: the asking worker gets the answer directly.
+ * Returns null when nothing fits.
  */
 export async function assignNextForWorker(db: Database, workerId: string): Promise<WorkRequest | null> {
   const id = await db.sequelize.transaction(async (transaction) => {
@@ -39,8 +39,8 @@ export async function assignNextForWorker(db: Database, workerId: string): Promi
           limit 1 for update of r skip locked
        )
        update work_requests r set worker_id = $1 from best where r.id = best.id
-       returning r.id, pg_notify($2, $1::text)`,
-      { bind: [workerId, WORK_ASSIGNED_CHANNEL], type: QueryTypes.SELECT, transaction },
+       returning r.id`,
+      { bind: [workerId], type: QueryTypes.SELECT, transaction },
     );
     return claimed?.id ?? null;
   });
