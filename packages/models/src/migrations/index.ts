@@ -1,8 +1,9 @@
 import { initial } from './0001-initial';
 import { scheduling } from './0002-scheduling';
 import { workerApi } from './0003-worker-api';
+import { provisioning } from './0004-provisioning';
 import { type Migration } from './types';
 
 /** Every migration, oldest first. Append only: a landed migration is never edited. */
-export const migrations: readonly Migration[] = [initial, scheduling, workerApi];
+export const migrations: readonly Migration[] = [initial, scheduling, workerApi, provisioning];
 export type { Migration };
