@@ -62,13 +62,13 @@ export function createMetricsRegistry(db: Database, now: () => Date): Registry {
   });
   new Gauge({
     name: 'buildfleet_work_requests_pending',
-    help: 'Pending work requests by scope and task name',
-    labelNames: ['scope', 'task_name'] as const,
+    help: 'Pending work requests by scope and requirement set',
+    labelNames: ['scope', 'requirements'] as const,
     registers: [registry],
     async collect() {
       const rows = await queryQueue(db);
       this.reset();
-      for (const r of rows) if (r.pending) this.set({ scope: r.scope, task_name: r.taskName }, r.pending);
+      for (const r of rows) if (r.pending) this.set({ scope: r.scope, requirements: r.requirements }, r.pending);
     },
   });
   return registry;

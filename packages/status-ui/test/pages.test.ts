@@ -275,12 +275,26 @@ describe('/worker-pools/<name>/', () => {
 });
 
 describe('/queue/', () => {
-  it('counts pending and running work requests by scope and task, with the oldest pending age', async () => {
+  it('counts pending and running work requests by scope and requirement set, with the oldest pending age', async () => {
     const body = await json('queue/');
     expect(body.rows).toEqual([
-      { scope: 'debian', taskName: 'debsign', pending: 0, running: 1, oldestPendingAt: null },
-      { scope: 'debian', taskName: 'sbuild', pending: 2, running: 1, oldestPendingAt: new Date(NOW.getTime() - 30 * 60_000).toISOString() },
-      { scope: 'kali', taskName: 'autopkgtest', pending: 1, running: 0, oldestPendingAt: new Date(NOW.getTime() - 12 * 60_000).toISOString() },
+      { scope: 'debian', requirements: 'task:debsign worker-type:external', taskNames: ['debsign'], pending: 0, running: 1, oldestPendingAt: null },
+      {
+        scope: 'debian',
+        requirements: 'task:sbuild worker-type:external',
+        taskNames: ['sbuild'],
+        pending: 2,
+        running: 1,
+        oldestPendingAt: new Date(NOW.getTime() - 30 * 60_000).toISOString(),
+      },
+      {
+        scope: 'kali',
+        requirements: 'task:autopkgtest worker-type:external',
+        taskNames: ['autopkgtest'],
+        pending: 1,
+        running: 0,
+        oldestPendingAt: new Date(NOW.getTime() - 12 * 60_000).toISOString(),
+      },
     ]);
     expect(body.totals).toEqual({ pending: 3, running: 2, oldestPendingAt: new Date(NOW.getTime() - 30 * 60_000).toISOString() });
     expect(await html('queue/')).toContain('>30 min ago</time></span> oldest pending');
@@ -336,8 +350,8 @@ describe('/metrics', () => {
         'buildfleet_workers{pool="_none",state="running"} 1',
         'buildfleet_worker_pool_instances{pool="aws-amd64"} 2',
         `buildfleet_worker_pool_seconds_this_month{pool="hetzner-arm"} ${9.5 * 86400}`,
-        'buildfleet_work_requests_pending{scope="debian",task_name="sbuild"} 2',
-        'buildfleet_work_requests_pending{scope="kali",task_name="autopkgtest"} 1',
+        'buildfleet_work_requests_pending{scope="debian",requirements="task:sbuild worker-type:external"} 2',
+        'buildfleet_work_requests_pending{scope="kali",requirements="task:autopkgtest worker-type:external"} 1',
       ]),
     );
     expect(res.text).not.toContain('pool="celery"');

@@ -77,7 +77,15 @@ export async function createWorkRequest(
 ): Promise<string> {
   const scope = await db.models.Scope.findOne({ where: { name: fields.scope } });
   const worker = fields.worker ? await db.models.Worker.findOne({ where: { name: fields.worker } }) : null;
+  // Requirement sets as the scheduler stores them; the queue groups by them.
+  const tags = [`task:${fields.task}`, 'worker-type:external'];
+  const [[set]] = (await db.sequelize.query(
+    `insert into requirement_sets (key, tags) values ($1, $2::text[])
+     on conflict (key) do update set key = excluded.key returning id`,
+    { bind: [tags.join(' '), tags] },
+  )) as [[{ id: string }], unknown];
   const row = await db.models.WorkRequest.create({
+    requirementSetId: set.id,
     scopeId: scope!.id,
     taskName: fields.task,
     status: fields.status,
