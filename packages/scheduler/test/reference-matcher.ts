@@ -62,7 +62,6 @@ function workerTags(worker: RefWorker, pool: RefPool | undefined) {
 export function referenceDispatch(pools: RefPool[], workers: RefWorker[], requests: RefRequest[]) {
   const poolById = new Map(pools.map((p) => [p.id, p]));
   const free = new Map(workers.filter((w) => w.available).map((w) => [w.id, w.concurrency - w.active]));
-  const tagsOf = new Map(workers.map((w) => [w.id, workerTags(w, w.poolId === null ? undefined : poolById.get(w.poolId))]));
   const preferenceByScope = new Map<number, RefWorker[]>();
   const preference = (scopeId: number) => {
     if (!preferenceByScope.has(scopeId)) {
@@ -84,12 +83,13 @@ export function referenceDispatch(pools: RefPool[], workers: RefWorker[], reques
   const assignments = new Map<number, number>();
   const unassigned: RefRequest[] = [];
   for (const request of ordered) {
-    // One check per (request, worker) pair, in preference order, until one fits.
+    // One check per (request, worker) pair, in preference order, until one fits; like
+    // Debusine's can_run_on, each check reads the worker's capabilities from its metadata.
     const chosen = preference(request.scopeId).find((w) => {
       if (!((free.get(w.id) ?? 0) > 0)) return false;
       const pool = w.poolId === null ? undefined : poolById.get(w.poolId);
       if (pool && !pool.instanceWide && !pool.links.has(request.scopeId)) return false;
-      const { tags, numeric } = tagsOf.get(w.id)!;
+      const { tags, numeric } = workerTags(w, pool);
       return satisfies(tags, numeric, request.requirements);
     });
     if (!chosen) {
