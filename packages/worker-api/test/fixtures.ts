@@ -11,27 +11,14 @@ import {
   upsertWorkerPool,
 } from '@buildfleet/models';
 import { createWorkRequest, refreshWorkerTags } from '@buildfleet/scheduler';
-import { useTestDatabase } from '@buildfleet/testdb';
+import { useConnectedDatabase } from '@buildfleet/testdb';
 import express from 'express';
 import { QueryTypes } from 'sequelize';
 import { createActivationToken, type Logger, type WorkerApi, workerApi, type WorkerApiOptions } from '../src';
 
-/** A Database on this test file's own migrated clone. */
+/** A Database on this test file's own migrated clone, open for the whole file. */
 export function useDatabase(): { readonly db: Database } {
-  const testDb = useTestDatabase();
-  let db: Database | undefined;
-  beforeAll(() => {
-    db = connectDatabase(testDb.url, 8);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
-  return {
-    get db() {
-      if (!db) throw new Error('useDatabase: only inside tests and hooks');
-      return db;
-    },
-  };
+  return useConnectedDatabase((url) => connectDatabase(url, 8));
 }
 
 export async function resetDatabase(db: Database): Promise<void> {

@@ -95,6 +95,33 @@ export function useTestDatabase(): { readonly url: string } {
   };
 }
 
+/**
+ * Registers hooks giving the test file its own database and a connection `connect` opens on
+ * it for the whole file (e.g. `useConnectedDatabase((url) => connectDatabase(url, 4))`).
+ * Read `.db` inside tests or hooks, not at module load.
+ */
+export function useConnectedDatabase<T extends { close(): Promise<void> }>(
+  connect: (url: string) => T,
+): { readonly db: T; readonly url: string } {
+  const database = useTestDatabase();
+  let connection: T | undefined;
+  beforeAll(() => {
+    connection = connect(database.url);
+  });
+  afterAll(async () => {
+    await connection?.close();
+  });
+  return {
+    get db() {
+      if (!connection) throw new Error('useConnectedDatabase: the connection exists only inside tests and hooks');
+      return connection;
+    },
+    get url() {
+      return database.url;
+    },
+  };
+}
+
 /** Runs `fn` with a connected client, and always disconnects it. */
 export async function withPgClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
