@@ -31,8 +31,8 @@ export interface ServeOptions {
   provision?: ProvisionTick;
   /** (Default: pino to stdout at level info) */
   logger?: Logger;
-  /** Called once the process listens, e.g. to seed a demo. */
-  onListening?: (context: { db: Database; url: string; apiUrl: string; logger: Logger }) => Promise<void>;
+  /** Called once the process listens, e.g. to start the demo; what it returns runs first on close. */
+  onListening?: (context: { db: Database; url: string; apiUrl: string; logger: Logger }) => Promise<void | (() => void)>;
 }
 
 export interface RunningServer {
@@ -103,7 +103,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   }
   for (const loop of loops) loop.start();
   logger.info({ url, status: `${url}${STATUS_PATH}/workers/`, api: apiUrl }, 'buildfleet is serving');
-  await options.onListening?.({ db, url, apiUrl, logger });
+  const beforeClose = await options.onListening?.({ db, url, apiUrl, logger });
 
   let closing: Promise<void> | undefined;
   return {
@@ -113,6 +113,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     logger,
     close: () =>
       (closing ??= (async () => {
+        beforeClose?.();
         await Promise.all(loops.map((loop) => loop.stop()));
         await api.close();
         server.closeAllConnections();

@@ -1,0 +1,57 @@
+import { closeOnSignals, humanLogStream, startDemo, startServer, STATUS_PATH } from '@buildfleet/server';
+import { Flags } from '@oclif/core';
+import pino from 'pino';
+import { BuildfleetCommand } from '../shared/base-command';
+
+export interface ServeResult {
+  url: string;
+  statusUrl: string;
+  apiUrl: string;
+  stoppedAt: string;
+}
+
+export default class Serve extends BuildfleetCommand {
+  static override summary = 'Run buildfleet: the status UI, the worker API, and the scheduling and provisioning loops.';
+  static override description =
+    'Serves the status UI under /-/status and Debusine\'s worker API under /api, runs a dispatch pass every few seconds and a provisioning tick on its interval, and stops cleanly on SIGINT or SIGTERM, finishing the ticks in flight. Without DATABASE_URL it runs on the embedded PostgreSQL. --demo seeds a dummy pool and a stream of synthetic work, so that the fleet grows and shrinks in the browser within a minute.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --demo',
+    '<%= config.bin %> <%= command.id %> --host 0.0.0.0 --port 8080 --api-url https://fleet.example.org/api',
+  ];
+  static override flags = {
+    host: Flags.string({ summary: 'Address to listen on.', default: '127.0.0.1' }),
+    port: Flags.integer({ summary: 'Port to listen on (0 picks a free one).', default: 8080, min: 0, max: 65535 }),
+    'api-url': Flags.string({ summary: 'API URL launched workers are given, when they reach this server by another name.' }),
+    demo: Flags.boolean({ summary: 'Seed a dummy pool and synthetic work, and play the dummy instances\' workers.' }),
+    'schedule-interval': Flags.integer({ summary: 'Seconds between dispatch passes.', default: 2, min: 1 }),
+    'provision-interval': Flags.integer({ summary: 'Seconds between provisioning ticks.', default: 30, min: 1 }),
+    'log-level': Flags.option({ options: ['debug', 'info', 'warn', 'error'] as const, default: 'info' })(),
+  };
+
+  async run(): Promise<ServeResult> {
+    const { flags } = await this.parse(Serve);
+    const logger = this.jsonEnabled()
+      ? pino({ name: 'buildfleet', level: flags['log-level'] }, process.stderr)
+      : pino({ name: 'buildfleet', level: flags['log-level'] }, humanLogStream(process.stdout));
+    const running = await startServer({
+      host: flags.host,
+      port: flags.port,
+      ...(flags['api-url'] ? { apiUrl: flags['api-url'] } : {}),
+      scheduleIntervalMs: flags['schedule-interval'] * 1000,
+      provisionIntervalMs: (flags.demo ? Math.min(flags['provision-interval'], 3) : flags['provision-interval']) * 1000,
+      logger,
+      ...(flags.demo
+        ? {
+            onListening: async (context) => {
+              const demo = await startDemo(context);
+              return () => demo.stop();
+            },
+          }
+        : {}),
+    });
+    const statusUrl = `${running.url}${STATUS_PATH}/workers/`;
+    if (!this.jsonEnabled()) this.log(`buildfleet is serving. Open ${statusUrl} (Ctrl-C stops it).`);
+    await closeOnSignals(running);
+    return { url: running.url, statusUrl, apiUrl: running.apiUrl, stoppedAt: new Date().toISOString() };
+  }
+}
