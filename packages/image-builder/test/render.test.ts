@@ -73,9 +73,20 @@ describe('renderBuildUserData', () => {
 describe('renderMmdebstrap', () => {
   it('builds with debefivm-create, passing the packages, hooks and base sources through to mmdebstrap', () => {
     const buildPlan = everything();
-    const { argv, mmdebstrapArgs, staging } = renderMmdebstrap(buildPlan, '/srv/out/worker.raw');
-    expect(argv.slice(0, 6)).toEqual(['debefivm-create', '--architecture=amd64', '--release=bookworm', '--size=4G', '--output=/srv/out/worker.raw', '--']);
-    expect(argv.slice(6)).toEqual(mmdebstrapArgs);
+    const { argv, mmdebstrapArgs, staging, packageList } = renderMmdebstrap(buildPlan, '/srv/out/worker.raw');
+    // Flags as debvm 0.4.5's debefivm-create(1) spells them; the kernel comes from --include.
+    expect(argv.slice(0, 9)).toEqual([
+      'debefivm-create',
+      '--architecture=amd64',
+      '--release=bookworm',
+      '--imagesize=4G',
+      '--hostname=debusine-worker',
+      '--skip=kernel',
+      '--skip=autologin',
+      '--output=/srv/out/worker.raw',
+      '--',
+    ]);
+    expect(argv.slice(9)).toEqual(mmdebstrapArgs);
     expect(mmdebstrapArgs).toEqual([
       `--include=${[...buildPlan.packages.map((p) => p.name), 'linux-image-cloud-amd64'].join(',')}`,
       '--setup-hook=upload /srv/out/worker.raw.staging/buildfleet-extra.sources /etc/apt/sources.list.d/buildfleet-extra.sources',
@@ -85,8 +96,10 @@ describe('renderMmdebstrap', () => {
       '--customize-hook=upload /srv/out/worker.raw.staging/provision.sh /tmp/buildfleet-provision.sh',
       '--customize-hook=chroot "$1" bash /tmp/buildfleet-provision.sh --chroot',
       '--customize-hook=rm -f "$1/tmp/buildfleet-provision.sh"',
+      '--customize-hook=dpkg-query --admindir="$1/var/lib/dpkg" --show --showformat=\'${Package}\\t${Version}\\n\' >/srv/out/worker.raw.staging/packages.tsv',
       '/srv/out/worker.raw.staging/debian.sources',
     ]);
+    expect(packageList).toBe('/srv/out/worker.raw.staging/packages.tsv');
     expect(staging.dir).toBe('/srv/out/worker.raw.staging');
     expect(staging.files.map((f) => f.name)).toEqual(['debian.sources', 'buildfleet-extra.sources', '80-buildfleet-source', '90-debusine', 'provision.sh']);
     expect(staging.files.find((f) => f.name === 'provision.sh')!.content).toBe(renderProvisionScript(buildPlan));

@@ -17,9 +17,14 @@ export interface MmdebstrapCommand {
   mmdebstrapArgs: string[];
   /** Host directory the hooks upload from; the runner creates it and writes `files` first. */
   staging: { dir: string; files: StagedFile[] };
+  /** Host file a customize hook fills with `package<TAB>version` lines of the finished image. */
+  packageList: string;
 }
 
 const SCRIPT_IN_CHROOT = '/tmp/buildfleet-provision.sh';
+const PACKAGE_LIST = 'packages.tsv';
+/** Only /etc/hosts keeps it: the plan deletes /etc/hostname, and cloud-init sets the real one. */
+const HOSTNAME = 'debusine-worker';
 
 /**
  * The local build: debefivm-create (debvm) producing a UEFI raw disk at `outputPath`. Base
@@ -44,16 +49,23 @@ export function renderMmdebstrap(plan: BuildPlan, outputPath: string, stagingDir
     `--customize-hook=upload ${staged('provision.sh')} ${SCRIPT_IN_CHROOT}`,
     `--customize-hook=chroot "$1" bash ${SCRIPT_IN_CHROOT} --chroot`,
     `--customize-hook=rm -f "$1${SCRIPT_IN_CHROOT}"`,
+    `--customize-hook=dpkg-query --admindir="$1/var/lib/dpkg" --show --showformat='\${Package}\\t\${Version}\\n' >${staged(PACKAGE_LIST)}`,
     staged(posix.basename(debianSources!.path)),
   ];
+  // Flags as debvm 0.4.5's debefivm-create(1) documents them. `--skip=kernel`: the plan's cloud
+  // kernel is in --include. `--skip=autologin`: debvm would otherwise delete root's password and
+  // log root in on the serial console, which no published image may do.
   const argv = [
     'debefivm-create',
     `--architecture=${plan.architecture}`,
     `--release=${plan.release}`,
-    `--size=${plan.local_build.size}`,
+    `--imagesize=${plan.local_build.size}`,
+    `--hostname=${HOSTNAME}`,
+    '--skip=kernel',
+    '--skip=autologin',
     `--output=${outputPath}`,
     '--',
     ...mmdebstrapArgs,
   ];
-  return { argv, mmdebstrapArgs, staging: { dir: stagingDir, files } };
+  return { argv, mmdebstrapArgs, staging: { dir: stagingDir, files }, packageList: staged(PACKAGE_LIST) };
 }
