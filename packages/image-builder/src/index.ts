@@ -5,7 +5,9 @@
  * a BuildPlan: data only, deterministic, digestible with `planDigest`. Renderers turn one plan
  * into a debefivm-create command line (local build) or a provisioning script inside cloud-init
  * user data (build on an AWS or Hetzner instance); `renderBootUserData` is what a launched
- * instance of the finished image needs. Runners (the I/O) are not part of this package yet.
+ * instance of the finished image needs. Runners do the I/O: `buildLocal` (debefivm-create and
+ * qemu-img), `buildOnAws` and `buildOnHetzner` (build on a provider instance, then snapshot); each
+ * writes a manifest, and `listImages`/`pruneImages` find and delete old images by their labels.
  */
 export * from './types';
 export {
@@ -34,3 +36,20 @@ export { renderProvisionScript, renderBuildUserData, shellQuote } from './render
 export { renderMmdebstrap, type MmdebstrapCommand, type StagedFile } from './render/mmdebstrap';
 export { renderBootUserData, type BootUserDataInput } from './render/boot';
 export { renderPlanMarkdown } from './render/markdown';
+export { DEBIAN_AMI_OWNER, IMAGE_KIND, IMAGE_LABELS, imageBaseName } from './publish';
+export {
+  MANIFEST_FILE,
+  MANIFEST_FORMAT,
+  imageIdFromManifest,
+  imageIdFromManifestFile,
+  readManifest,
+  type BuildManifest,
+  type ManifestImage,
+} from './manifest';
+export { BuildTimeoutError, type ProgressEvent, type RunnerOptions } from './runners/common';
+export type { BuildResult } from './runners/result';
+export { buildLocal, localBuildCommands, parsePackageList, MIN_DEBVM_VERSION, type LocalBuildOptions, type LocalCommands } from './runners/local';
+export { buildOnAws, type AwsAccess, type AwsBuildOptions } from './runners/aws';
+export { buildOnHetzner, type HetznerAccess, type HetznerBuildOptions } from './runners/hetzner';
+export { imageLabels, selectImagesToPrune, type PublishedImage, type PruneSelection } from './runners/labels';
+export { listImages, pruneImages, type ImageAccount, type PruneOptions, type PruneResult } from './runners/images';

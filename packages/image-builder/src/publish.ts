@@ -1,3 +1,4 @@
+import { MANAGED_BY, OWNERSHIP_LABELS } from '@buildfleet/cloud-drivers';
 import type { BuildOptions } from './options';
 import type { PublishStep } from './types';
 
@@ -10,13 +11,24 @@ export function imageBaseName(options: BuildOptions): string {
   return `buildfleet-debusine-worker-${options.release}-${options.architecture}`;
 }
 
+/** Label (Hetzner) and tag (EC2) keys that mark buildfleet's images and build instances. */
+export const IMAGE_LABELS = {
+  image: 'buildfleet-image',
+  release: 'buildfleet-release',
+  architecture: 'buildfleet-architecture',
+  /** The first 32 hex digits of the plan digest (Hetzner label values hold at most 63 characters). */
+  plan: 'buildfleet-plan',
+} as const;
+
+export const IMAGE_KIND = 'debusine-worker';
+
 /** Labels (Hetzner) and tags (EC2) on every resource a publish run creates; runners add the plan digest. */
 export function ownershipLabels(options: BuildOptions): Record<string, string> {
   return {
-    'managed-by': 'buildfleet',
-    'buildfleet-image': 'debusine-worker',
-    'buildfleet-release': options.release,
-    'buildfleet-architecture': options.architecture,
+    [OWNERSHIP_LABELS.managedBy]: MANAGED_BY,
+    [IMAGE_LABELS.image]: IMAGE_KIND,
+    [IMAGE_LABELS.release]: options.release,
+    [IMAGE_LABELS.architecture]: options.architecture,
   };
 }
 
@@ -65,6 +77,7 @@ export function publishSteps(options: BuildOptions, localSize: string): PublishS
           params: { Name: `${name}-<timestamp>`, NoReboot: true, tags: labels },
         },
         { step: 'WaitImageAvailable', description: 'wait until the AMI is available', params: { state: 'available' } },
+        { step: 'CreateTags', description: 'tag the AMI and its snapshots, so list and prune find them', params: { tags: labels } },
         { step: 'TerminateInstances', description: 'delete the build instance', params: {} },
       ];
     }
@@ -75,7 +88,7 @@ export function publishSteps(options: BuildOptions, localSize: string): PublishS
           description: 'POST /v1/servers from the stock Debian image with renderBuildUserData(plan)',
           params: {
             image: debian,
-            server_type: options.architecture === 'amd64' ? 'cx22' : 'cax11',
+            server_type: options.architecture === 'amd64' ? 'cx23' : 'cax11',
             user_data: 'renderBuildUserData(plan)',
             labels,
             why_server_type: 'the smallest disk of the architecture, so the snapshot fits every larger type',

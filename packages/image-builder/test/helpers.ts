@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationError } from '@buildfleet/models';
@@ -66,4 +67,20 @@ export function validationErrorOf(fn: () => unknown): ValidationError {
     throw error;
   }
   throw new Error('expected a ValidationError, nothing was thrown');
+}
+
+/** A temporary output directory per test. */
+export function useOutputDir(): { readonly path: string } {
+  let path = '';
+  beforeEach(async () => {
+    path = await mkdtemp(join(tmpdir(), 'buildfleet-image-test-'));
+  });
+  afterEach(async () => {
+    await rm(path, { recursive: true, force: true });
+  });
+  return {
+    get path() {
+      return path;
+    },
+  };
 }

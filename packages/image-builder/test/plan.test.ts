@@ -101,7 +101,7 @@ describe('plan', () => {
 
   it.each([
     ['publish steps for local', 'local', ['debefivm-create', 'qemu-img-convert']],
-    ['publish steps for aws', 'aws', ['DescribeImages', 'RunInstances', 'WaitInstanceStopped', 'CreateImage', 'WaitImageAvailable', 'TerminateInstances']],
+    ['publish steps for aws', 'aws', ['DescribeImages', 'RunInstances', 'WaitInstanceStopped', 'CreateImage', 'WaitImageAvailable', 'CreateTags', 'TerminateInstances']],
     ['publish steps for hetzner', 'hetzner', ['create_server', 'wait_server_off', 'create_image', 'delete_server']],
   ] as const)('orders the %s', (_name, target, steps) => {
     expect(plan({ target }).publish.map((s) => s.step)).toEqual(steps);
