@@ -53,3 +53,4 @@ export { buildOnAws, type AwsAccess, type AwsBuildOptions } from './runners/aws'
 export { buildOnHetzner, type HetznerAccess, type HetznerBuildOptions } from './runners/hetzner';
 export { imageLabels, selectImagesToPrune, type PublishedImage, type PruneSelection } from './runners/labels';
 export { listImages, pruneImages, type ImageAccount, type PruneOptions, type PruneResult } from './runners/images';
+export { resolveImageAccount } from './accounts';

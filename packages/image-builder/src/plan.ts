@@ -258,7 +258,7 @@ function warnings(options: BuildOptions): PlanWarning[] {
   if (vmBackends.length > 0 && !hasKvm(options)) {
     list.push({
       code: 'NoKvmOnTarget',
-      message: `${vmBackends.join(' and ')} need /dev/kvm, which ordinary ${options.target} instances do not have (only EC2 *.metal types do); the plan expects ${vmBackends.map((b) => `executor:${b}:available`).join(' and ')} to be false`,
+      message: `${vmBackends.join(' and ')} ${vmBackends.length > 1 ? 'need' : 'needs'} /dev/kvm, which ordinary ${options.target} instances do not have (only EC2 *.metal types do); the plan expects ${vmBackends.map((b) => `executor:${b}:available`).join(' and ')} to be false`,
     });
   }
   if (options.worker_source === 'source' && !options.pin) {
