@@ -32,7 +32,7 @@ interface LaunchFacts {
   [Reason.ManualLaunch]: { pool: string; count: number; forced: boolean };
 }
 
-interface HoldFacts {
+export interface HoldFacts {
   [Reason.PoolAtInstanceLimit]: { pool: string; live: number; max: number; pending: number };
   [Reason.PoolBudgetExhausted]: { pool: string; usedSeconds: number; targetSeconds: number; pending: number };
   [Reason.ScopeBudgetExhausted]: { pool: string; scope: string; usedSeconds: number; targetSeconds: number; pending: number };
@@ -102,6 +102,9 @@ export function launch<R extends keyof LaunchFacts>(reason: R, facts: LaunchFact
     message,
   });
 }
+
+/** A hold's reason with the facts its message needs. */
+export type HoldInput = { [R in keyof HoldFacts]: { reason: R; facts: HoldFacts[R] } }[keyof HoldFacts];
 
 export function hold<R extends keyof HoldFacts>(reason: R, facts: HoldFacts[R]): Decision {
   const f = facts as HoldFacts[keyof HoldFacts];

@@ -1,4 +1,16 @@
 export * from './interfaces';
 export * from './reasons';
 export * from './decisions';
-export { plan, idleSeconds } from './planner';
+export { plan, idleSeconds, launchAllowance, type AllowanceContext } from './planner';
+export { planReconciliation, type LiveRow, type ReconciliationPlan } from './reconcile';
+export { renderUserData } from './bootstrap';
+export { tick, TICK_DEFAULTS } from './tick';
+export { readSnapshot, PartialSnapshotError } from './snapshot';
+export { DEFAULT_ACTIVATION_TOKEN_LIFETIME_SECONDS } from './actions';
+export { DEFAULT_LAUNCH_PARALLELISM } from './drivers';
+export { readMonthlyUsage, startOfMonth, type MonthlyUsage } from './sql/monthlyUsage';
+export { readMedianTaskSeconds } from './sql/taskDurations';
+export { listDecisions, recordDecisions, type DecisionView } from './sql/decisions';
+export { listPoolHealth, type PoolHealthView } from './sql/poolHealth';
+export { readInstallationId } from './sql/installation';
+export { launchWorkers, terminateWorker, type ManualOptions, type ManualLaunchResult, type ManualTerminateResult } from './manual';

@@ -1,4 +1,4 @@
-import { type Decision, hold, launch, terminate } from './decisions';
+import { type Decision, hold, type HoldInput, launch, terminate } from './decisions';
 import {
   DEFAULT_TARGET_LATENCY_SECONDS,
   DEFAULT_TASK_SECONDS,
@@ -63,12 +63,7 @@ export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions
   const planned = new Map<string, number>();
   const spent = new Map<string, number>();
   const scopeSpent = new Map<string, number>();
-  const holds = new Map<string, { reason: Reason; facts: Record<string, unknown> & { pending: number } }>();
-  const addHold = <R extends Parameters<typeof hold>[0]>(key: string, reason: R, facts: Parameters<typeof hold<R>>[1]) => {
-    const existing = holds.get(key);
-    if (existing) existing.facts.pending += facts.pending;
-    else holds.set(key, { reason, facts: { ...facts } as Record<string, unknown> & { pending: number } });
-  };
+  const holds = new Map<string, HoldInput>();
 
   const groups = [...snapshot.demand].sort(
     (a, b) => b.maxPriority - a.maxPriority || a.oldestCreatedAt.getTime() - b.oldestCreatedAt.getTime(),
@@ -92,67 +87,33 @@ export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions
       if (booting > 0) {
         bootingFree.set(pool.name, bootingFree.get(pool.name)! - booting);
         needed -= booting;
-        addHold(`booting|${pool.name}|${group.scope}|${group.requirementSet}`, Reason.CoveredByBooting, {
-          pool: pool.name,
-          scope: group.scope,
-          requirementSet: group.requirementSet,
-          booting,
-          pending: group.pending,
+        holds.set(`booting|${pool.name}|${group.scope}|${group.requirementSet}`, {
+          reason: Reason.CoveredByBooting,
+          facts: { pool: pool.name, scope: group.scope, requirementSet: group.requirementSet, booting, pending: group.pending },
         });
       }
     }
 
     for (const pool of candidates) {
       if (needed <= 0) break;
-      const pending = group.pending;
-      if (!pool.enabled) {
-        addHold(`disabled|${pool.name}`, Reason.PoolDisabled, { pool: pool.name, pending });
-        continue;
-      }
-      if (pool.health.backoffUntil && pool.health.backoffUntil > now) {
-        addHold(`backoff|${pool.name}`, Reason.PoolBackingOff, {
-          pool: pool.name,
-          until: pool.health.backoffUntil,
-          failures: pool.health.consecutiveFailures,
-          lastErrorKind: pool.health.lastErrorKind,
-          pending,
-        });
-        continue;
-      }
-      const live = pool.instances.length + (planned.get(pool.name) ?? 0);
-      const max = pool.limits.max_active_instances;
-      const byInstances = max === null ? Infinity : max - live;
-      if (byInstances <= 0) {
-        addHold(`limit|${pool.name}`, Reason.PoolAtInstanceLimit, { pool: pool.name, live, max: max!, pending });
-        continue;
-      }
-      const poolTarget = pool.limits.target_max_seconds_per_month;
-      const poolUsed = pool.usedSeconds + (spent.get(pool.name) ?? 0);
-      const byPoolBudget = poolTarget === null ? Infinity : Math.floor((poolTarget - poolUsed) / taskSeconds);
-      if (byPoolBudget <= 0) {
-        addHold(`budget|${pool.name}`, Reason.PoolBudgetExhausted, {
-          pool: pool.name,
-          usedSeconds: poolUsed,
-          targetSeconds: poolTarget!,
-          pending,
-        });
-        continue;
-      }
       const scopeKey = `${group.scope}|${pool.name}`;
-      const scopeTarget = pool.scopeLimits[group.scope]?.target_max_seconds_per_month ?? null;
-      const scopeUsed = (pool.scopeUsedSeconds[group.scope] ?? 0) + (scopeSpent.get(scopeKey) ?? 0);
-      const byScopeBudget = scopeTarget === null ? Infinity : Math.floor((scopeTarget - scopeUsed) / taskSeconds);
-      if (byScopeBudget <= 0) {
-        addHold(`scope-budget|${pool.name}|${group.scope}`, Reason.ScopeBudgetExhausted, {
-          pool: pool.name,
-          scope: group.scope,
-          usedSeconds: scopeUsed,
-          targetSeconds: scopeTarget!,
-          pending,
-        });
+      const allowance = launchAllowance(pool, {
+        now,
+        scope: group.scope,
+        taskSeconds,
+        planned: planned.get(pool.name) ?? 0,
+        spentSeconds: spent.get(pool.name) ?? 0,
+        scopeSpentSeconds: scopeSpent.get(scopeKey) ?? 0,
+        pending: group.pending,
+      });
+      if ('hold' in allowance) {
+        const { key, hold: blocked } = allowance;
+        const existing = holds.get(key);
+        if (existing) existing.facts.pending += group.pending;
+        else holds.set(key, { ...blocked, facts: { ...blocked.facts } } as HoldInput);
         continue;
       }
-      const count = Math.min(needed, byInstances, byPoolBudget, byScopeBudget);
+      const count = Math.min(needed, allowance.allowed);
       needed -= count;
       planned.set(pool.name, (planned.get(pool.name) ?? 0) + count);
       spent.set(pool.name, (spent.get(pool.name) ?? 0) + count * taskSeconds);
@@ -166,7 +127,7 @@ export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions
     }
   }
 
-  for (const { reason, facts } of holds.values()) decisions.push(hold(reason as never, facts as never));
+  for (const { reason, facts } of holds.values()) decisions.push(hold(reason, facts as never));
   return { decisions, launches: [...planned].map(([pool, count]) => ({ pool, count })), terminations };
 }
 
@@ -184,4 +145,65 @@ function terminationFor(pool: PoolState, instance: InstanceState, now: Date): De
     });
   }
   return null;
+}
+
+export interface AllowanceContext {
+  now: Date;
+  /** The scope the launch serves, for its budget in the pool; null for an admin's launch. */
+  scope: string | null;
+  /** What one launched instance is expected to cost: one median task. */
+  taskSeconds: number;
+  /** Launches and their expected seconds already planned in this tick. */
+  planned: number;
+  spentSeconds: number;
+  scopeSpentSeconds: number;
+  /** Pending requests that wanted the pool, for the hold's count. */
+  pending: number;
+}
+
+/**
+ * How many instances the pool may launch now, or the hold saying why none: disabled, backing
+ * off, at `max_active_instances` (live plus planned), or out of its or the scope's monthly budget.
+ */
+export function launchAllowance(pool: PoolState, c: AllowanceContext): { allowed: number } | { key: string; hold: HoldInput } {
+  const { pending } = c;
+  if (!pool.enabled) return { key: `disabled|${pool.name}`, hold: { reason: Reason.PoolDisabled, facts: { pool: pool.name, pending } } };
+  const { backoffUntil, consecutiveFailures, lastErrorKind } = pool.health;
+  if (backoffUntil && backoffUntil > c.now) {
+    return {
+      key: `backoff|${pool.name}`,
+      hold: {
+        reason: Reason.PoolBackingOff,
+        facts: { pool: pool.name, until: backoffUntil, failures: consecutiveFailures, lastErrorKind, pending },
+      },
+    };
+  }
+  const live = pool.instances.length + c.planned;
+  const max = pool.limits.max_active_instances;
+  const byInstances = max === null ? Infinity : max - live;
+  if (max !== null && byInstances <= 0) {
+    return { key: `limit|${pool.name}`, hold: { reason: Reason.PoolAtInstanceLimit, facts: { pool: pool.name, live, max, pending } } };
+  }
+  const poolTarget = pool.limits.target_max_seconds_per_month;
+  const poolUsed = pool.usedSeconds + c.spentSeconds;
+  const byPoolBudget = poolTarget === null ? Infinity : Math.floor((poolTarget - poolUsed) / c.taskSeconds);
+  if (poolTarget !== null && byPoolBudget <= 0) {
+    return {
+      key: `budget|${pool.name}`,
+      hold: { reason: Reason.PoolBudgetExhausted, facts: { pool: pool.name, usedSeconds: poolUsed, targetSeconds: poolTarget, pending } },
+    };
+  }
+  const scopeTarget = c.scope === null ? null : (pool.scopeLimits[c.scope]?.target_max_seconds_per_month ?? null);
+  const scopeUsed = (c.scope === null ? 0 : (pool.scopeUsedSeconds[c.scope] ?? 0)) + c.scopeSpentSeconds;
+  const byScopeBudget = scopeTarget === null ? Infinity : Math.floor((scopeTarget - scopeUsed) / c.taskSeconds);
+  if (c.scope !== null && scopeTarget !== null && byScopeBudget <= 0) {
+    return {
+      key: `scope-budget|${pool.name}|${c.scope}`,
+      hold: {
+        reason: Reason.ScopeBudgetExhausted,
+        facts: { pool: pool.name, scope: c.scope, usedSeconds: scopeUsed, targetSeconds: scopeTarget, pending },
+      },
+    };
+  }
+  return { allowed: Math.min(byInstances, byPoolBudget, byScopeBudget) };
 }
