@@ -44,10 +44,18 @@ export async function claimWorkers(
   { force, tokenLifetimeSeconds, now }: { force: boolean; tokenLifetimeSeconds: number; now: Date },
 ): Promise<ClaimResult> {
   return db.sequelize.transaction(async (transaction) => {
+    // Lock first, count after: a count in the locking statement would see the snapshot from
+    // before the wait, missing the rows a concurrent claim just committed.
+    const [locked] = await db.sequelize.query<{ id: string }>(`select id from worker_pools where id = $1::bigint for update`, {
+      bind: [poolId],
+      type: QueryTypes.SELECT,
+      transaction,
+    });
+    if (!locked) throw new NotFoundError('worker pool', `#${poolId}`);
     const [pool] = await db.sequelize.query<{ name: string; limits: unknown; live: number }>(
       `select p.name, p.limits,
               (select count(*)::int from workers w where w.worker_pool_id = p.id and w.instance_created_at is not null) as live
-         from worker_pools p where p.id = $1::bigint for update of p`,
+         from worker_pools p where p.id = $1::bigint`,
       { bind: [poolId], type: QueryTypes.SELECT, transaction },
     );
     if (!pool) throw new NotFoundError('worker pool', `#${poolId}`);

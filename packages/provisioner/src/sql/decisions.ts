@@ -63,7 +63,7 @@ export interface DecisionView {
   message: string;
 }
 
-/** The most recent decisions first, of one pool or all. */
+/** The most recent ticks first (each in the order it decided), of one pool or all. */
 export async function listDecisions(db: Database, filter: { pool?: string; limit?: number } = {}): Promise<DecisionView[]> {
   const limit = filter.limit ?? 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
@@ -92,7 +92,7 @@ export async function listDecisions(db: Database, filter: { pool?: string; limit
     `select id, tick_id, decided_at, kind, reason, pool, scope, requirement_set, count, worker, message
        from provisioning_decisions
       where $1::text is null or pool = $1::text
-      order by decided_at desc, id desc
+      order by decided_at desc, id
       limit $2::integer`,
     { bind: [filter.pool ?? null, limit], type: QueryTypes.SELECT },
   );
