@@ -19,7 +19,8 @@ export const DEFAULT_ACTIVATION_TOKEN_LIFETIME_SECONDS = 3600;
 export interface ActContext {
   db: Database;
   drivers: Drivers;
-  bootstrap: BootstrapOptions;
+  /** Required to launch. */
+  bootstrap: BootstrapOptions | undefined;
   now: () => Date;
   backoffBaseSeconds: number;
   backoffMaxSeconds: number;
@@ -41,6 +42,14 @@ export async function forEachBounded<T>(items: readonly T[], limit: number, fn: 
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, run));
 }
 
+/** Launching needs the API URL the workers register with; checked before anything is claimed. */
+export function requireBootstrap(bootstrap: BootstrapOptions | undefined): BootstrapOptions {
+  if (!bootstrap?.apiUrl) {
+    throw ValidationError.single('provisioning', 'bootstrap.apiUrl', 'give the API URL launched workers register with, e.g. https://debusine.example.net/api');
+  }
+  return bootstrap;
+}
+
 function asProviderError(cause: unknown): ProviderError {
   if (isProviderError(cause)) return cause;
   if (cause instanceof ValidationError) return new ProviderError('invalid', cause.message);
@@ -59,10 +68,11 @@ function asProviderError(cause: unknown): ProviderError {
  */
 export async function launchInPool(ctx: ActContext, pool: PoolRecord, count: number, { force }: { force: boolean }): Promise<LaunchOutcome> {
   const { db, now } = ctx;
+  const bootstrap = requireBootstrap(ctx.bootstrap);
   const name = pool.state.name;
   const claim = await claimWorkers(db, pool.id, count, {
     force,
-    tokenLifetimeSeconds: ctx.bootstrap.activationTokenLifetimeSeconds ?? DEFAULT_ACTIVATION_TOKEN_LIFETIME_SECONDS,
+    tokenLifetimeSeconds: bootstrap.activationTokenLifetimeSeconds ?? DEFAULT_ACTIVATION_TOKEN_LIFETIME_SECONDS,
     now: now(),
   });
   if (!claim.workers.length) return { launched: [], failed: 0, decisions: [] };
@@ -74,7 +84,7 @@ export async function launchInPool(ctx: ActContext, pool: PoolRecord, count: num
     specs = claim.workers.map((worker) => ({
       workerName: worker.name,
       poolName: name,
-      userData: renderUserData(pool.driver.specifications, worker.activationKey, ctx.bootstrap),
+      userData: renderUserData(pool.driver.specifications, worker.activationKey, bootstrap),
       labels: {},
     }));
   } catch (cause) {

@@ -132,7 +132,8 @@ export type TickEvent =
   | { type: 'terminated'; pool: string; worker: string };
 
 export interface TickOptions {
-  bootstrap: BootstrapOptions;
+  /** What launched workers are told at boot; required unless `dryRun`. */
+  bootstrap?: BootstrapOptions;
   /** Plan and print only: no lock, no records, no cloud calls besides listing. (Default: false) */
   dryRun?: boolean;
   /** (Default: the installation id stored by migration 0004) */

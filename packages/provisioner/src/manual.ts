@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, type Database, getWorker, NotFoundError, ValidationError } from '@buildfleet/models';
-import { type ActContext, launchInPool, terminateInPool } from './actions';
+import { type ActContext, launchInPool, requireBootstrap, terminateInPool } from './actions';
 import { type Decision, hold, launch, terminate } from './decisions';
 import { DEFAULT_LAUNCH_PARALLELISM, Drivers } from './drivers';
 import { DEFAULT_TASK_SECONDS, type TickOptions } from './interfaces';
@@ -73,6 +73,7 @@ export async function launchWorkers(db: Database, poolName: string, count: numbe
   if (!Number.isInteger(count) || count < 1 || count > 1000) {
     throw ValidationError.single('pool launch', 'count', 'give a whole number of instances from 1 to 1000');
   }
+  requireBootstrap(options.bootstrap);
   return withLock(db, options, async (ctx) => {
     const pool = await readPool(db, poolName, ctx.now());
     const force = options.force ?? false;

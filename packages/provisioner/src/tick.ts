@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ProviderInstance } from '@buildfleet/cloud-drivers';
 import { type Database } from '@buildfleet/models';
-import { type ActContext, forEachBounded, launchInPool, terminateInPool } from './actions';
+import { type ActContext, forEachBounded, launchInPool, requireBootstrap, terminateInPool } from './actions';
 import { type Decision, error } from './decisions';
 import { DEFAULT_LAUNCH_PARALLELISM, Drivers } from './drivers';
 import { type TickOptions, type TickResult } from './interfaces';
@@ -40,6 +40,7 @@ export async function tick(db: Database, options: TickOptions): Promise<TickResu
   const now = options.now ?? (() => new Date());
   const emit = options.onEvent ?? (() => undefined);
   const tickId = randomUUID();
+  if (!options.dryRun) requireBootstrap(options.bootstrap);
   const result: TickResult = { ran: false, tickId, decisions: [], launched: [], terminated: [] };
   const lock = options.dryRun ? null : await acquireProvisioningLock(db.url, { waitMs: 0 });
   if (!options.dryRun && !lock) {
