@@ -14,3 +14,4 @@ export { listDecisions, recordDecisions, type DecisionView } from './sql/decisio
 export { listPoolHealth, type PoolHealthView } from './sql/poolHealth';
 export { readInstallationId } from './sql/installation';
 export { launchWorkers, terminateWorker, type ManualOptions, type ManualLaunchResult, type ManualTerminateResult } from './manual';
+export { decisionSections, type DecisionSection } from './statusSections';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Database, NotFoundError } from '@buildfleet/models';
-import { hold, launch, listDecisions, Reason, recordDecisions } from '../src';
+import { decisionSections, hold, launch, listDecisions, Reason, recordDecisions } from '../src';
 import { addPool, resetDatabase, useDatabase } from './fixtures';
 
 const database = useDatabase();
@@ -43,5 +43,15 @@ describe('recordDecisions and listDecisions', () => {
     expect((await listDecisions(db, { limit: 1 })).map((d) => d.count)).toEqual([9]);
     await expect(listDecisions(db, { pool: 'nope' })).rejects.toThrow(NotFoundError);
     await expect(listDecisions(db, { limit: 0 })).rejects.toThrow('limit');
+  });
+});
+
+describe('decisionSections', () => {
+  it("gives the status UI each pool's health and the latest decisions", async () => {
+    await recordDecisions(db, randomUUID(), [launched], { now: new Date(), holdDedupeSeconds: 0 });
+    const sections = await decisionSections(db);
+    expect(sections.map((s) => s.title)).toEqual(['Pool health', 'Latest decisions']);
+    expect(sections[0]!.rows).toEqual([{ pool: 'dummy-a', failures: 0, backoffUntil: null, lastError: null }]);
+    expect(sections[1]!.rows).toEqual([expect.objectContaining({ kind: 'launch', reason: Reason.LaunchForDemand, message: launched.message })]);
   });
 });
