@@ -88,7 +88,7 @@ export class RootFilesystem {
   }
 }
 
-/** buildfleet's worker API on 127.0.0.1: the guest reaches it as 10.0.2.2 through QEMU's user networking. */
+/** buildfleet's worker API on 127.0.0.1; the guest reaches it at GUEST_API_ADDRESS (see bootVm). */
 export async function startWorkerApi(db: Database): Promise<{ api: WorkerApi; port: number; close(): Promise<void> }> {
   const lines: string[] = [];
   const api = workerApi({ db, logger: { info: (m) => void lines.push(m), warn: (m) => void lines.push(m), error: (m) => void lines.push(m) } });
@@ -121,6 +121,9 @@ export async function makeSeed(dir: string, userData: string, hostname: string):
   return seed;
 }
 
+/** The one address the guest can reach: QEMU forwards it to the API and isolates everything else. */
+export const GUEST_API_ADDRESS = '10.0.2.100:8080';
+
 export interface Vm {
   /** Console output so far. */
   console(): Promise<string>;
@@ -129,9 +132,12 @@ export interface Vm {
 
 /**
  * Boots the qcow2 image under QEMU with TCG (no KVM here) and OVMF, the seed as a second disk,
- * and user networking. `-snapshot` keeps the image unchanged. The console goes to `consoleLog`.
+ * and isolated user networking (`restrict=on`): the guest reaches only GUEST_API_ADDRESS, which
+ * QEMU pipes to the API on 127.0.0.1:`apiPort`, and no packet of it leaves this machine.
+ * `-snapshot` keeps the image unchanged. The console goes to `consoleLog`.
  */
-export function bootVm(qcow2: string, seed: string, consoleLog: string): Vm {
+export function bootVm(qcow2: string, seed: string, consoleLog: string, apiPort: number): Vm {
+  const pipe = join(__dirname, 'tcp-pipe.js');
   const child: ChildProcess = spawn(
     'qemu-system-x86_64',
     [
@@ -140,7 +146,8 @@ export function bootVm(qcow2: string, seed: string, consoleLog: string): Vm {
       '-nographic', '-snapshot',
       '-drive', `file=${qcow2},if=virtio,format=qcow2`,
       '-drive', `file=${seed},if=virtio,format=raw`,
-      '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0',
+      '-netdev', `user,id=n0,restrict=on,guestfwd=tcp:${GUEST_API_ADDRESS}-cmd:${process.execPath} ${pipe} ${apiPort}`,
+      '-device', 'virtio-net-pci,netdev=n0',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -6,7 +6,19 @@ import { useConnectedDatabase, withPgClient } from '@buildfleet/testdb';
 import { createStaticWorker } from '@buildfleet/worker-api';
 import { type BuildPlan, type ManifestImage, renderBootUserData } from '../../src';
 import { embedKey, stanza } from '../helpers';
-import { bootVm, buildCached, eventually, fileSize, makeFlatRepository, makeSeed, RootFilesystem, say, startWorkerApi, type Vm } from './image';
+import {
+  bootVm,
+  buildCached,
+  eventually,
+  fileSize,
+  GUEST_API_ADDRESS,
+  makeFlatRepository,
+  makeSeed,
+  RootFilesystem,
+  say,
+  startWorkerApi,
+  type Vm,
+} from './image';
 
 /**
  * The real thing: debefivm-create builds the images, QEMU (TCG, OVMF) boots the default one with
@@ -70,11 +82,11 @@ describe('a default image built locally', () => {
   it('boots with only an API URL and an activation token, registers (spending the token), connects and reports exactly the expected capabilities', async () => {
     api = await startWorkerApi(db);
     const { worker, activationKey } = await createStaticWorker(db, 'acceptance-vm');
-    const userData = renderBootUserData({ apiUrl: `http://10.0.2.2:${api.port}/api`, activationToken: activationKey });
+    const userData = renderBootUserData({ apiUrl: `http://${GUEST_API_ADDRESS}/api`, activationToken: activationKey });
     const seed = await makeSeed(scratch, userData, 'acceptance-vm');
     const consoleLog = join(scratch, 'console.log');
     const started = Date.now();
-    vm = bootVm(image.files.qcow2, seed, consoleLog);
+    vm = bootVm(image.files.qcow2, seed, consoleLog, api.port);
     say(`booting ${image.files.qcow2} (TCG); console in ${consoleLog}`);
 
     const describe = async () => `console tail:\n${(await vm!.console()).split('\n').slice(-40).join('\n')}`;
