@@ -89,7 +89,13 @@ export function workerConfigIni(apiUrl: string): string {
   return ['[General]', `api-url = ${apiUrl}`, 'log-file = /var/log/debusine/worker/worker.log', 'log-level = DEBUG', ''].join('\n');
 }
 
-function nftablesConf(incus: boolean): string {
+/**
+ * `/etc/nftables.conf` of a worker: only established traffic and SSH come in, and task code
+ * (any user but root, and guests) cannot reach the cloud metadata service, which hands out the
+ * instance's credentials and user data. With `incus`, guests on the Incus bridge may use its
+ * DHCP and DNS. Shared by images and by the provisioner's install-at-boot user data.
+ */
+export function nftablesConf(incus: boolean): string {
   return [
     '#!/usr/sbin/nft -f',
     '# Managed by buildfleet. Only the inet filter table is replaced, never the whole ruleset,',

@@ -10,6 +10,7 @@
  * writes a manifest, and `listImages`/`pruneImages` find and delete old images by their labels.
  */
 export * from './types';
+export { nftablesConf, workerConfigIni } from './files';
 export {
   buildOptionsSchema,
   resolveOptions,

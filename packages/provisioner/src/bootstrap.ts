@@ -1,4 +1,4 @@
-import { renderBootUserData, parseSource } from '@buildfleet/image-builder';
+import { nftablesConf, parseSource, renderBootUserData, workerConfigIni } from '@buildfleet/image-builder';
 import { type DebianRelease, type InstallSource, ValidationError, type WorkerPoolSpecification } from '@buildfleet/models';
 import { stringify } from 'yaml';
 import { type BootstrapOptions } from './interfaces';
@@ -13,35 +13,6 @@ const OWNER = 'debusine-worker:debusine-worker';
 const BOOKWORM_PINS = ['src:autopkgtest', 'src:incus', 'src:python-django', 'src:qemu', 'src:seabios'];
 
 const PACKAGES = ['autopkgtest', 'ca-certificates', 'debusine-worker', 'gpg', 'incus', 'mmdebstrap', 'nftables', 'sbuild', 'uidmap'];
-
-/**
- * Only established traffic and SSH come in; task code (any user but root) cannot reach the
- * cloud metadata service, which would hand out the instance's credentials and user data.
- */
-const NFTABLES_CONF = `#!/usr/sbin/nft -f
-# Replaces only this table, so the tables Incus adds survive a restart of nftables.service.
-table inet filter
-delete table inet filter
-table inet filter {
-\tchain input {
-\t\ttype filter hook input priority filter; policy accept;
-\t\tiif "lo" accept
-\t\ttcp dport 22 accept
-\t\tmeta l4proto { icmp, ipv6-icmp } accept
-\t\tct state { invalid, new, untracked } drop
-\t}
-\tchain forward {
-\t\ttype filter hook forward priority filter; policy accept;
-\t\tip daddr 169.254.169.254 drop
-\t\tip6 daddr fd00:ec2::254 drop
-\t}
-\tchain output {
-\t\ttype filter hook output priority filter; policy accept;
-\t\tip daddr 169.254.169.254 meta skuid != 0 drop
-\t\tip6 daddr fd00:ec2::254 meta skuid != 0 drop
-\t}
-}
-`;
 
 function installation(spec: WorkerPoolSpecification): { source: InstallSource; release: DebianRelease | undefined } {
   if (spec.provider_type === 'dummy') return { source: 'pre-installed', release: undefined };
@@ -65,10 +36,11 @@ export function renderUserData(spec: WorkerPoolSpecification, activationToken: s
   const pins = [...(release === 'bookworm' ? BOOKWORM_PINS : []), ...(source === 'backports' ? ['src:debusine'] : [])];
   const writeFiles: { path: string; content: string; permissions: string; owner?: string }[] = [
     { path: TOKEN_PATH, content: `${activationToken}\n`, permissions: '0600' },
-    { path: '/etc/nftables.conf', content: NFTABLES_CONF, permissions: '0755' },
+    // The install path runs configure-worker-incus.sh, so guests need the bridge's DHCP and DNS.
+    { path: '/etc/nftables.conf', content: nftablesConf(true), permissions: '0755' },
     {
       path: CONFIG_PATH,
-      content: `[General]\napi-url = ${options.apiUrl}\nlog-file = /var/log/debusine/worker/worker.log\nlog-level = DEBUG\n`,
+      content: workerConfigIni(options.apiUrl),
       permissions: '0644',
     },
   ];
