@@ -1,6 +1,7 @@
 import { startHetznerFake } from '@buildfleet/hetzner-fake';
 import { AwsDriver, createDriver, DummyCloud, type DriverAccount, HetznerDriver } from '../src';
-import { installationId, motoEndpoint, REGION, CREDENTIALS, someImageId, motoClient } from './moto';
+import { motoEndpoint } from '@buildfleet/moto';
+import { installationId, REGION, CREDENTIALS, someImageId, motoClient } from './moto';
 
 const spec = (workerName: string) => ({ workerName, poolName: 'pool', userData: '#cloud-config\n', labels: {} });
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { motoEndpoint } from '@buildfleet/moto';
 import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
@@ -12,13 +13,6 @@ import { AwsDriver, type AwsDriverOptions } from '../src/aws/driver';
 
 export const REGION = 'us-east-1';
 export const CREDENTIALS = { access_key_id: 'AKIAMOTOTESTKEY00001', secret_access_key: 'moto-secret-key-do-not-leak-0001' };
-
-/** The moto endpoint globalSetup started, or a failure that says how to get one. */
-export function motoEndpoint(): string {
-  const endpoint = process.env.MOTO_ENDPOINT;
-  if (!endpoint) throw new Error(process.env.MOTO_UNAVAILABLE ?? 'MOTO_ENDPOINT is not set: is test/globalSetup.ts configured?');
-  return endpoint;
-}
 
 /** A plain EC2 client on moto, to inspect and to make instances that are not ours. */
 export function motoClient(): EC2Client {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { motoEndpoint } from '@buildfleet/moto';
 import {
   CreateImageCommand,
   DescribeImagesCommand,
@@ -14,13 +15,6 @@ import { type AwsAccess, type BuildPlan, IMAGE_LABELS, imageLabels } from '../sr
 import { NEWEST_TRIXIE_AMD64 } from './debianAmis';
 
 export const CREDENTIALS = { access_key_id: 'AKIAMOTOIMAGEKEY0001', secret_access_key: 'moto-image-secret-do-not-leak-0001' };
-
-/** The moto endpoint globalSetup started, or a failure that says how to get one. */
-export function motoEndpoint(): string {
-  const endpoint = process.env.MOTO_ENDPOINT;
-  if (!endpoint) throw new Error(process.env.MOTO_UNAVAILABLE ?? 'MOTO_ENDPOINT is not set: is test/globalSetup.ts configured?');
-  return endpoint;
-}
 
 /** Each test file uses its own region: moto keeps one account per region, so pruning in one file cannot touch another's images. */
 export function motoAccess(region: string): AwsAccess {
