@@ -11,26 +11,13 @@ import {
   type WorkerPoolInput,
 } from '@buildfleet/models';
 import { createWorkRequest, refreshWorkerTags, runDispatchPass, type WorkRequestInput } from '@buildfleet/scheduler';
-import { useTestDatabase } from '@buildfleet/testdb';
+import { useConnectedDatabase } from '@buildfleet/testdb';
 import { QueryTypes } from 'sequelize';
 import { type TickOptions } from '../src';
 
 /** A Database on this test file's own migrated clone. */
 export function useDatabase(): { readonly db: Database } {
-  const testDb = useTestDatabase();
-  let db: Database | undefined;
-  beforeAll(() => {
-    db = connectDatabase(testDb.url, 8);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
-  return {
-    get db() {
-      if (!db) throw new Error('useDatabase: only inside tests and hooks');
-      return db;
-    },
-  };
+  return useConnectedDatabase((url) => connectDatabase(url, 8));
 }
 
 export const API_URL = 'https://debusine.example.net/api';
