@@ -262,6 +262,24 @@ describe('/worker-pools/<name>/', () => {
     expect(body.monthStart).toBe('2026-03-01T00:00:00.000Z');
   });
 
+  it('shows the provisioner’s last decisions about the pool, newest first, escaped', async () => {
+    await database.db.sequelize.query(
+      `insert into provisioning_decisions (tick_id, decided_at, kind, reason, pool, message) values
+         (gen_random_uuid(), now() - interval '2 minutes', 'launch', 'LaunchForLatency', 'aws-amd64', 'launch 2 in aws-amd64: scope debian wait 40 min > target 10 min'),
+         (gen_random_uuid(), now() - interval '1 minute', 'hold', 'PoolAtInstanceLimit', 'aws-amd64', 'not launching in aws-amd64: <b>at</b> max_active_instances'),
+         (gen_random_uuid(), now(), 'launch', 'LaunchForDemand', 'other-pool', 'launch 1 in other-pool')`,
+    );
+    try {
+      const body = await json('worker-pools/aws-amd64/');
+      expect(body.decisions.map((d: { reason: string }) => d.reason)).toEqual(['PoolAtInstanceLimit', 'LaunchForLatency']);
+      const page = await html('worker-pools/aws-amd64/');
+      expect(page).toContain('<code>LaunchForLatency</code>');
+      expect(page).toContain('&lt;b&gt;at&lt;/b&gt;');
+    } finally {
+      await database.db.sequelize.query('delete from provisioning_decisions');
+    }
+  });
+
   it('filters and sorts its worker table like /workers/', async () => {
     expect(names((await json('worker-pools/aws-amd64/?filter-status=stopped')).workers)).toEqual(['aws-amd64-003']);
     expect(names((await json('worker-pools/aws-amd64/?order=name.desc&filter-name=00')).workers)).toEqual([

@@ -1,7 +1,15 @@
 import { NotFoundError } from '@buildfleet/models';
 import { startOfMonthUtc } from '../format';
 import { formatOrder, pagination, type Pagination, parseOrder, parsePage } from '../listing';
-import { POOL_ORDER_COLUMNS, type PoolScopeLink, type PoolSummary, queryPoolScopes, queryPoolSummaries } from '../queries/pools';
+import {
+  POOL_ORDER_COLUMNS,
+  type PoolDecision,
+  type PoolScopeLink,
+  type PoolSummary,
+  queryPoolDecisions,
+  queryPoolScopes,
+  queryPoolSummaries,
+} from '../queries/pools';
 import { type PageHandler } from '../types';
 import { loadWorkerTable, type WorkerTable } from './worker-table';
 
@@ -40,22 +48,24 @@ export interface PoolData {
   /** When this month's usage is counted from (UTC). */
   monthStart: string;
   scopes: PoolScopeLink[];
+  /** The provisioner's latest decisions about this pool, with their reasons. */
+  decisions: PoolDecision[];
   workers: WorkerTable;
 }
 
-/** `/worker-pools/<name>/` (§7.4): public pool fields, scope links, and all its workers. */
+/** `/worker-pools/<name>/` (§7.4): public pool fields, scope links, last decisions, and all its workers. */
 export const poolPage: PageHandler = async ({ params, query, now }, { db }) => {
   const name = params.name ?? '';
   const monthStart = startOfMonthUtc(now);
   const [pool] = (await queryPoolSummaries(db, { now, monthStart, name })).rows;
   if (!pool) throw new NotFoundError('worker pool', name);
-  const scopes = await queryPoolScopes(db, name);
+  const [scopes, decisions] = await Promise.all([queryPoolScopes(db, name), queryPoolDecisions(db, name)]);
   const { table, query: understood } = await loadWorkerTable(db, query, {
     perPage: POOL_WORKERS_PER_PAGE,
     pool: name,
     includeStopped: true,
   });
-  const data: PoolData = { pool, monthStart: monthStart.toISOString(), scopes, workers: table };
+  const data: PoolData = { pool, monthStart: monthStart.toISOString(), scopes, decisions, workers: table };
   return {
     view: 'pool',
     title: `Worker pool ${pool.name}`,

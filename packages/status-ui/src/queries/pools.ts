@@ -156,3 +156,20 @@ export async function queryPoolScopes(db: Database, pool: string): Promise<PoolS
     { bind: [pool], type: QueryTypes.SELECT },
   );
 }
+
+export interface PoolDecision {
+  decidedAt: string;
+  kind: string;
+  reason: string;
+  message: string;
+}
+
+/** The provisioner's latest decisions about one pool, newest first. */
+export async function queryPoolDecisions(db: Database, pool: string, limit = 10): Promise<PoolDecision[]> {
+  const rows = await db.sequelize.query<{ decided_at: Date; kind: string; reason: string; message: string }>(
+    `select decided_at, kind, reason, message from provisioning_decisions
+      where pool = $1::text order by decided_at desc, id desc limit $2::int`,
+    { bind: [pool, limit], type: QueryTypes.SELECT },
+  );
+  return rows.map((r) => ({ decidedAt: r.decided_at.toISOString(), kind: r.kind, reason: r.reason, message: r.message }));
+}
