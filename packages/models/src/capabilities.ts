@@ -70,6 +70,8 @@ export function specificationSizes(spec: WorkerPoolSpecification): Record<string
 /**
  * Hetzner Cloud server types (shared and dedicated vCPU lines, 2025), as published by
  * Hetzner: cores, memory in GB, local disk in GB, architecture. Unknown types give no sizes.
+ * cx22–cx52 and cpx11 are deprecated (end of 2025) in favour of cx23–cx53; both are listed so
+ * existing pools keep their sizes.
  */
 export const HETZNER_SERVER_TYPES: Record<
   string,
@@ -79,6 +81,10 @@ export const HETZNER_SERVER_TYPES: Record<
   cx32: { cores: 4, memoryGb: 8, diskGb: 80, architecture: 'amd64' },
   cx42: { cores: 8, memoryGb: 16, diskGb: 160, architecture: 'amd64' },
   cx52: { cores: 16, memoryGb: 32, diskGb: 320, architecture: 'amd64' },
+  cx23: { cores: 2, memoryGb: 4, diskGb: 40, architecture: 'amd64' },
+  cx33: { cores: 4, memoryGb: 8, diskGb: 80, architecture: 'amd64' },
+  cx43: { cores: 8, memoryGb: 16, diskGb: 160, architecture: 'amd64' },
+  cx53: { cores: 16, memoryGb: 32, diskGb: 320, architecture: 'amd64' },
   cpx11: { cores: 2, memoryGb: 2, diskGb: 40, architecture: 'amd64' },
   cpx21: { cores: 3, memoryGb: 4, diskGb: 80, architecture: 'amd64' },
   cpx31: { cores: 4, memoryGb: 8, diskGb: 160, architecture: 'amd64' },

@@ -10,6 +10,15 @@ it('gives a Hetzner pool the sizes of its server type', () => {
   });
 });
 
+it('knows the current CX server types as well as the deprecated ones', () => {
+  const spec = { ...hetzner, server_type: 'cx23' } as WorkerPoolSpecification;
+  expect(poolCapabilities({ tags: [], architectures: ['amd64'], specifications: spec }).numericTags).toEqual({
+    cpus: 2,
+    memory_gib: 4,
+    disk_gib: 40,
+  });
+});
+
 it('gives an EC2 pool only the minimums every launch template guarantees', () => {
   const spec = {
     provider_type: 'aws',
