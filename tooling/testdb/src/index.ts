@@ -25,7 +25,9 @@ export interface TemplateOptions {
 export async function prepareTemplate(options: TemplateOptions): Promise<void> {
   const server = await startPostgresServer({ dataDir: join(tmpdir(), `buildfleet-test-pg-${userInfo().uid}`) });
   (globalThis as Record<symbol, unknown>)[SERVER_KEY] = server;
-  const template = `bf_tpl_${options.name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+  // One template per package and checkout, so suites of two checkouts never drop each other's.
+  const checkout = createHash('sha1').update(process.cwd()).digest('hex').slice(0, 8);
+  const template = `bf_tpl_${options.name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${checkout}`;
   await withPgClient(server.url, async (admin) => {
     // Serialises template builds of concurrent test runs sharing a server.
     await admin.query('select pg_advisory_lock(hashtext($1))', [template]);
