@@ -1,6 +1,7 @@
 export * from './driver';
 export * from './errors';
 export * from './retry';
+export { forEachBounded } from './bounded';
 export { OWNERSHIP_LABELS, MANAGED_BY } from './ownership';
 export * from './dummy';
 export { AwsDriver, type AwsDriverOptions, type DriverLogger } from './aws/driver';

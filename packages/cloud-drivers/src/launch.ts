@@ -1,3 +1,4 @@
+import { forEachBounded } from './bounded';
 import {
   type InstanceSpec,
   type LaunchedInstance,
@@ -72,7 +73,7 @@ export async function runLaunch(specs: InstanceSpec[], opts: LaunchOptions, step
     return result;
   }
 
-  await mapBounded(valid, steps.parallelism, async (spec) => {
+  await forEachBounded(valid, steps.parallelism, async (spec) => {
     const { workerName } = spec;
     const found = existing.get(workerName);
     if (found) return adopt(workerName, found);
@@ -112,13 +113,4 @@ export async function runLaunch(specs: InstanceSpec[], opts: LaunchOptions, step
     }
   });
   return result;
-}
-
-/** Runs `fn` over `items` with at most `limit` calls in flight. */
-export async function mapBounded<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }

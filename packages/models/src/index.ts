@@ -14,6 +14,7 @@
 export * from './capabilities';
 export * from './database';
 export * from './errors';
+export * from './hetzner-server-types';
 export * from './migrator';
 export { migrations, type Migration } from './migrations';
 export * from './models';

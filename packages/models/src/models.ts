@@ -128,7 +128,7 @@ export type WorkRequestResult = (typeof WORK_REQUEST_RESULTS)[number];
 export const TASK_TYPES = ['Worker', 'Server', 'Internal', 'Workflow', 'Signing', 'Wait'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 
-/** Optional integers reported by the worker on completion (domain.md §1.3). */
+/** Optional integers reported by the worker on completion. */
 export interface RuntimeStatistics {
   duration?: number;
   cpu_time?: number;

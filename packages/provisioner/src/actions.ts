@@ -1,4 +1,4 @@
-import { type CloudDriver, type InstanceSpec, isProviderError, type LaunchResult, ProviderError } from '@buildfleet/cloud-drivers';
+import { type CloudDriver, forEachBounded, type InstanceSpec, isProviderError, type LaunchResult, ProviderError } from '@buildfleet/cloud-drivers';
 import { type Database, ValidationError } from '@buildfleet/models';
 import { renderUserData } from './bootstrap';
 import { type Decision, error } from './decisions';
@@ -31,15 +31,6 @@ export interface LaunchOutcome {
   launched: { pool: string; worker: string; instanceId: string }[];
   failed: number;
   decisions: Decision[];
-}
-
-/** Runs `fn` over `items` with at most `limit` calls in flight. */
-export async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const run = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, run));
 }
 
 /** Launching needs the API URL the workers register with; checked before anything is claimed. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { type ProviderInstance } from '@buildfleet/cloud-drivers';
+import { forEachBounded, type ProviderInstance } from '@buildfleet/cloud-drivers';
 import { type Database } from '@buildfleet/models';
-import { type ActContext, forEachBounded, launchInPool, requireBootstrap, terminateInPool } from './actions';
+import { type ActContext, launchInPool, requireBootstrap, terminateInPool } from './actions';
 import { type Decision, error } from './decisions';
 import { DEFAULT_LAUNCH_PARALLELISM, Drivers } from './drivers';
 import { type TickOptions, type TickResult } from './interfaces';

@@ -60,7 +60,7 @@ const STATES: Record<InstanceStateName, InstanceState> = {
 /** Filter values per request; EC2 accepts up to 200. */
 const FILTER_CHUNK = 200;
 
-/** EC2 through CreateFleet with temporary launch templates (domain.md §2.3, defects fixed). */
+/** EC2 through CreateFleet with temporary launch templates (as Debusine launches, without its defects: docs/domain.md). */
 export class AwsDriver implements CloudDriver {
   readonly providerType = 'aws';
   private readonly client: EC2Client;

@@ -22,7 +22,7 @@ export function instanceTags(installationId: string, template: AwsLaunchTemplate
 }
 
 /**
- * The launch template data for one pool launch template and one worker (domain.md §2.3), with
+ * The launch template data for one pool launch template and one worker, with
  * IMDSv2 required and a hop limit of 1 so that containers on the instance cannot reach the
  * instance's credentials, and with the ownership tags on the instance and its volumes.
  */
@@ -60,7 +60,7 @@ export function launchTemplateData(
 }
 
 /**
- * Adds the swap volume to cloud-config user data (domain.md §3.3): the alias `swap` for
+ * Adds the swap volume to cloud-config user data: the alias `swap` for
  * /dev/xvdb, a swap filesystem on it and its mount, keeping everything the text already has.
  */
 export function withSwap(userData: string): string {

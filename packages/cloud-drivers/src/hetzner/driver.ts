@@ -62,7 +62,7 @@ const STATES: Record<string, InstanceState> = {
 /** Worker names per label selector, to keep the query string short. */
 const SELECTOR_CHUNK = 50;
 
-/** Hetzner Cloud through its HTTP API (domain.md §2.4, with ownership labels and idempotent launch). */
+/** Hetzner Cloud through its HTTP API (with ownership labels and idempotent launch). */
 export class HetznerDriver implements CloudDriver {
   readonly providerType = 'hetzner';
   private readonly client: HetznerClient;

@@ -10,7 +10,7 @@ import { type FieldIssue, parseInput, ValidationError } from '../validation';
 import { poolCapabilities } from '../capabilities';
 import { explainConstraints } from './constraint';
 
-/** Fields of a pool as `pool create` and `pool update` take them (domain.md §8.1). */
+/** Fields of a pool as `pool create` and `pool update` take them. */
 export interface WorkerPoolInput {
   name: string;
   /** Name of the provider account; its provider_type decides the specification schema. */

@@ -1,7 +1,7 @@
 import { type Migration } from './types';
 
 /**
- * The whole Debusine-derived schema (domain.md §1). Names follow the database's
+ * The whole Debusine-derived schema (see docs/domain.md). Names follow the database's
  * snake_case; `models/*.ts` map them to TypeScript.
  */
 export const initial: Migration = {

@@ -8,7 +8,7 @@ const secret = (what: string) => z.string().min(1, `give the ${what}`);
 const url = z.url({ protocol: /^https?$/, error: 'give an http:// or https:// URL' });
 
 /**
- * A cloud provider account as given to `account create --data` (domain.md §1.4).
+ * A cloud provider account as given to `account create --data`.
  * `configuration` is public; `credentials` is secret and only drivers read it.
  */
 export const awsAccountSchema = z.strictObject({

@@ -1,12 +1,12 @@
-import { mapBounded } from '../src/launch';
+import { forEachBounded } from '../src';
 
-describe('mapBounded', () => {
+describe('forEachBounded', () => {
   it('runs every item with never more than the limit in flight, and uses the whole limit', async () => {
     let inFlight = 0;
     let peak = 0;
     const done: number[] = [];
 
-    await mapBounded([1, 2, 3, 4, 5, 6, 7], 3, async (item) => {
+    await forEachBounded([1, 2, 3, 4, 5, 6, 7], 3, async (item) => {
       inFlight++;
       peak = Math.max(peak, inFlight);
       await new Promise((resolve) => setImmediate(resolve));
@@ -20,7 +20,7 @@ describe('mapBounded', () => {
 
   it('does nothing for no items', async () => {
     const fn = jest.fn();
-    await mapBounded([], 10, fn);
+    await forEachBounded([], 10, fn);
     expect(fn).not.toHaveBeenCalled();
   });
 });
