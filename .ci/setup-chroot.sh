@@ -9,7 +9,7 @@
 # Must run as root (mmdebstrap --mode=root). Works on a fresh Debian 12 host:
 # mmdebstrap is installed with apt-get if missing.
 #
-# Running things inside the chroot (see /work/notes/worker-protocol.md):
+# Running things inside the chroot (see docs/worker-protocol.md):
 #   mount --bind /proc "$DIR/proc"; mount --bind /dev "$DIR/dev"
 #   chroot "$DIR" runuser -u debusine-worker -- debusine-worker
 #   cleanup: umount "$DIR/dev" "$DIR/proc"

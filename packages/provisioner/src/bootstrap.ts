@@ -20,7 +20,7 @@ function installation(spec: WorkerPoolSpecification): { source: InstallSource; r
 }
 
 /**
- * The cloud-init user data of one launch (domain.md §3, with its defects fixed). `pre-installed`
+ * The cloud-init user data of one launch (as Debusine's, without its defects). `pre-installed`
  * images get only the API URL and the token (image-builder's `renderBootUserData`). Every other
  * install source gets the worker's packages, its config.ini, the metadata-endpoint firewall, and
  * the release's apt quirks: on bookworm, backports with pins for what the worker needs from

@@ -1,5 +1,5 @@
 /**
- * One test per defect of Debusine's provisioner (domain.md §6.6, §9 items 13–20) that
+ * One test per defect of Debusine's provisioner (docs/domain.md, "Where buildfleet differs from Debusine") that
  * buildfleet must not have, each named after the defect, against real PostgreSQL and the
  * dummy driver.
  */

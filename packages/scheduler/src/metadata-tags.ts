@@ -1,7 +1,7 @@
 import { parseTag, type TagSet } from '@buildfleet/models';
 
 /**
- * The tags a worker reports, from its metadata (static overlaid on dynamic, domain.md §5.4):
+ * The tags a worker reports, from its metadata (static overlaid on dynamic, as Debusine does):
  * - `arch:<a>` for each of `system:architectures` and for `system:host_architecture`;
  * - `worker-type:<t>` from `system:worker_type`;
  * - `executor:<backend>` when `executor:<backend>:available` is true;

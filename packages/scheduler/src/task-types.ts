@@ -1,7 +1,7 @@
 import { mergeRequirements, type Requirements, type TaskType, ValidationError } from '@buildfleet/models';
 
 /**
- * How a task type turns its task data into requirements (domain.md §5.4). Each entry returns
+ * How a task type turns its task data into requirements. Each entry returns
  * the tags and minimums a worker must have; the scheduler adds the request's own
  * `worker_requirements`. To add a task type, add an entry here: nothing else changes.
  */

@@ -38,12 +38,12 @@ export function toYaml(value: unknown): string {
   return stringify(value, { sortMapEntries: false, lineWidth: 0 });
 }
 
-/** Sorted, comma-joined, or "none" (domain.md §7.4). */
+/** Sorted, comma-joined, or "none". */
 export function joinSorted(values: readonly string[]): string {
   return values.length ? [...values].sort().join(', ') : 'none';
 }
 
-/** 00:00 UTC on the first day of `now`'s month: the accounting period of §4.7. */
+/** 00:00 UTC on the first day of `now`'s month: the accounting period of monthly limits. */
 export function startOfMonthUtc(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 }

@@ -4,7 +4,7 @@ import { seedFleet } from './seed';
 
 const PAGES = ['workers/', 'workers/static-idle/', 'worker-pools/', 'worker-pools/aws-amd64/', 'queue/', 'decisions/'];
 
-/** The same cases mounted at the root and under a prefix (style.md habit 15). */
+/** The same cases mounted at the root and under a prefix. */
 describe.each([
   ['at the root', '/'],
   ['under /-/status', '/-/status'],

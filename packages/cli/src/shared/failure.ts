@@ -2,7 +2,7 @@ import { ConflictError, type FieldIssue, NotFoundError, SchemaNotMigratedError, 
 import { DatabaseUnreachableError } from '@buildfleet/pg-server';
 import { Errors } from '@oclif/core';
 
-/** Exit codes of every buildfleet command; 2 and 3 as debusine-admin uses them (domain.md §8). */
+/** Exit codes of every buildfleet command; 2 and 3 as debusine-admin uses them (see docs/domain.md, "Administration"). */
 export const ExitCode = {
   /** A conflict with stored data, a schema that needs `db migrate`, an unreachable database, or a bug. */
   Failure: 1,

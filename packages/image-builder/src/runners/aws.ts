@@ -84,7 +84,7 @@ function caller(access: AwsAccess) {
 }
 
 /**
- * Builds the image on an EC2 instance (build-on-instance, image-building.md §4.2 B): the newest
+ * Builds the image on an EC2 instance (build-on-instance): the newest
  * official Debian AMI boots with the build user data, provisions itself and powers off; the
  * stopped instance becomes an AMI tagged with the ownership labels; the instance is terminated.
  * On failure or abort the instance (and an unfinished AMI with its snapshots) is deleted, and a

@@ -60,7 +60,7 @@ function client(access: HetznerAccess) {
 type Request = ReturnType<typeof client>;
 
 /**
- * Builds the image on a Hetzner Cloud server (image-building.md §4.2 B): a server from the stock
+ * Builds the image on a Hetzner Cloud server: a server from the stock
  * Debian image boots with the build user data, provisions itself and powers off; a snapshot with
  * the ownership labels is taken; the server is deleted. The snapshot id is what a pool's
  * `image_name` takes. On failure or abort the server (and an unfinished snapshot) is deleted.

@@ -180,7 +180,7 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 
 /**
  * A signed flat APT repository in `dir` holding trixie's debusine-worker and python3-debusine
- * rebuilt as `<version>+dev1` (image-building.md §5 row 10). Returns the armored public key and
+ * rebuilt as `<version>+dev1`, so the image must prefer them over the archive's. Returns the armored public key and
  * the new version. Downloads the two packages with a scratch APT configuration: the host's
  * APT state is left alone.
  */

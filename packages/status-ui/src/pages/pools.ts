@@ -22,7 +22,7 @@ export interface PoolsData {
   pagination: Pagination;
 }
 
-/** `/worker-pools/` (§7.3), with live instances and this month's usage against the limits. */
+/** `/worker-pools/`, with live instances and this month's usage against the limits. */
 export const poolsPage: PageHandler = async ({ query, now }, { db }) => {
   const order = parseOrder(query.order, POOL_ORDER_COLUMNS, 'name');
   const page = parsePage(query.page);
@@ -53,7 +53,7 @@ export interface PoolData {
   workers: WorkerTable;
 }
 
-/** `/worker-pools/<name>/` (§7.4): public pool fields, scope links, last decisions, and all its workers. */
+/** `/worker-pools/<name>/`: public pool fields, scope links, last decisions, and all its workers. */
 export const poolPage: PageHandler = async ({ params, query, now }, { db }) => {
   const name = params.name ?? '';
   const monthStart = startOfMonthUtc(now);

@@ -16,7 +16,7 @@ import {
   type WorkerStatus,
 } from '../queries/workers';
 
-/** The query parameters of a worker table (domain.md §7.1). */
+/** The query parameters of a worker table. */
 export interface WorkerTableQuery {
   order: string;
   'filter-name'?: string;

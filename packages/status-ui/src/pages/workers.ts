@@ -52,7 +52,7 @@ export interface WorkerData {
   pagination: Pagination;
 }
 
-/** `/workers/<name>/`: any worker, stopped pool workers included (§7.2). */
+/** `/workers/<name>/`: any worker, stopped pool workers included. */
 export const workerPage: PageHandler = async ({ params, query, viewer, now }, { db }) => {
   const name = params.name ?? '';
   const page = parsePage(query.page);

@@ -27,7 +27,7 @@ export interface WorkerDetailRow {
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 /**
- * One worker by name, Celery workers excepted (§7.2). The private columns are not even
+ * One worker by name, Celery workers excepted. The private columns are not even
  * selected for an anonymous viewer.
  */
 export async function queryWorker(db: Database, name: string, authenticated: boolean): Promise<WorkerDetailRow | null> {

@@ -2,7 +2,7 @@ import { type Database, type WorkerType } from '@buildfleet/models';
 import { QueryTypes } from 'sequelize';
 import { type Order } from '../listing';
 
-/** A worker's state, first that applies (domain.md §7.1, plus `stopped` for pool workers without instance). */
+/** A worker's state, first that applies (as Debusine shows it, plus `stopped` for pool workers without instance). */
 export const WORKER_STATUSES = ['stopped', 'disabled', 'disconnected', 'running', 'idle'] as const;
 export type WorkerStatus = (typeof WORKER_STATUSES)[number];
 
