@@ -17,3 +17,11 @@ export { WORK_ASSIGNED_CHANNEL } from './sql/assignRequests';
 export { assignNextForWorker } from './sql/nextForWorker';
 export { describeUnmetDemand, getUnmetDemand, type UnmetDemand } from './unmet-demand';
 export { satisfiesSql } from './sql/matching';
+export {
+  abortWorkRequests,
+  MAX_AUTOMATIC_RETRIES,
+  type AbortCause,
+  type AbortOptions,
+  type AbortResult,
+  type AbortSelection,
+} from './sql/abortWorkRequests';

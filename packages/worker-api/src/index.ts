@@ -16,7 +16,6 @@ export { WEBSOCKET_PATH } from './sessions';
 export { WORKSPACE } from './serialize';
 export { DEFAULT_SCOPE } from './routes/workRequests';
 export { MAX_ARTIFACT_FILE_SIZE } from './routes/artifacts';
-export { MAX_AUTOMATIC_RETRIES } from './sql/workRequests';
 export { markAllDisconnected } from './sql/connection';
 export { workerNameFromFqdn } from './sql/register';
 export {

@@ -1,6 +1,6 @@
 import { type Database, generateTokenKey } from '@buildfleet/models';
 import request from 'supertest';
-import { MAX_AUTOMATIC_RETRIES } from '../src';
+import { MAX_AUTOMATIC_RETRIES } from '@buildfleet/scheduler';
 import {
   addWorker,
   addWorkRequest,

@@ -1,5 +1,5 @@
 import { type Database } from '@buildfleet/models';
-import { MAX_AUTOMATIC_RETRIES } from '@buildfleet/worker-api';
+import { abortWorkRequests } from '@buildfleet/scheduler';
 import { QueryTypes } from 'sequelize';
 import { notifySessionsClosed } from './notify';
 
@@ -22,11 +22,10 @@ export interface ReleaseResult {
 }
 
 /**
- * Stops the workers' rows once their instances are gone, in one statement: tokens disabled,
+ * Stops the workers' rows once their instances are gone, in one transaction: tokens disabled,
  * `instance_created_at` and `worker_pool_data` cleared, the instance's runtime written to
- * worker_pool_statistics, pending work given back to the queue, and running work aborted as a
- * worker failure (its elapsed time charged to its scope) and retried by a new request that
- * supersedes it with retry_count + 1, unless it already had MAX_AUTOMATIC_RETRIES retries.
+ * worker_pool_statistics and pending work given back to the queue; then their running work is
+ * aborted as a worker failure and retried, by the scheduler's one rule for it (abortWorkRequests).
  * Rows already stopped are skipped, so a repeat does nothing.
  */
 export async function releaseWorkers(db: Database, releases: Release[], { now }: { now: Date }): Promise<ReleaseResult> {
@@ -36,8 +35,7 @@ export async function releaseWorkers(db: Database, releases: Release[], { now }:
       stopped_ids: string[] | null;
       stopped: string[] | null;
       requeued: string[] | null;
-      aborted: string[] | null;
-      retries: { id: string; supersedes: string }[] | null;
+      targets: { id: string; why: string }[] | null;
     }>(
       `with wanted as (
          select * from json_to_recordset($1::json) as x(name text, charge boolean, why text)
@@ -61,48 +59,32 @@ export async function releaseWorkers(db: Database, releases: Release[], { now }:
          update work_requests r set worker_id = null
            from target where r.worker_id = target.id and r.status = 'pending'
          returning r.id
-       ), aborted as (
-         update work_requests r
-            set status = 'aborted', result = 'error', completed_at = $2::timestamptz,
-                output_data = r.output_data || jsonb_build_object('errors', coalesce(r.output_data -> 'errors', '[]'::jsonb)
-                  || jsonb_build_array(jsonb_build_object('message', target.why, 'code', 'worker-failed')))
-           from target
-          where r.worker_id = target.id and r.status = 'running'
-         returning r.*, target.worker_pool_id as pool_id
-       ), charged as (
-         insert into worker_pool_task_execution_statistics (worker_pool_id, worker_id, scope_id, timestamp, runtime)
-         select pool_id, worker_id, scope_id, $2::timestamptz,
-                greatest(0, floor(extract(epoch from $2::timestamptz - started_at)))::integer
-           from aborted
-       ), retried as (
-         insert into work_requests (scope_id, task_type, task_name, task_data, priority_base, priority_adjustment,
-                                    requirement_set_id, retry_count, supersedes_id, created_at)
-         select scope_id, task_type, task_name, task_data, priority_base, priority_adjustment,
-                requirement_set_id, retry_count + 1, id, $2::timestamptz
-           from aborted
-          where retry_count < $3::integer
-         returning id, supersedes_id
        )
        select (select array_agg(id) from stopped) as stopped_ids, (select array_agg(name) from stopped) as stopped,
               (select array_agg(id) from requeued) as requeued,
-              (select array_agg(id) from aborted) as aborted,
-              (select json_agg(json_build_object('id', id::text, 'supersedes', supersedes_id::text)) from retried) as retries`,
+              (select json_agg(json_build_object('id', id::text, 'why', why)) from target) as targets`,
       {
         bind: [
           JSON.stringify(releases.map((r) => ({ name: r.worker, charge: r.charge, why: r.why }))),
           now,
-          MAX_AUTOMATIC_RETRIES,
         ],
         type: QueryTypes.SELECT,
         transaction,
       },
     );
-    const result = {
-      stopped: row?.stopped ?? [],
-      requeued: row?.requeued ?? [],
-      aborted: row?.aborted ?? [],
-      retries: row?.retries ?? [],
-    };
+    const result: ReleaseResult = { stopped: row?.stopped ?? [], requeued: row?.requeued ?? [], aborted: [], retries: [] };
+    // Each release may give its own reason, so the running work is aborted per distinct reason.
+    const byReason = new Map<string, string[]>();
+    for (const { id, why } of row?.targets ?? []) byReason.set(why, [...(byReason.get(why) ?? []), id]);
+    for (const [why, workerIds] of byReason) {
+      const lost = await abortWorkRequests(
+        db,
+        { workerIds },
+        { cause: 'worker-failed', reason: why, now, transaction },
+      );
+      result.aborted.push(...lost.aborted);
+      result.retries.push(...lost.retries);
+    }
     await notifySessionsClosed(db, row?.stopped_ids ?? [], transaction);
     return result;
   });

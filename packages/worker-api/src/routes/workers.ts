@@ -1,5 +1,5 @@
 import { type Database, issuesOf, WORKER_TYPES } from '@buildfleet/models';
-import { assignNextForWorker, refreshWorkerTags, runDispatchPass } from '@buildfleet/scheduler';
+import { abortWorkRequests, assignNextForWorker, refreshWorkerTags, runDispatchPass } from '@buildfleet/scheduler';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { authenticatedWorker, requireWorker } from '../auth';
@@ -15,7 +15,6 @@ import {
   completeWorkRequest,
   markRunning,
   readWorkRequest,
-  retryLostWorkRequests,
 } from '../sql/workRequests';
 
 // Unknown fields are ignored, as Debusine's serializers do, so newer workers keep working.
@@ -91,7 +90,12 @@ export function workerRoutes(db: Database, background: Background, logger: Logge
 
   router.get('/1.0/work-request/get-next-for-worker/', worker, async (_req, res) => {
     const { id, name } = authenticatedWorker(res);
-    const lost = await retryLostWorkRequests(db, id);
+    // A worker asking for work while a request still runs on it restarted: that request was lost.
+    const lost = await abortWorkRequests(
+      db,
+      { workerIds: [id] },
+      { cause: 'worker-failed', reason: 'The worker asked for new work while this request was still running: it was lost' },
+    );
     if (lost.aborted.length) {
       logger.warn(
         `worker-api: worker ${name} asked for work while running ${lost.aborted.join(', ')}: aborted; ` +

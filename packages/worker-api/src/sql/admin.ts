@@ -8,6 +8,7 @@ import {
   ValidationError,
   type WorkerDetailView,
 } from '@buildfleet/models';
+import { abortWorkRequests } from '@buildfleet/scheduler';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { insertWorkerNamedAfter } from './register';
 
@@ -49,7 +50,9 @@ export async function createActivationToken(
     if (worker.old_activation_token_id) {
       await db.sequelize.query(`delete from tokens where id = $1::bigint`, { bind: [worker.old_activation_token_id], transaction });
     }
-    if (worker.token_id) await disableToken(db, transaction, workerId);
+    if (worker.token_id) {
+      await disableToken(db, transaction, workerId, 'The worker was given a new activation token while this request was running on it');
+    }
   };
   if (options.transaction) await run(options.transaction);
   else await db.sequelize.transaction(run);
@@ -86,8 +89,8 @@ export async function createStaticWorker(
 
 /**
  * Enables or disables a worker's token. Disabling also takes back the pending work requests
- * assigned to it (the scheduler gives them to others) and closes its session through
- * NOTIFY, in whichever process serves it.
+ * assigned to it (the scheduler gives them to others), aborts and retries its running ones (its
+ * completion would be refused) and closes its session through NOTIFY, in whichever process serves it.
  */
 export async function setWorkerEnabled(db: Database, name: string, enabled: boolean): Promise<void> {
   await db.sequelize.transaction(async (transaction) => {
@@ -102,7 +105,7 @@ export async function setWorkerEnabled(db: Database, name: string, enabled: bool
     if (enabled) {
       await db.sequelize.query(`update tokens set enabled = true where id = $1::bigint`, { bind: [worker.token_id], transaction });
     } else {
-      await disableToken(db, transaction, worker.id);
+      await disableToken(db, transaction, worker.id, 'An admin disabled the worker while this request was running on it');
     }
   });
 }
@@ -141,7 +144,7 @@ export async function notifyTokenDisabled(db: Database, workerId: string, option
   });
 }
 
-async function disableToken(db: Database, transaction: Transaction, workerId: string): Promise<void> {
+async function disableToken(db: Database, transaction: Transaction, workerId: string, reason: string): Promise<void> {
   await db.sequelize.query(
     `with disabled as (
        update tokens set enabled = false where id = (select token_id from workers where id = $1::bigint)
@@ -149,6 +152,7 @@ async function disableToken(db: Database, transaction: Transaction, workerId: st
      update work_requests set worker_id = null where worker_id = $1::bigint and status = 'pending'`,
     { bind: [workerId], transaction },
   );
+  await abortWorkRequests(db, { workerIds: [workerId] }, { cause: 'worker-failed', reason, transaction });
   await notifyTokenDisabled(db, workerId, { transaction });
 }
 

@@ -3,47 +3,8 @@ import { WORK_ASSIGNED_CHANNEL } from '@buildfleet/scheduler';
 import { QueryTypes } from 'sequelize';
 import { type DbWorkRequest } from '../interfaces';
 
-/** Debusine's MAX_AUTOMATIC_RETRIES for work requests whose worker failed. */
-export const MAX_AUTOMATIC_RETRIES = 3;
-
 const COLUMNS = `id, scope_id, status, result, task_type, task_name, task_data, priority_base, priority_adjustment,
   worker_id, created_at, started_at, completed_at, retry_count`;
-
-/**
- * A request still running on a worker that asks for new work was lost (the worker
- * restarted): abort it with result `error` and, unless it already had
- * MAX_AUTOMATIC_RETRIES retries, queue a pending copy superseding it, with retry_count + 1.
- */
-export async function retryLostWorkRequests(
-  db: Database,
-  workerId: string,
-): Promise<{ aborted: string[]; retries: { id: string; supersedes: string }[] }> {
-  const rows = await db.sequelize.query<{ aborted_id: string; retry_id: string | null }>(
-    `with aborted as (
-       update work_requests
-          set status = 'aborted', result = 'error', completed_at = now(),
-              output_data = output_data || jsonb_build_object('errors', jsonb_build_array(jsonb_build_object(
-                'message', 'The worker asked for new work while this request was still running: it was lost',
-                'code', 'worker-failed')))
-        where worker_id = $1::bigint and status = 'running'
-       returning *
-     ), retried as (
-       insert into work_requests (scope_id, task_type, task_name, task_data, priority_base, priority_adjustment,
-                                  requirement_set_id, retry_count, supersedes_id)
-       select scope_id, task_type, task_name, task_data, priority_base, priority_adjustment,
-              requirement_set_id, retry_count + 1, id
-         from aborted
-        where retry_count < $2::integer
-       returning id, supersedes_id
-     )
-     select a.id as aborted_id, r.id as retry_id from aborted a left join retried r on r.supersedes_id = a.id`,
-    { bind: [workerId, MAX_AUTOMATIC_RETRIES], type: QueryTypes.SELECT },
-  );
-  return {
-    aborted: rows.map((r) => r.aborted_id),
-    retries: rows.filter((r) => r.retry_id).map((r) => ({ id: r.retry_id!, supersedes: r.aborted_id })),
-  };
-}
 
 /** Marks a pending request assigned to this worker running; null when it no longer is both. */
 export async function markRunning(db: Database, workRequestId: string, workerId: string): Promise<DbWorkRequest | null> {

@@ -1,0 +1,88 @@
+import { type Database } from '@buildfleet/models';
+import { QueryTypes, type Transaction } from 'sequelize';
+
+/** Debusine's MAX_AUTOMATIC_RETRIES: how often a request whose worker failed is retried on its own. */
+export const MAX_AUTOMATIC_RETRIES = 3;
+
+/**
+ * Why requests are aborted: `worker-failed` when their worker is gone (lost, disabled, deleted,
+ * its instance terminated), and retried on their own; `aborted` when an admin asked.
+ */
+export type AbortCause = 'worker-failed' | 'aborted';
+
+export interface AbortSelection {
+  /** Requests by id: those still pending, blocked or running are aborted. */
+  workRequestIds?: string[];
+  /** Workers whose running requests are aborted (their pending ones are left to the caller). */
+  workerIds?: string[];
+}
+
+export interface AbortOptions {
+  cause: AbortCause;
+  /** Recorded in the request's `errors`, after any it already has. */
+  reason: string;
+  /** When it happened (default: the database's now). */
+  now?: Date;
+  transaction?: Transaction;
+}
+
+export interface AbortResult {
+  aborted: string[];
+  /** The new requests superseding aborted ones (automatic retries of `worker-failed` only). */
+  retries: { id: string; supersedes: string }[];
+}
+
+/**
+ * The one rule for ending work that will not complete normally, in one statement. Each selected
+ * request becomes `aborted` (result `error` when its worker failed), its reason appended to its
+ * `errors`, and, when it ran on a pool's worker, its elapsed time charged to its scope (the
+ * machine was paid for). A `worker-failed` request is then retried by a pending copy that
+ * supersedes it with retry_count + 1, unless it already had MAX_AUTOMATIC_RETRIES retries.
+ * Requests already completed or aborted are left alone, so a repeat does nothing.
+ */
+export async function abortWorkRequests(db: Database, selection: AbortSelection, options: AbortOptions): Promise<AbortResult> {
+  const ids = selection.workRequestIds ?? [];
+  const workerIds = selection.workerIds ?? [];
+  if (!ids.length && !workerIds.length) return { aborted: [], retries: [] };
+  const [row] = await db.sequelize.query<{ aborted: string[] | null; retries: AbortResult['retries'] | null }>(
+    `with target as (
+       select r.id from work_requests r
+        where (r.id = any($1::bigint[]) and r.status in ('pending', 'blocked', 'running'))
+           or (r.worker_id = any($2::bigint[]) and r.status = 'running')
+        order by r.id
+          for update
+     ), aborted as (
+       update work_requests r
+          set status = 'aborted', completed_at = coalesce($5::timestamptz, now()),
+              result = case when $3::text = 'worker-failed' then 'error' else r.result end,
+              output_data = r.output_data || jsonb_build_object('errors', coalesce(r.output_data -> 'errors', '[]'::jsonb)
+                || jsonb_build_array(jsonb_build_object('message', $4::text, 'code', $3::text)))
+         from target
+        where r.id = target.id
+       returning r.*
+     ), charged as (
+       insert into worker_pool_task_execution_statistics (worker_pool_id, worker_id, scope_id, timestamp, runtime)
+       select w.worker_pool_id, w.id, a.scope_id, coalesce($5::timestamptz, now()),
+              greatest(0, floor(extract(epoch from coalesce($5::timestamptz, now()) - a.started_at)))::integer
+         from aborted a join workers w on w.id = a.worker_id
+        where w.worker_pool_id is not null and a.started_at is not null
+     ), retried as (
+       insert into work_requests (scope_id, task_type, task_name, task_data, priority_base, priority_adjustment,
+                                  requirement_set_id, retry_count, supersedes_id, created_at)
+       select scope_id, task_type, task_name, task_data, priority_base, priority_adjustment,
+              requirement_set_id, retry_count + 1, id, coalesce($5::timestamptz, now())
+         from aborted
+        where $3::text = 'worker-failed' and retry_count < $6::integer
+       returning id, supersedes_id
+     )
+     select (select array_agg(id::text order by id) from aborted) as aborted,
+            (select json_agg(json_build_object('id', id::text, 'supersedes', supersedes_id::text) order by supersedes_id)
+               from retried) as retries`,
+    {
+      bind: [ids, workerIds, options.cause, options.reason, options.now ?? null, MAX_AUTOMATIC_RETRIES],
+      type: QueryTypes.SELECT,
+      transaction: options.transaction,
+    },
+  );
+  return { aborted: row?.aborted ?? [], retries: row?.retries ?? [] };
+}
