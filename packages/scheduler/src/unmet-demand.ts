@@ -2,6 +2,7 @@ import { type Database } from '@buildfleet/models';
 import { QueryTypes } from 'sequelize';
 import { planDispatch } from './plan-dispatch';
 import { satisfiesSql } from './sql/matching';
+import { scopePoolOrderSql } from './sql/poolOrder';
 import { type QueuedRequest, readDispatchSnapshot } from './sql/readDispatchSnapshot';
 
 /** Pending work of one scope and requirement set that no connected worker can take now. */
@@ -15,8 +16,8 @@ export interface UnmetDemand {
   /** The waiting requests, in queue order. */
   workRequestIds: string[];
   /**
-   * Pools whose instances could run this work for this scope, preferred first: pools the scope
-   * links by priority, then other instance-wide pools. Disabled pools are listed, marked so,
+   * Pools whose instances could run this work for this scope, preferred first, in the order
+   * dispatch prefers them (`scopePoolOrderSql`). Disabled pools are listed, marked so,
    * so that the planner can say why it does not use them.
    */
   pools: { name: string; enabled: boolean; priority: number | null; instanceWide: boolean }[];
@@ -58,16 +59,17 @@ export async function describeUnmetDemand(db: Database, unassigned: readonly Que
        select rs.id as set_id, p.id as pool_id
          from requirement_sets rs, worker_pools p
         where rs.id in (select set_id from wanted) and ${satisfiesSql('p.capability_tags', 'p.numeric_tags', 'rs')}
+     ), ranked as (${scopePoolOrderSql('$1::bigint[]')}
      ), pools as (
        select w.scope_id, w.set_id,
               json_agg(json_build_object('name', p.name, 'enabled', p.enabled, 'priority', l.priority,
                                          'instanceWide', p.instance_wide)
-                       order by l.priority desc nulls last, p.name) as pools
+                       order by r.rank) as pools
          from wanted w
          join able a on a.set_id = w.set_id
+         join ranked r on r.scope_id = w.scope_id and r.pool_id = a.pool_id
          join worker_pools p on p.id = a.pool_id
          left join scope_worker_pools l on l.worker_pool_id = p.id and l.scope_id = w.scope_id
-        where p.instance_wide or l.id is not null
         group by w.scope_id, w.set_id
      )
      select w.scope_id, w.set_id, s.name as scope, rs.key, rs.tags, rs.minimums, pools.pools

@@ -68,7 +68,7 @@ export function referenceDispatch(pools: RefPool[], workers: RefWorker[], reques
       const rank = (w: RefWorker) => {
         const pool = w.poolId === null ? undefined : poolById.get(w.poolId);
         const linked = pool?.links.get(scopeId);
-        return [w.poolId === null ? 0 : 1, linked === undefined ? Infinity : -linked, w.poolId ?? 0, w.connectedAt, w.id];
+        return [w.poolId === null ? 0 : 1, linked === undefined ? Infinity : -linked, pool?.name ?? '', w.connectedAt, w.id];
       };
       const ranked = workers.map((w) => ({ w, r: rank(w) }));
       ranked.sort((a, b) => {

@@ -1,6 +1,7 @@
 import { type Database } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { satisfiesSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
+import { scopePoolOrderSql } from './poolOrder';
 
 /** Key of the static workers (those without a pool) in per-pool maps. */
 export const STATIC = 'static';
@@ -26,7 +27,7 @@ export interface DispatchSnapshot {
   eligible: Map<string, Map<string, string[]>>;
   /**
    * For each scope in the queue, the pools it may use in order of preference: STATIC first,
-   * then pools the scope links by priority, then other instance-wide pools.
+   * then `scopePoolOrderSql`'s order.
    */
   poolOrder: Map<string, string[]>;
 }
@@ -108,13 +109,12 @@ export async function readDispatchSnapshot(
   }
 
   const orders = await db.sequelize.query<{ scope_id: string; pools: string[] }>(
-    `select s.id as scope_id,
-            array['${STATIC}'] || coalesce(
-              (select array_agg(p.id::text order by l.priority desc nulls last, p.id)
-                 from worker_pools p
-                 left join scope_worker_pools l on l.worker_pool_id = p.id and l.scope_id = s.id
-                where p.instance_wide or l.id is not null), '{}') as pools
-       from scopes s where s.id = any($1::bigint[])`,
+    `with ranked as (${scopePoolOrderSql('$1::bigint[]')})
+     select s.id as scope_id,
+            array['${STATIC}'] || coalesce(array_agg(r.pool_id::text order by r.rank) filter (where r.pool_id is not null), '{}') as pools
+       from scopes s left join ranked r on r.scope_id = s.id
+      where s.id = any($1::bigint[])
+      group by s.id`,
     { bind: [[...new Set(requests.map((r) => r.scope_id))]], type: QueryTypes.SELECT, transaction },
   );
   for (const order of orders) snapshot.poolOrder.set(order.scope_id, order.pools);
