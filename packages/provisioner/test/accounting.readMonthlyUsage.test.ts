@@ -37,6 +37,8 @@ describe('readMonthlyUsage', () => {
   it('starts the month at 00:00 UTC on the 1st', () => {
     expect(startOfMonth(at('2026-03-31T23:59:59Z'))).toEqual(MONTH);
     expect(startOfMonth(at('2026-01-01T00:00:00Z'))).toEqual(at('2026-01-01T00:00:00Z'));
+    // The month is UTC's, whatever the clock's time zone.
+    expect(startOfMonth(at('2026-03-01T00:30:00+02:00'))).toEqual(at('2026-02-01T00:00:00Z'));
   });
 
   it('clips terminated instances to the month and counts live ones, booting or not, from launch', async () => {

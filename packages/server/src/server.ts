@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type Database, openDatabase } from '@buildfleet/models';
-import { decisionSections, tick, type TickEvent, type TickOptions } from '@buildfleet/provisioner';
+import { decisionSections, listDecisions, readMonthlyUsage, tick, type TickEvent, type TickOptions } from '@buildfleet/provisioner';
 import { getUnmetDemand, runDispatchPass } from '@buildfleet/scheduler';
 import { statusUi } from '@buildfleet/status-ui';
 import { markAllDisconnected, workerApi } from '@buildfleet/worker-api';
@@ -69,6 +69,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       metrics: true,
       queueData: async () => [unmetDemandSection(await getUnmetDemand(db))],
       decisions: () => decisionSections(db),
+      monthlyUsage: (now) => readMonthlyUsage(db, { now }),
+      poolDecisions: (pool) => listDecisions(db, { pool, limit: 10 }),
       onError: (error) => logger.error({ err: error }, 'status page failed'),
     }),
   );

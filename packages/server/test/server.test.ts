@@ -1,4 +1,5 @@
-import { upsertScope } from '@buildfleet/models';
+import { upsertProviderAccount, upsertScope, upsertWorkerPool } from '@buildfleet/models';
+import { hold, listDecisions, readMonthlyUsage, Reason, recordDecisions } from '@buildfleet/provisioner';
 import { createWorkRequest, getWorkRequest } from '@buildfleet/scheduler';
 import { useTestDatabase } from '@buildfleet/testdb';
 import { createStaticWorker } from '@buildfleet/worker-api';
@@ -65,4 +66,34 @@ it('shows the unmet demand on the queue page', async () => {
   expect(unmet?.rows).toContainEqual(
     expect.objectContaining({ scope: 'debian', requirements: expect.stringContaining('site:nowhere'), pools: 'none: no pool can run this' }),
   );
+});
+
+it('shows on a pool page the month-to-date usage and decisions the provisioner accounts and records, not figures of its own', async () => {
+  await upsertProviderAccount(running.db, { name: 'dummy', provider_type: 'dummy' });
+  await upsertWorkerPool(running.db, {
+    name: 'accounted',
+    providerAccount: 'dummy',
+    architectures: ['amd64'],
+    specifications: { provider_type: 'dummy' },
+  });
+  const pool = await running.db.models.WorkerPool.findOne({ where: { name: 'accounted' } });
+  // A terminated instance's runtime, ended a second ago: inside this month whenever the test runs.
+  await running.db.models.WorkerPoolStatistics.create({ workerPoolId: pool!.id, timestamp: new Date(Date.now() - 1000), runtime: 1 });
+  await recordDecisions(running.db, '00000000-0000-4000-8000-000000000001', [hold(Reason.PoolDisabled, { pool: 'accounted', pending: 2 })], {
+    now: new Date(),
+    holdDedupeSeconds: 0,
+  });
+
+  const page = (await (await fetch(`${running.url}/-/status/worker-pools/accounted/?format=json`)).json()) as {
+    monthStart: string;
+    pool: { secondsThisMonth: number };
+    decisions: { reason: string; message: string }[];
+  };
+  const usage = await readMonthlyUsage(running.db, { now: new Date() });
+  expect(page.monthStart).toBe(usage.monthStart.toISOString());
+  expect(page.pool.secondsThisMonth).toBe(Math.floor(usage.pools.accounted!));
+  expect(page.pool.secondsThisMonth).toBe(1);
+  const recorded = await listDecisions(running.db, { pool: 'accounted', limit: 10 });
+  expect(page.decisions).toEqual(recorded.map(({ decidedAt, kind, reason, message }) => ({ decidedAt, kind, reason, message })));
+  expect(page.decisions.map((d) => d.reason)).toEqual(['PoolDisabled']);
 });

@@ -46,7 +46,13 @@ export function statusUi(options: StatusUiOptions): express.Express {
   const auth = options.auth ?? (() => false);
   const now = options.now ?? (() => new Date());
   const onError = options.onError ?? ((error: unknown) => process.stderr.write(`status-ui: ${String((error as Error)?.stack ?? error)}\n`));
-  const context: PageContext = { db: options.db, queueData: options.queueData, decisions: options.decisions };
+  const context: PageContext = {
+    db: options.db,
+    queueData: options.queueData,
+    decisions: options.decisions,
+    monthlyUsage: options.monthlyUsage,
+    poolDecisions: options.poolDecisions,
+  };
   const shell = { base, hasDecisions: !!options.decisions };
 
   const app = express();
@@ -77,7 +83,7 @@ export function statusUi(options: StatusUiOptions): express.Express {
   }
 
   if (options.metrics) {
-    const registry = createMetricsRegistry(options.db, now);
+    const registry = createMetricsRegistry(options.db, now, options.monthlyUsage);
     app.get('/metrics', async (_req, res) => {
       const text = await registry.metrics();
       res.type(registry.contentType).send(text);

@@ -42,8 +42,3 @@ export function toYaml(value: unknown): string {
 export function joinSorted(values: readonly string[]): string {
   return values.length ? [...values].sort().join(', ') : 'none';
 }
-
-/** 00:00 UTC on the first day of `now`'s month: the accounting period of monthly limits. */
-export function startOfMonthUtc(now: Date): Date {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-}

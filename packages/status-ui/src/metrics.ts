@@ -1,10 +1,10 @@
 import { type Database } from '@buildfleet/models';
 import { Gauge, Registry } from 'prom-client';
 import { QueryTypes } from 'sequelize';
-import { startOfMonthUtc } from './format';
 import { queryPoolSummaries } from './queries/pools';
 import { queryQueue } from './queries/queue';
 import { WORKER_STATUS_SQL } from './queries/workers';
+import { type MonthlyUsageHook } from './types';
 
 /** The label value for workers without a pool. */
 export const STATIC_POOL_LABEL = '_none';
@@ -13,7 +13,7 @@ export const STATIC_POOL_LABEL = '_none';
  * A Registry of its own (never prom-client's global one), read from the database at each
  * scrape: a handful of aggregate queries, however many workers there are.
  */
-export function createMetricsRegistry(db: Database, now: () => Date): Registry {
+export function createMetricsRegistry(db: Database, now: () => Date, monthlyUsage?: MonthlyUsageHook): Registry {
   const registry = new Registry();
   new Gauge({
     name: 'buildfleet_workers',
@@ -34,10 +34,8 @@ export function createMetricsRegistry(db: Database, now: () => Date): Registry {
       for (const r of rows) this.set({ pool: r.pool ?? STATIC_POOL_LABEL, state: r.state }, r.count);
     },
   });
-  const poolSummaries = async () => {
-    const at = now();
-    return (await queryPoolSummaries(db, { now: at, monthStart: startOfMonthUtc(at) })).rows;
-  };
+  const poolSummaries = async () =>
+    (await queryPoolSummaries(db, { usage: monthlyUsage ? (await monthlyUsage(now())).pools : null })).rows;
   new Gauge({
     name: 'buildfleet_worker_pool_instances',
     help: 'Live instances (workers with instance_created_at set) per worker pool',
@@ -57,7 +55,7 @@ export function createMetricsRegistry(db: Database, now: () => Date): Registry {
     async collect() {
       const pools = await poolSummaries();
       this.reset();
-      for (const pool of pools) this.set({ pool: pool.name }, pool.secondsThisMonth);
+      for (const pool of pools) if (pool.secondsThisMonth !== null) this.set({ pool: pool.name }, pool.secondsThisMonth);
     },
   });
   new Gauge({

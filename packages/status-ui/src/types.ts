@@ -22,6 +22,27 @@ export interface StatusSection {
 /** Supplies extra sections for a page; returns only what this viewer may see. */
 export type SectionsHook = (viewer: Viewer) => Promise<StatusSection[]>;
 
+/**
+ * Month-to-date usage as the provisioner accounts it against the pools' monthly budgets:
+ * instance seconds per pool name since `monthStart`. The status UI shows it and never
+ * computes it itself (pass `(now) => readMonthlyUsage(db, { now })` from @buildfleet/provisioner).
+ */
+export type MonthlyUsageHook = (now: Date) => Promise<{ monthStart: Date; pools: Record<string, number> }>;
+
+/** One of the provisioner's decisions about a pool, as a pool page shows it. */
+export interface PoolDecision {
+  decidedAt: string;
+  kind: string;
+  reason: string;
+  message: string;
+}
+
+/**
+ * The provisioner's latest decisions about one pool, newest first (pass
+ * `(pool) => listDecisions(db, { pool, limit: 10 })` from @buildfleet/provisioner).
+ */
+export type PoolDecisionsHook = (pool: string) => Promise<PoolDecision[]>;
+
 export interface StatusUiOptions {
   /** The buildfleet database (`openDatabase()` from @buildfleet/models). */
   db: Database;
@@ -35,6 +56,10 @@ export interface StatusUiOptions {
   queueData?: SectionsHook;
   /** Extension point: the provisioner's recent decisions for /decisions/. (Default: page says none connected) */
   decisions?: SectionsHook;
+  /** Extension point: month-to-date usage per pool, for pool pages and metrics. (Default: not shown) */
+  monthlyUsage?: MonthlyUsageHook;
+  /** Extension point: a pool's latest decisions, for its page. (Default: none shown) */
+  poolDecisions?: PoolDecisionsHook;
   /** Told of errors that made a page fail with 500. (Default: the stack trace on stderr) */
   onError?: (error: unknown) => void;
   /** The clock, for relative times and monthly usage. (Default: the system clock) */
@@ -53,6 +78,8 @@ export interface PageContext {
   db: Database;
   queueData?: SectionsHook;
   decisions?: SectionsHook;
+  monthlyUsage?: MonthlyUsageHook;
+  poolDecisions?: PoolDecisionsHook;
 }
 
 /**

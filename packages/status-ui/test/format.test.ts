@@ -1,5 +1,5 @@
 import { normalizeBasePath } from '../src';
-import { formatDuration, joinSorted, relativeTime, startOfMonthUtc, toYaml } from '../src/format';
+import { formatDuration, joinSorted, relativeTime, toYaml } from '../src/format';
 import { linkTo } from '../src/listing';
 
 const NOW = new Date('2026-03-10T12:00:00Z');
@@ -33,11 +33,6 @@ describe('formatDuration', () => {
   ])('writes %i seconds as "%s"', (seconds, text) => {
     expect(formatDuration(seconds)).toBe(text);
   });
-});
-
-it('starts the month at 00:00 UTC on its first day, whatever the time zone of the clock', () => {
-  expect(startOfMonthUtc(new Date('2026-03-01T00:30:00+02:00')).toISOString()).toBe('2026-02-01T00:00:00.000Z');
-  expect(startOfMonthUtc(NOW).toISOString()).toBe('2026-03-01T00:00:00.000Z');
 });
 
 it('writes empty values as nothing and others as block YAML', () => {

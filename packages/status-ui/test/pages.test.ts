@@ -8,11 +8,18 @@ const NOW = new Date('2026-03-10T12:00:00Z');
 const database = useDatabase();
 let fleet: Fleet;
 
+/** What the host's provisioner reports for the month (its accounting is tested there). */
+const USAGE = { monthStart: new Date('2026-03-01T00:00:00Z'), pools: { 'aws-amd64': 8140.7, 'hetzner-arm': 9.5 * 86400 } };
+const monthlyUsage: NonNullable<StatusUiOptions['monthlyUsage']> = async (now) => {
+  expect(now).toEqual(NOW);
+  return USAGE;
+};
+
 function app(options: Partial<StatusUiOptions> = {}) {
-  return hostApp('/-/status', { db: database.db, auth: authFromHeader, now: () => NOW, ...options });
+  return hostApp('/-/status', { db: database.db, auth: authFromHeader, now: () => NOW, monthlyUsage, ...options });
 }
-async function json(path: string, headers: Record<string, string> = {}) {
-  const res = await request(app()).get(`/-/status/${path}`).set('Accept', 'application/json').set(headers);
+async function json(path: string, headers: Record<string, string> = {}, options: Partial<StatusUiOptions> = {}) {
+  const res = await request(app(options)).get(`/-/status/${path}`).set('Accept', 'application/json').set(headers);
   expect(res.status).toBe(200);
   return res.body;
 }
@@ -31,15 +38,6 @@ beforeAll(async () => {
     instanceCreatedAt: new Date('2026-02-28T00:00:00Z'),
     connectedAt: new Date('2026-02-28T00:05:00Z'),
   });
-  const pools = await database.db.models.WorkerPool.findAll();
-  const id = (name: string) => pools.find((p) => p.name === name)!.id;
-  await database.db.models.WorkerPoolStatistics.bulkCreate([
-    // Ended 1 h into the month after 2 h: 1 h counts.
-    { workerPoolId: id('aws-amd64'), timestamp: new Date('2026-03-01T01:00:00Z'), runtime: 7200 },
-    { workerPoolId: id('aws-amd64'), timestamp: new Date('2026-03-05T00:00:00Z'), runtime: 1000 },
-    // Last month: not counted.
-    { workerPoolId: id('aws-amd64'), timestamp: new Date('2026-02-20T00:00:00Z'), runtime: 5000 },
-  ]);
 });
 
 describe('/workers/', () => {
@@ -204,14 +202,20 @@ describe('/workers/<name>/', () => {
 });
 
 describe('/worker-pools/', () => {
-  it('lists pools with flags, all worker rows, live instances and this month\'s seconds', async () => {
+  it('lists pools with flags, all worker rows, live instances and the seconds the provisioner accounts this month', async () => {
     const body = await json('worker-pools/');
     expect(body.pools.map((p: Record<string, unknown>) => [p.name, p.providerType, p.enabled, p.workers, p.instances, p.secondsThisMonth])).toEqual([
-      // 3600 (clipped) + 1000 + live 55 min + live 4 min
-      ['aws-amd64', 'aws', true, 3, 2, 3600 + 1000 + 55 * 60 + 4 * 60],
-      // live since before the month: from 1 March 00:00 to 10 March 12:00
+      ['aws-amd64', 'aws', true, 3, 2, 8140],
       ['hetzner-arm', 'hetzner', false, 2, 1, 9.5 * 86400],
     ]);
+  });
+
+  it('shows no usage when the host passes no monthlyUsage hook, rather than computing its own', async () => {
+    const body = await json('worker-pools/', {}, { monthlyUsage: undefined });
+    expect(body.pools.map((p: { secondsThisMonth: unknown }) => p.secondsThisMonth)).toEqual([null, null]);
+    const pool = await json('worker-pools/aws-amd64/', {}, { monthlyUsage: undefined });
+    expect([pool.pool.secondsThisMonth, pool.monthStart]).toEqual([null, null]);
+    expect(await html('worker-pools/aws-amd64/', { monthlyUsage: undefined })).toContain('not reported (no provisioner connected)');
   });
 
   it('marks a pool at its instance limit, with the limit beside the count', async () => {
@@ -262,22 +266,25 @@ describe('/worker-pools/<name>/', () => {
     expect(body.monthStart).toBe('2026-03-01T00:00:00.000Z');
   });
 
-  it('shows the provisioner’s last decisions about the pool, newest first, escaped', async () => {
-    await database.db.sequelize.query(
-      `insert into provisioning_decisions (tick_id, decided_at, kind, reason, pool, message) values
-         (gen_random_uuid(), now() - interval '2 minutes', 'launch', 'LaunchForLatency', 'aws-amd64', 'launch 2 in aws-amd64: scope debian wait 40 min > target 10 min'),
-         (gen_random_uuid(), now() - interval '1 minute', 'hold', 'PoolAtInstanceLimit', 'aws-amd64', 'not launching in aws-amd64: <b>at</b> max_active_instances'),
-         (gen_random_uuid(), now(), 'launch', 'LaunchForDemand', 'other-pool', 'launch 1 in other-pool')`,
-    );
-    try {
-      const body = await json('worker-pools/aws-amd64/');
-      expect(body.decisions.map((d: { reason: string }) => d.reason)).toEqual(['PoolAtInstanceLimit', 'LaunchForLatency']);
-      const page = await html('worker-pools/aws-amd64/');
-      expect(page).toContain('<code>LaunchForLatency</code>');
-      expect(page).toContain('&lt;b&gt;at&lt;/b&gt;');
-    } finally {
-      await database.db.sequelize.query('delete from provisioning_decisions');
-    }
+  it('shows the provisioner’s last decisions about the pool as its hook gives them, escaped, and only their public fields', async () => {
+    const asked: string[] = [];
+    // The provisioner's decisions carry more (tick, scope, count...) than a pool page shows.
+    const held = { decidedAt: '2026-03-10T11:59:00.000Z', kind: 'hold', reason: 'PoolAtInstanceLimit', message: 'not launching in aws-amd64: <b>at</b> max_active_instances', tickId: 't' };
+    const poolDecisions: NonNullable<StatusUiOptions['poolDecisions']> = async (pool) => {
+      asked.push(pool);
+      return [
+        held,
+        { decidedAt: '2026-03-10T11:58:00.000Z', kind: 'launch', reason: 'LaunchForLatency', message: 'launch 2 in aws-amd64: scope debian wait 40 min > target 10 min' },
+      ];
+    };
+    const body = await json('worker-pools/aws-amd64/', {}, { poolDecisions });
+    expect(asked).toEqual(['aws-amd64']);
+    expect(body.decisions.map((d: { reason: string }) => d.reason)).toEqual(['PoolAtInstanceLimit', 'LaunchForLatency']);
+    expect(Object.keys(body.decisions[0]).sort()).toEqual(['decidedAt', 'kind', 'message', 'reason']);
+    const page = await html('worker-pools/aws-amd64/', { poolDecisions });
+    expect(page).toContain('<code>LaunchForLatency</code>');
+    expect(page).toContain('&lt;b&gt;at&lt;/b&gt;');
+    expect((await json('worker-pools/aws-amd64/')).decisions).toEqual([]);
   });
 
   it('filters and sorts its worker table like /workers/', async () => {

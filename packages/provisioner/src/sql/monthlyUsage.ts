@@ -7,6 +7,8 @@ export function startOfMonth(now: Date): Date {
 }
 
 export interface MonthlyUsage {
+  /** The first instant of the month counted (UTC). */
+  monthStart: Date;
   /** Instance seconds per pool: terminated instances' runtime inside the month, plus every live instance since launch. */
   pools: Record<string, number>;
   /** Task seconds per pool and scope: completed tasks inside the month, plus running ones since start. */
@@ -47,7 +49,7 @@ export async function readMonthlyUsage(db: Database, { now, transaction }: { now
       group by p.name, s.name`,
     { bind: [monthStart, now], type: QueryTypes.SELECT, transaction },
   );
-  const usage: MonthlyUsage = { pools: {}, scopes: {} };
+  const usage: MonthlyUsage = { monthStart, pools: {}, scopes: {} };
   for (const row of pools) usage.pools[row.pool] = Number(row.seconds);
   for (const row of scopes) (usage.scopes[row.pool] ??= {})[row.scope] = Number(row.seconds);
   return usage;

@@ -23,7 +23,7 @@ export interface PoolRecord {
  */
 export async function readPools(
   db: Database,
-  usage: MonthlyUsage,
+  usage: Pick<MonthlyUsage, 'pools' | 'scopes'>,
   { transaction, pool }: { transaction?: Transaction; pool?: string } = {},
 ): Promise<PoolRecord[]> {
   const pools = await db.sequelize.query<{

@@ -1,16 +1,13 @@
 import { NotFoundError } from '@buildfleet/models';
-import { startOfMonthUtc } from '../format';
 import { formatOrder, pagination, type Pagination, parseOrder, parsePage } from '../listing';
 import {
   POOL_ORDER_COLUMNS,
-  type PoolDecision,
   type PoolScopeLink,
   type PoolSummary,
-  queryPoolDecisions,
   queryPoolScopes,
   queryPoolSummaries,
 } from '../queries/pools';
-import { type PageHandler } from '../types';
+import { type PageContext, type PageHandler, type PoolDecision } from '../types';
 import { loadWorkerTable, type WorkerTable } from './worker-table';
 
 export const POOLS_PER_PAGE = 20;
@@ -22,13 +19,22 @@ export interface PoolsData {
   pagination: Pagination;
 }
 
+/** The host's month-to-date usage, or nulls when it passed no `monthlyUsage` hook. */
+export async function monthlyUsage(
+  { monthlyUsage: hook }: PageContext,
+  now: Date,
+): Promise<{ monthStart: string | null; pools: Record<string, number> | null }> {
+  if (!hook) return { monthStart: null, pools: null };
+  const usage = await hook(now);
+  return { monthStart: usage.monthStart.toISOString(), pools: usage.pools };
+}
+
 /** `/worker-pools/`, with live instances and this month's usage against the limits. */
-export const poolsPage: PageHandler = async ({ query, now }, { db }) => {
+export const poolsPage: PageHandler = async ({ query, now }, context) => {
   const order = parseOrder(query.order, POOL_ORDER_COLUMNS, 'name');
   const page = parsePage(query.page);
-  const { rows, total } = await queryPoolSummaries(db, {
-    now,
-    monthStart: startOfMonthUtc(now),
+  const { rows, total } = await queryPoolSummaries(context.db, {
+    usage: (await monthlyUsage(context, now)).pools,
     order,
     page: { limit: POOLS_PER_PAGE, offset: (page - 1) * POOLS_PER_PAGE },
   });
@@ -45,8 +51,8 @@ export const poolsPage: PageHandler = async ({ query, now }, { db }) => {
 
 export interface PoolData {
   pool: PoolSummary;
-  /** When this month's usage is counted from (UTC). */
-  monthStart: string;
+  /** When this month's usage is counted from (UTC); null when the host passes no usage. */
+  monthStart: string | null;
   scopes: PoolScopeLink[];
   /** The provisioner's latest decisions about this pool, with their reasons. */
   decisions: PoolDecision[];
@@ -54,18 +60,25 @@ export interface PoolData {
 }
 
 /** `/worker-pools/<name>/`: public pool fields, scope links, last decisions, and all its workers. */
-export const poolPage: PageHandler = async ({ params, query, now }, { db }) => {
+export const poolPage: PageHandler = async ({ params, query, now }, context) => {
+  const { db, poolDecisions } = context;
   const name = params.name ?? '';
-  const monthStart = startOfMonthUtc(now);
-  const [pool] = (await queryPoolSummaries(db, { now, monthStart, name })).rows;
+  const usage = await monthlyUsage(context, now);
+  const [pool] = (await queryPoolSummaries(db, { usage: usage.pools, name })).rows;
   if (!pool) throw new NotFoundError('worker pool', name);
-  const [scopes, decisions] = await Promise.all([queryPoolScopes(db, name), queryPoolDecisions(db, name)]);
+  const [scopes, decisions] = await Promise.all([queryPoolScopes(db, name), poolDecisions ? poolDecisions(name) : []]);
   const { table, query: understood } = await loadWorkerTable(db, query, {
     perPage: POOL_WORKERS_PER_PAGE,
     pool: name,
     includeStopped: true,
   });
-  const data: PoolData = { pool, monthStart: monthStart.toISOString(), scopes, decisions, workers: table };
+  const data: PoolData = {
+    pool,
+    monthStart: usage.monthStart,
+    scopes,
+    decisions: decisions.map(({ decidedAt, kind, reason, message }) => ({ decidedAt, kind, reason, message })),
+    workers: table,
+  };
   return {
     view: 'pool',
     title: `Worker pool ${pool.name}`,

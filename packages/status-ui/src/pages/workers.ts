@@ -1,10 +1,10 @@
 import { formatTags, NotFoundError } from '@buildfleet/models';
-import { startOfMonthUtc } from '../format';
 import { pagination, type Pagination, parsePage } from '../listing';
 import { type PoolSummary, queryPoolSummaries } from '../queries/pools';
 import { queryServedWorkRequests, queryWorker, type ServedWorkRequest } from '../queries/worker';
 import { queryWorkerPoolChoices, type WorkerStatus } from '../queries/workers';
 import { type PageHandler } from '../types';
+import { monthlyUsage } from './pools';
 import { loadWorkerTable, type WorkerTable } from './worker-table';
 
 export const WORKERS_PER_PAGE = 50;
@@ -53,13 +53,14 @@ export interface WorkerData {
 }
 
 /** `/workers/<name>/`: any worker, stopped pool workers included. */
-export const workerPage: PageHandler = async ({ params, query, viewer, now }, { db }) => {
+export const workerPage: PageHandler = async ({ params, query, viewer, now }, context) => {
+  const { db } = context;
   const name = params.name ?? '';
   const page = parsePage(query.page);
   const worker = await queryWorker(db, name, viewer.authenticated);
   if (!worker) throw new NotFoundError('worker', name);
   const pool = worker.pool
-    ? (await queryPoolSummaries(db, { now, monthStart: startOfMonthUtc(now), name: worker.pool })).rows[0]
+    ? (await queryPoolSummaries(db, { usage: (await monthlyUsage(context, now)).pools, name: worker.pool })).rows[0]
     : undefined;
   const served = await queryServedWorkRequests(db, name, SERVED_PER_PAGE, (page - 1) * SERVED_PER_PAGE);
   const { privateFields, tags, numericTags, ...shown } = worker;

@@ -36,8 +36,8 @@ export interface PoolSummary {
   workers: number;
   /** Workers with a live instance (`instance_created_at` set). */
   instances: number;
-  /** Instance seconds this UTC month: terminated instances clipped to the month plus live ones so far. */
-  secondsThisMonth: number;
+  /** Instance seconds this UTC month, as the host's `monthlyUsage` hook accounts them; null without it. */
+  secondsThisMonth: number | null;
 }
 
 const ORDER_SQL: Record<PoolOrderColumn, string> = {
@@ -52,14 +52,14 @@ const ORDER_SQL: Record<PoolOrderColumn, string> = {
 };
 
 /**
- * Pools with their worker counts and monthly usage, in one statement. `name` picks one pool;
- * without `page` every pool is returned (metrics).
+ * Pools with their worker counts and the given month-to-date usage (seconds per pool name, or
+ * null when the host gave none), in one statement, so a page can sort by usage. `name` picks
+ * one pool; without `page` every pool is returned (metrics).
  */
 export async function queryPoolSummaries(
   db: Database,
   options: {
-    now: Date;
-    monthStart: Date;
+    usage: Record<string, number> | null;
     name?: string;
     order?: Order<PoolOrderColumn>;
     page?: { limit: number; offset: number };
@@ -80,37 +80,29 @@ export async function queryPoolSummaries(
     registered_at: Date;
     workers: number;
     instances: number;
-    seconds_this_month: number;
+    seconds_this_month: number | null;
     total: number;
   }>(
     `select p.name, p.provider_type, p.enabled, p.instance_wide, p.ephemeral, p.architectures, p.tags,
             p.specifications, p.limits, p.registered_at,
             coalesce(w.workers, 0) as workers,
             coalesce(w.instances, 0) as instances,
-            floor(coalesce(s.seconds, 0) + coalesce(w.live_seconds, 0))::bigint::int as seconds_this_month,
+            case when $1::jsonb is not null then floor(coalesce(($1::jsonb ->> p.name)::float8, 0))::bigint::int end
+              as seconds_this_month,
             count(*) over ()::int as total
        from worker_pools p
        left join (
-         select worker_pool_id, count(*)::int as workers, count(instance_created_at)::int as instances,
-                sum(greatest(0, extract(epoch from $1::timestamptz - greatest(instance_created_at, $2::timestamptz))))
-                  filter (where instance_created_at is not null) as live_seconds
+         select worker_pool_id, count(*)::int as workers, count(instance_created_at)::int as instances
            from workers
           where worker_pool_id is not null
           group by worker_pool_id
        ) w on w.worker_pool_id = p.id
-       left join (
-         select worker_pool_id, sum(least(runtime, extract(epoch from timestamp - $2::timestamptz))) as seconds
-           from worker_pool_statistics
-          where timestamp >= $2::timestamptz
-          group by worker_pool_id
-       ) s on s.worker_pool_id = p.id
-      where $3::text is null or p.name = $3::text
+      where $2::text is null or p.name = $2::text
       order by ${ORDER_SQL[order.column]} ${direction}, p.name ${direction}
-      limit $4::int offset $5::int`,
+      limit $3::int offset $4::int`,
     {
       bind: [
-        options.now,
-        options.monthStart,
+        options.usage === null ? null : JSON.stringify(options.usage),
         options.name ?? null,
         options.page?.limit ?? null,
         options.page?.offset ?? 0,
@@ -155,21 +147,4 @@ export async function queryPoolScopes(db: Database, pool: string): Promise<PoolS
       order by l.priority desc, s.name`,
     { bind: [pool], type: QueryTypes.SELECT },
   );
-}
-
-export interface PoolDecision {
-  decidedAt: string;
-  kind: string;
-  reason: string;
-  message: string;
-}
-
-/** The provisioner's latest decisions about one pool, newest first. */
-export async function queryPoolDecisions(db: Database, pool: string, limit = 10): Promise<PoolDecision[]> {
-  const rows = await db.sequelize.query<{ decided_at: Date; kind: string; reason: string; message: string }>(
-    `select decided_at, kind, reason, message from provisioning_decisions
-      where pool = $1::text order by decided_at desc, id desc limit $2::int`,
-    { bind: [pool, limit], type: QueryTypes.SELECT },
-  );
-  return rows.map((r) => ({ decidedAt: r.decided_at.toISOString(), kind: r.kind, reason: r.reason, message: r.message }));
 }
