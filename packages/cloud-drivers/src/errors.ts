@@ -31,18 +31,22 @@ export interface ProviderErrorOptions {
   retryAfterMs?: number;
   /** (Default: true for `rate_limited` and `transient`, false otherwise) */
   retryable?: boolean;
+  /** The provider's structured details of the error (Hetzner's `error.details`), redacted. */
+  details?: Record<string, unknown>;
   cause?: unknown;
 }
 
 /**
  * A classified provider failure. The message names the operation and the provider's code and
- * never contains credentials or user data (drivers pass provider text through `redact`).
+ * never contains credentials or user data: drivers pass provider text through a redactor
+ * (`redaction.ts`), and `redactingDriver` passes the whole error through one again.
  */
 export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;
   readonly retryable: boolean;
   readonly code?: string;
   readonly retryAfterMs?: number;
+  readonly details?: Record<string, unknown>;
 
   constructor(kind: ProviderErrorKind, message: string, options: ProviderErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -51,41 +55,10 @@ export class ProviderError extends Error {
     this.retryable = options.retryable ?? RETRYABLE.has(kind);
     if (options.code !== undefined) this.code = options.code;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options.details !== undefined) this.details = options.details;
   }
 }
 
 export function isProviderError(error: unknown): error is ProviderError {
   return error instanceof ProviderError;
-}
-
-const REDACTED = '[redacted]';
-
-/**
- * A function that replaces every given secret (and its base64 form) in a text. Drivers build
- * one from their credentials and the user data of the specs they launch, and pass every
- * provider-supplied text through it before it goes into a ProviderError.
- */
-export function makeRedactor(secrets: Iterable<string | undefined>): (text: string) => string {
-  const needles = new Set<string>();
-  for (const secret of secrets) {
-    if (!secret || secret.length < 4) continue;
-    needles.add(secret);
-    needles.add(Buffer.from(secret, 'utf8').toString('base64'));
-  }
-  const sorted = [...needles].sort((a, b) => b.length - a.length);
-  return (text) => sorted.reduce((out, needle) => out.split(needle).join(REDACTED), text);
-}
-
-/**
- * What of a user-data text counts as secret: the whole text, each longer line and each longer
- * value after a `key:`, so that a provider echoing a fragment (say, the activation token) is
- * redacted too.
- */
-export function userDataSecrets(userData: string): string[] {
-  const fragments = userData.split('\n').flatMap((line) => {
-    const trimmed = line.trim();
-    const value = /^(?:-\s+)?[\w.-]+:\s*(.*)$/.exec(trimmed)?.[1] ?? '';
-    return [trimmed, value.replace(/^["']|["']$/g, '')];
-  });
-  return [userData, ...fragments.filter((fragment) => fragment.length >= 16)];
 }

@@ -13,6 +13,7 @@ import { type CloudDriver } from './driver';
 import { type DummyCloud, DummyDriver } from './dummy';
 import { ProviderError } from './errors';
 import { HetznerDriver } from './hetzner/driver';
+import { redactingDriver } from './redactingDriver';
 import { type RetryOptions } from './retry';
 
 /** A provider account with its credentials, which the caller read with `readProviderCredentials`. */
@@ -88,6 +89,7 @@ const factories = {
  * The driver for a pool of an account. Checks that account and pool are of the same provider and
  * re-parses the pool specification (applying defaults); bad input is a ProviderError `invalid`
  * naming the field. Drivers never touch the database: the caller passes credentials it read.
+ * The driver comes wrapped by `redactingDriver`, so its errors never carry those credentials.
  */
 export function createDriver(
   account: DriverAccount,
@@ -102,17 +104,22 @@ export function createDriver(
     );
   }
   const where = [`worker pool "${pool.name}"`, 'specifications'] as const;
-  try {
-    switch (account.providerType) {
-      case 'aws':
-        return factories.aws(account, parseInput(specificationSchemas.aws, pool.specifications, ...where), installationId, options);
-      case 'hetzner':
-        return factories.hetzner(account, parseInput(specificationSchemas.hetzner, pool.specifications, ...where), installationId, options);
-      case 'dummy':
-        return factories.dummy(account, parseInput(specificationSchemas.dummy, pool.specifications, ...where), installationId, options);
-    }
-  } catch (error) {
-    if (error instanceof ValidationError) throw new ProviderError('invalid', error.message);
-    throw error;
-  }
+  return redactingDriver(
+    (() => {
+      try {
+        switch (account.providerType) {
+          case 'aws':
+            return factories.aws(account, parseInput(specificationSchemas.aws, pool.specifications, ...where), installationId, options);
+          case 'hetzner':
+            return factories.hetzner(account, parseInput(specificationSchemas.hetzner, pool.specifications, ...where), installationId, options);
+          case 'dummy':
+            return factories.dummy(account, parseInput(specificationSchemas.dummy, pool.specifications, ...where), installationId, options);
+        }
+      } catch (error) {
+        if (error instanceof ValidationError) throw new ProviderError('invalid', error.message);
+        throw error;
+      }
+    })(),
+    account.credentials,
+  );
 }

@@ -1,5 +1,7 @@
 export * from './driver';
 export * from './errors';
+export * from './redaction';
+export { redactError, redactingDriver } from './redactingDriver';
 export * from './retry';
 export { forEachBounded } from './bounded';
 export { OWNERSHIP_LABELS, MANAGED_BY } from './ownership';

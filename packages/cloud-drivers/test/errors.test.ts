@@ -1,5 +1,6 @@
 import { awsErrorKind, classifyAwsError } from '../src/aws/errors';
-import { makeRedactor, ProviderError, userDataSecrets } from '../src/errors';
+import { ProviderError } from '../src/errors';
+import { makeRedactor, userDataSecrets } from '../src/redaction';
 import { rateLimitWaitMs } from '../src/hetzner/client';
 
 describe('ProviderError', () => {

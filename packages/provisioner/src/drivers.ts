@@ -1,4 +1,4 @@
-import { type CloudDriver, createDriver, type DriverAccount } from '@buildfleet/cloud-drivers';
+import { type CloudDriver, createDriver, type DriverAccount, redactingDriver } from '@buildfleet/cloud-drivers';
 import { type Database, readProviderCredentials } from '@buildfleet/models';
 import { type PoolForDriver, type TickOptions } from './interfaces';
 
@@ -8,6 +8,8 @@ export const DEFAULT_LAUNCH_PARALLELISM = 25;
 /**
  * Builds each pool's driver once per tick, reading its account's credentials through
  * `readProviderCredentials` (the only read of credentials) and handing them to the driver only.
+ * Every driver's errors pass through `redactingDriver`, which knows those credentials, before
+ * they become decisions, pool health, events or CLI output.
  */
 export class Drivers {
   private readonly cache = new Map<string, Promise<CloudDriver>>();
@@ -29,7 +31,8 @@ export class Drivers {
 
   private async build(pool: PoolForDriver): Promise<CloudDriver> {
     const credentials = await readProviderCredentials(this.db, pool.accountId, pool.providerType);
-    if (this.options.driverFor) return this.options.driverFor(pool, credentials);
+    // createDriver's drivers come redacting already; an injected one is wrapped the same way.
+    if (this.options.driverFor) return redactingDriver(this.options.driverFor(pool, credentials), credentials);
     const account = {
       name: pool.accountName,
       providerType: pool.providerType,

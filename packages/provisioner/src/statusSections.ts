@@ -13,7 +13,7 @@ export interface DecisionSection {
 /**
  * Tables for the status UI's `/decisions/` page (pass `() => decisionSections(db)` as its
  * `decisions` hook): each pool's launch health and the latest decisions. Nothing in them is
- * secret: provider messages were redacted by the drivers.
+ * secret: provider messages were redacted by `redactingDriver`.
  */
 export async function decisionSections(db: Database, { limit = 100 }: { limit?: number } = {}): Promise<DecisionSection[]> {
   const [health, decisions] = await Promise.all([listPoolHealth(db), listDecisions(db, { limit })]);

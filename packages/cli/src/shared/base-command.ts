@@ -1,11 +1,23 @@
 import { type Database, openDatabase } from '@buildfleet/models';
 import { startPostgresServer } from '@buildfleet/pg-server';
 import { Command, Errors } from '@oclif/core';
-import { describeFailure, type Failure } from './failure';
+import { describeFailure, ExitCode, type Failure } from './failure';
 
 /** The `--json` output of a failed command. */
 export interface ErrorResult {
   error: Failure;
+}
+
+/** A command whose work partly failed: its result is printed as on success, then it exits non-zero. */
+class PartlyFailed extends Error {
+  constructor(
+    readonly result: unknown,
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'PartlyFailed';
+  }
 }
 
 /**
@@ -35,7 +47,20 @@ export abstract class BuildfleetCommand extends Command {
     }
   }
 
+  /**
+   * Ends a command some of whose work failed: `--json` prints `result`, the command's documented
+   * result, as on success; without it, `message` goes to stderr. Either way it exits `exitCode`.
+   */
+  protected partlyFailed(result: unknown, message: string, exitCode: number = ExitCode.Failure): never {
+    throw new PartlyFailed(result, message, exitCode);
+  }
+
   protected override async catch(error: Error): Promise<never> {
+    if (error instanceof PartlyFailed) {
+      if (!this.jsonEnabled()) throw new Errors.CLIError(error.message, { exit: error.exitCode });
+      this.logJson(error.result);
+      throw new Errors.ExitError(error.exitCode);
+    }
     const failure = describeFailure(error);
     if (this.jsonEnabled()) {
       this.logJson({ error: failure } satisfies ErrorResult);

@@ -21,7 +21,8 @@ import {
   type LaunchResult,
   type ProviderInstance,
 } from '../driver';
-import { makeRedactor, ProviderError, userDataSecrets } from '../errors';
+import { ProviderError } from '../errors';
+import { makeRedactor, userDataSecrets } from '../redaction';
 import { runLaunch } from '../launch';
 import { checkInstallationId, instanceFromLabels, MANAGED_BY, OWNERSHIP_LABELS } from '../ownership';
 import { type RetryOptions, withRetry } from '../retry';

@@ -58,7 +58,7 @@ export function awsError(
   httpStatus?: number,
 ): ProviderError {
   const kind = awsErrorKind(code, httpStatus);
-  return new ProviderError(kind, `aws ${operation}: ${code}: ${redact(providerMessage).slice(0, 500)}`, { code });
+  return new ProviderError(kind, `aws ${operation}: ${redact(code)}: ${redact(providerMessage).slice(0, 500)}`, { code: redact(code) });
 }
 
 /**
@@ -77,8 +77,8 @@ export function classifyAwsError(error: unknown, operation: string, redact: (tex
   if (NETWORK_CODES.has(code)) {
     return new ProviderError('transient', `aws ${operation}: ${code}: ${redact(message).slice(0, 500)}`, { code });
   }
-  return new ProviderError('transient', `aws ${operation}: unexpected ${code}: ${redact(message).slice(0, 500)}`, {
-    code,
+  return new ProviderError('transient', `aws ${operation}: unexpected ${redact(code)}: ${redact(message).slice(0, 500)}`, {
+    code: redact(code),
     retryable: false,
   });
 }

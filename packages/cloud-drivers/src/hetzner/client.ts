@@ -1,4 +1,5 @@
 import { ProviderError, type ProviderErrorKind } from '../errors';
+import { redactValue } from '../redaction';
 
 export const DEFAULT_HETZNER_API_URL = 'https://api.hetzner.cloud/v1';
 
@@ -27,7 +28,7 @@ const KINDS: Record<string, ProviderErrorKind> = {
 };
 
 interface ErrorBody {
-  error?: { code?: string; message?: string; details?: { fields?: { name?: string; messages?: string[] }[] } };
+  error?: { code?: string; message?: string; details?: { fields?: { name?: string; messages?: string[] }[] } & Record<string, unknown> };
 }
 
 export interface HetznerClientOptions {
@@ -70,7 +71,8 @@ export class HetznerClient {
     } catch (error) {
       const e = error as { name?: string; message?: string; cause?: { code?: string } };
       const reason = e.name === 'TimeoutError' ? 'timed out' : (e.cause?.code ?? e.message ?? String(error));
-      throw new ProviderError('transient', `${what}: ${clean(reason)}`, { code: e.cause?.code ?? e.name });
+      const code = e.cause?.code ?? e.name;
+      throw new ProviderError('transient', `${what}: ${clean(reason)}`, code === undefined ? {} : { code: clean(code) });
     }
     const text = await response.text();
     if (response.ok) return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
@@ -90,7 +92,7 @@ function httpError(what: string, response: Response, text: string, redact: (text
     .map((f) => `${f.name}: ${(f.messages ?? []).join(', ')}`)
     .join('; ');
   const detail = [parsed.error?.message ?? response.statusText, fields].filter(Boolean).join(': ');
-  const message = `${what}: ${code}: ${redact(detail).slice(0, 500)}`;
+  const message = `${what}: ${redact(code)}: ${redact(detail).slice(0, 500)}`;
   const kind: ProviderErrorKind =
     response.status === 429
       ? 'rate_limited'
@@ -103,7 +105,8 @@ function httpError(what: string, response: Response, text: string, redact: (text
               ? 'not_found'
               : 'invalid'));
   const retryAfterMs = kind === 'rate_limited' ? rateLimitWaitMs(response.headers) : undefined;
-  return new ProviderError(kind, message, { code, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+  const details = parsed.error?.details === undefined ? {} : { details: redactValue(parsed.error.details, redact) as Record<string, unknown> };
+  return new ProviderError(kind, message, { code: redact(code), ...details, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
 }
 
 /**

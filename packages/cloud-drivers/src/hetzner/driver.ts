@@ -7,7 +7,8 @@ import {
   type LaunchResult,
   type ProviderInstance,
 } from '../driver';
-import { makeRedactor, ProviderError, userDataSecrets } from '../errors';
+import { ProviderError } from '../errors';
+import { makeRedactor, userDataSecrets } from '../redaction';
 import { runLaunch } from '../launch';
 import {
   ADOPTABLE_STATES,

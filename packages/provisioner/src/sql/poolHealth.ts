@@ -4,7 +4,7 @@ import { QueryTypes } from 'sequelize';
 /**
  * Records a failed launch round of the pool: one more consecutive failure, a backoff of
  * `baseSeconds × 2^(failures − 1)` (at most `maxSeconds`) from `now`, and the error's kind and
- * message (provider text the drivers already redacted). Returns the end of the backoff.
+ * message (provider text `redactingDriver` already redacted). Returns the end of the backoff.
  */
 export async function recordPoolFailure(
   db: Database,

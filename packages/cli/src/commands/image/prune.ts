@@ -28,7 +28,7 @@ export default class ImagePrune extends BuildfleetCommand {
       if (result.deleted.length) this.log(renderTable(IMAGE_COLUMNS, imageRows(result.deleted), ''));
     }
     if (result.failed.length) {
-      throw new Error(`could not delete ${result.failed.length} image(s), the others were handled: ${result.failed.map((f) => `${f.image.id}: ${f.error}`).join('; ')}`);
+      this.partlyFailed(result, `could not delete ${result.failed.length} image(s), the others were handled: ${result.failed.map((f) => `${f.image.id}: ${f.error}`).join('; ')}`);
     }
     return result;
   }

@@ -9,7 +9,7 @@ export type PoolLaunchResult = ManualLaunchResult;
 export default class PoolLaunch extends BuildfleetCommand {
   static override summary = 'Launch instances in a worker pool now.';
   static override description =
-    'Claims worker rows (reusing stopped ones), gives each a fresh activation token and launches its instance, showing each launch as it happens. Refuses, launching nothing, when the pool is disabled, backing off after failures, or has no room for all of them under max_active_instances or its monthly budget, unless --force. Waits for a provisioning tick in progress.';
+    'Claims worker rows (reusing stopped ones), gives each a fresh activation token and launches its instance, showing each launch as it happens. Exits 1 when every launch failed, after printing its result (with --json, the same result as on success). Refuses, launching nothing, when the pool is disabled, backing off after failures, or has no room for all of them under max_active_instances or its monthly budget, unless --force. Waits for a provisioning tick in progress.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> hetzner-cx32 3 --api-url https://debusine.example.net/api',
     '<%= config.bin %> <%= command.id %> aws-spot 1 --force --json',
@@ -44,7 +44,7 @@ export default class PoolLaunch extends BuildfleetCommand {
     if (!this.jsonEnabled()) {
       this.log(`Launched ${result.launched.length} of ${args.count} in ${result.pool}${result.failed ? `; ${result.failed} failed` : ''}.`);
     }
-    if (result.failed && !result.launched.length) this.exit(ExitCode.Failure);
+    if (result.failed && !result.launched.length) this.partlyFailed(result, `every launch in ${result.pool} failed; see the decisions above`);
     return result;
   }
 }

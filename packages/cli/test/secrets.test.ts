@@ -1,0 +1,153 @@
+import { Writable } from 'node:stream';
+import { type FailRule, type HetznerFake, startHetznerFake } from '@buildfleet/hetzner-fake';
+import { startServer } from '@buildfleet/server';
+import pino from 'pino';
+import { type DecisionsListResult } from '../src/commands/decisions/list';
+import { type PoolLaunchResult } from '../src/commands/pool/launch';
+import { type ProvisionResult } from '../src/commands/provision/index';
+import { cli, cliJson, useCliDatabase } from './helpers';
+
+/**
+ * A provider that echoes the account's credential back in its errors (code, message, details;
+ * as given, re-cased, encoded, cut short) must not get it into any output: CLI output, the
+ * decisions, pool health, the status pages, the server's log.
+ */
+
+const TOKEN = 'HcLoud-Echo-Token-0123456789abcdefGHIJKL-9876543210';
+const API = '--api-url https://debusine.example.net/api';
+
+/** The token in any case, in the encodings a provider might use, or any 12-character run of it. */
+function leaks(text: string): string | null {
+  const lower = text.toLowerCase();
+  const token = TOKEN.toLowerCase();
+  for (let i = 0; i + 12 <= token.length; i++) if (lower.includes(token.slice(i, i + 12))) return token.slice(i, i + 12);
+  const encoded = [Buffer.from(TOKEN).toString('base64'), Buffer.from(TOKEN).toString('hex'), encodeURIComponent(TOKEN)];
+  return encoded.find((e) => lower.includes(e.toLowerCase().slice(0, 16))) ?? null;
+}
+
+function expectNoLeak(text: string): void {
+  expect(leaks(text)).toBeNull();
+}
+
+/** One echoing failure per shape: the token in code, message and details, in several forms. */
+function echo(form: 'plain' | 'lower' | 'upper' | 'base64' | 'part', rule: Pick<FailRule, 'method' | 'path' | 'status' | 'times'>): FailRule {
+  const value = {
+    plain: TOKEN,
+    lower: TOKEN.toLowerCase(),
+    upper: TOKEN.toUpperCase(),
+    base64: Buffer.from(TOKEN).toString('base64'),
+    part: TOKEN.slice(3, 30),
+  }[form];
+  return {
+    ...rule,
+    code: `${rule.status === 422 ? 'invalid_input' : rule.status === 401 ? 'unauthorized' : 'forbidden'}:${value}`,
+    message: `the token ${value} was refused`,
+    details: { fields: [{ name: value, messages: [`got ${value}`] }], token: value },
+  };
+}
+
+const db = useCliDatabase();
+let fake: HetznerFake;
+
+beforeAll(async () => {
+  fake = await startHetznerFake({ token: TOKEN });
+  const account = { name: 'hz', provider_type: 'hetzner', configuration: { api_url: fake.url }, credentials: { api_token: TOKEN } };
+  expect((await cli(`account create --data ${await db.yamlFile(account)}`)).exitCode).toBe(0);
+  await cli('scope create debian');
+  const specifications = await db.yamlFile({ server_type: 'cpx22', image_name: 'debian-13', location: 'fsn1' });
+  expect((await cli(`pool create hz-pool --provider-account hz --architectures amd64 --specifications ${specifications}`)).exitCode).toBe(0);
+  await cli('work-request create --task noop --scope debian');
+});
+afterAll(() => fake.close());
+
+describe('a provider echoing the credential in its errors', () => {
+  it('provision --json reports the failed listing and launch with the credential redacted', async () => {
+    fake.failNext(echo('plain', { method: 'GET', path: '/servers', status: 403 }));
+    fake.failNext(echo('lower', { method: 'POST', path: '/servers', status: 422 }));
+
+    const { stdout, exitCode, json } = await cliJson<ProvisionResult>(`provision --once ${API}`);
+
+    expect(exitCode).toBe(0);
+    expect(json.ticks[0]?.decisions.map((d) => d.reason)).toEqual(expect.arrayContaining(['ListFailed', 'LaunchFailed']));
+    expect(json.ticks[0]?.decisions.find((d) => d.reason === 'LaunchFailed')?.message).toContain('[redacted]');
+    expectNoLeak(stdout);
+  });
+
+  it('pool launch --json prints its documented result, redacted, when every launch fails, and exits 1', async () => {
+    fake.failNext(echo('upper', { method: 'POST', path: '/servers', status: 401 }));
+
+    const { stdout, exitCode, json } = await cliJson<PoolLaunchResult>(`pool launch hz-pool 1 --force ${API}`);
+
+    expect(exitCode).toBe(1);
+    expect(json).toMatchObject({ pool: 'hz-pool', launched: [], failed: 1 });
+    expect(json.decisions.map((d) => d.reason)).toEqual(['ManualLaunch', 'LaunchFailed']);
+    expectNoLeak(stdout);
+  });
+
+  it('pool launch without --json shows each failure as it happens, redacted', async () => {
+    fake.failNext(echo('base64', { method: 'POST', path: '/servers', status: 403 }));
+
+    const { stdout, stderr, exitCode, error } = await cli(`pool launch hz-pool 1 --force ${API}`);
+
+    expect(exitCode).toBe(1);
+    expect(stdout).toMatch(/launch of hz-pool-\d+ in hz-pool failed \(auth\)/);
+    expectNoLeak(`${stdout}\n${stderr}\n${error?.message}`);
+  });
+
+  it('a failed termination reports the provider error redacted', async () => {
+    const launched = await cliJson<PoolLaunchResult>(`pool launch hz-pool 1 --force ${API}`);
+    expect(launched.exitCode).toBe(0);
+    fake.failNext(echo('part', { method: 'DELETE', status: 403 }));
+
+    const terminated = await cliJson(`pool terminate ${launched.json.launched[0]!.worker}`);
+
+    expect(terminated.exitCode).toBe(1);
+    expect(terminated.stdout).toContain('[redacted]');
+    expectNoLeak(terminated.stdout);
+  });
+
+  it('the recorded decisions and pool health hold no credential, in the database or as the CLI lists them', async () => {
+    const decisions = await cliJson<DecisionsListResult>('decisions list --limit 100');
+    const pools = await cliJson('pool list');
+    const shown = await cliJson('pool show hz-pool');
+
+    expect(decisions.json.filter((d) => d.kind === 'error').length).toBeGreaterThanOrEqual(4);
+    for (const outcome of [decisions, pools, shown]) expectNoLeak(outcome.stdout);
+    expectNoLeak(JSON.stringify(await db.query('select * from provisioning_decisions')));
+    expectNoLeak(JSON.stringify(await db.query('select * from worker_pool_health')));
+  });
+
+  it("the server's log and status pages hold no credential", async () => {
+    await db.query('delete from worker_pool_health');
+    fake.failNext(echo('upper', { method: 'GET', path: '/servers', status: 403 }));
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const server = await startServer({
+      port: 0,
+      databaseUrl: db.url,
+      scheduleIntervalMs: 3_600_000,
+      provisionIntervalMs: 3_600_000,
+      logger: pino({ level: 'trace' }, sink),
+    });
+    try {
+      for (let i = 0; i < 100 && !lines.some((l) => l.includes('ListFailed')); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(lines.join('')).toMatch(/listing instances of account hz failed \(auth\): .*\[redacted\]/);
+      const pages = ['decisions/', 'worker-pools/', 'worker-pools/hz-pool/'];
+      for (const page of pages) {
+        for (const accept of ['text/html', 'application/json']) {
+          const response = await fetch(`${server.url}/-/status/${page}`, { headers: { Accept: accept } });
+          expect(response.status).toBe(200);
+          expectNoLeak(await response.text());
+        }
+      }
+    } finally {
+      await server.close();
+    }
+    expectNoLeak(lines.join(''));
+  });
+});
