@@ -24,6 +24,8 @@ export type { WorkerUntagResult } from './commands/worker/untag';
 export type { WorkRequestCreateResult } from './commands/work-request/create';
 export type { WorkRequestListResult } from './commands/work-request/list';
 export type { WorkRequestShowResult } from './commands/work-request/show';
+export type { WorkRequestAbortResult } from './commands/work-request/abort';
+export type { WorkRequestRetryResult } from './commands/work-request/retry';
 export type { ScheduleResult } from './commands/schedule/index';
 export type { ScheduleDemandResult } from './commands/schedule/demand';
 export type { ErrorResult } from './shared/base-command';

@@ -1,6 +1,8 @@
 import { type WorkRequestCreateResult } from '../src/commands/work-request/create';
 import { type WorkRequestListResult } from '../src/commands/work-request/list';
 import { type WorkRequestShowResult } from '../src/commands/work-request/show';
+import { type WorkRequestAbortResult } from '../src/commands/work-request/abort';
+import { type WorkRequestRetryResult } from '../src/commands/work-request/retry';
 import { type ErrorResult } from '../src/shared/base-command';
 import { cli, cliJson, useCliDatabase } from './helpers';
 
@@ -124,16 +126,20 @@ describe('work-request list and show', () => {
     await cli('work-request create --task sbuild --scope kali --priority 100');
   });
 
-  it('lists requests highest priority first, filtered by scope and status, up to --limit', async () => {
+  it('lists requests newest first, filtered by scope and status, a page at a time', async () => {
     const all = await cliJson<WorkRequestListResult>('work-request list');
-    const priorities = all.json.map((r) => r.priority.effective);
-    expect(priorities).toEqual([...priorities].sort((a, b) => b - a));
-    expect(all.json[0]).toMatchObject({ taskName: 'sbuild', scope: 'kali' });
+    const ids = all.json.workRequests.map((r) => Number(r.id));
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    expect(all.json.workRequests[0]).toMatchObject({ taskName: 'sbuild', scope: 'kali' });
 
     const kali = await cliJson<WorkRequestListResult>('work-request list --scope kali');
-    expect(kali.json.map((r) => r.taskName)).toEqual(['sbuild', 'apt_mirror']);
-    expect((await cliJson<WorkRequestListResult>('work-request list --scope kali --limit 1')).json).toHaveLength(1);
-    expect((await cliJson<WorkRequestListResult>('work-request list --status running')).json).toEqual([]);
+    expect(kali.json.workRequests.map((r) => r.taskName)).toEqual(['sbuild', 'apt_mirror']);
+    const first = await cliJson<WorkRequestListResult>('work-request list --scope kali --limit 1');
+    expect(first.json.workRequests.map((r) => r.taskName)).toEqual(['sbuild']);
+    const next = await cliJson<WorkRequestListResult>(`work-request list --scope kali --limit 1 --before ${first.json.next}`);
+    expect(next.json).toEqual({ workRequests: [expect.objectContaining({ taskName: 'apt_mirror' })], next: null });
+    expect((await cli('work-request list --scope kali --limit 1')).stdout).toContain(`More: --before ${first.json.next}`);
+    expect((await cliJson<WorkRequestListResult>('work-request list --status running')).json.workRequests).toEqual([]);
     expect((await cli('work-request list --status running')).stdout).toBe('No work requests.\n');
   });
 
@@ -156,5 +162,36 @@ describe('work-request list and show', () => {
     const unknown = await cli('work-request show 999999');
     expect(unknown.exitCode).toBe(3);
     expect(unknown.error?.message).toContain('work request "999999" does not exist');
+  });
+});
+
+describe('work-request abort and retry', () => {
+  const create = async () => (await cliJson<WorkRequestShowResult>('work-request create --task noop --scope debian')).json.id;
+
+  it('aborts with the reason shown by show, then retries as a request that supersedes it', async () => {
+    const id = await create();
+
+    const aborted = await cliJson<WorkRequestAbortResult>(`work-request abort ${id} --reason obsolete`);
+    expect(aborted.json).toEqual([expect.objectContaining({ id, status: 'aborted', errors: [{ message: 'obsolete', code: 'aborted' }] })]);
+    const retried = await cliJson<WorkRequestRetryResult>(`work-request retry ${id}`);
+    expect(retried.json).toMatchObject({ status: 'pending', supersedes: id, retryCount: 1 });
+
+    const { stdout } = await cli(`work-request show ${id}`);
+    expect(stdout).toMatch(new RegExp(`^Superseded by:\\s+${retried.json.id}$`, 'm'));
+    expect(stdout).toMatch(/^Errors:\n {2}- message: obsolete\n {4}code: aborted$/m);
+  });
+
+  it('exits 1 for a finished request or a second retry, 3 for an unknown one, 2 for a bad id, and writes nothing', async () => {
+    const id = await create();
+    const other = await create();
+    await cli(`work-request abort ${id}`);
+    await cli(`work-request retry ${id}`);
+
+    expect((await cli(`work-request abort ${other} ${id}`)).exitCode).toBe(1);
+    expect((await cli(`work-request retry ${id}`)).exitCode).toBe(1);
+    expect((await cli(`work-request retry ${other}`)).error?.message).toContain('is pending: only failed or aborted');
+    expect((await cli(`work-request abort ${other} 999999`)).exitCode).toBe(3);
+    expect((await cli('work-request abort x')).exitCode).toBe(2);
+    expect((await cliJson<WorkRequestShowResult>(`work-request show ${other}`)).json.status).toBe('pending');
   });
 });

@@ -2,14 +2,16 @@ export { workerTagsFromMetadata, mergedMetadata } from './metadata-tags';
 export { taskRequirements, WORKER_TASK_REQUIREMENTS, type TaskRequirements } from './task-types';
 export { refreshWorkerTags } from './sql/refreshWorkerTags';
 export { tagWorker, untagWorker } from './worker-tags';
+export { createWorkRequest, requirementSetIdFor, type WorkRequestInput } from './work-requests';
 export {
-  createWorkRequest,
   getWorkRequest,
   listWorkRequests,
-  requirementSetIdFor,
-  type WorkRequestInput,
+  DEFAULT_LIST_LIMIT,
+  MAX_LIST_LIMIT,
+  type WorkRequestFilter,
+  type WorkRequestPage,
   type WorkRequestView,
-} from './work-requests';
+} from './work-request-views';
 export { runDispatchPass, type DispatchResult } from './dispatch';
 export { planDispatch, type Assignment } from './plan-dispatch';
 export { readDispatchSnapshot, STATIC, type DispatchSnapshot, type QueuedRequest } from './sql/readDispatchSnapshot';
@@ -25,3 +27,4 @@ export {
   type AbortResult,
   type AbortSelection,
 } from './sql/abortWorkRequests';
+export { abortWorkRequestsAsAdmin, retryWorkRequest, setPriorityAdjustment } from './work-request-lifecycle';

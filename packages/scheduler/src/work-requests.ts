@@ -9,11 +9,11 @@ import {
   type Requirements,
   TASK_TYPES,
   ValidationError,
-  type WorkRequestStatus,
 } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { z } from 'zod';
 import { taskRequirements } from './task-types';
+import { getWorkRequest, type WorkRequestView } from './work-request-views';
 
 export interface WorkRequestInput {
   scope: string;
@@ -30,25 +30,8 @@ export interface WorkRequestInput {
   priorityAdjustment?: number;
 }
 
-export interface WorkRequestView {
-  id: string;
-  scope: string;
-  status: WorkRequestStatus;
-  result: string;
-  taskType: string;
-  taskName: string;
-  taskData: Record<string, unknown>;
-  priority: { base: number; adjustment: number; effective: number };
-  requirements: string;
-  worker: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  completedAt: string | null;
-  retryCount: number;
-}
-
 /** Bounded so that base plus adjustment always fits the database's integer. */
-const priority = z
+export const PRIORITY = z
   .number()
   .int('must be a whole number')
   .min(-1_000_000, 'must be between -1000000 and 1000000')
@@ -60,8 +43,8 @@ const inputSchema = z.strictObject({
   taskType: z.enum(TASK_TYPES).default('Worker'),
   taskData: z.record(z.string(), z.unknown()).default({}),
   workerRequirements: z.array(z.unknown()).default([]),
-  priorityBase: priority.default(0),
-  priorityAdjustment: priority.default(0),
+  priorityBase: PRIORITY.default(0),
+  priorityAdjustment: PRIORITY.default(0),
 });
 
 /**
@@ -133,77 +116,4 @@ export async function requirementSetIdFor(
     },
   );
   return row!.id;
-}
-
-export async function getWorkRequest(db: Database, id: string): Promise<WorkRequestView> {
-  if (!/^[0-9]{1,18}$/.test(id)) throw ValidationError.single('work request', 'id', 'must be a work request number');
-  const [view] = await queryWorkRequests(db, { id });
-  if (!view) throw new NotFoundError('work request', id, 'see `buildfleet work-request list`');
-  return view;
-}
-
-export async function listWorkRequests(
-  db: Database,
-  filter: { status?: WorkRequestStatus; scope?: string; limit?: number } = {},
-): Promise<WorkRequestView[]> {
-  if (filter.scope && !(await db.models.Scope.findOne({ where: { name: filter.scope } }))) {
-    throw new NotFoundError('scope', filter.scope, 'see `buildfleet scope list`');
-  }
-  return queryWorkRequests(db, filter);
-}
-
-async function queryWorkRequests(
-  db: Database,
-  filter: { id?: string; status?: string; scope?: string; limit?: number },
-): Promise<WorkRequestView[]> {
-  const iso = (d: Date | null) => (d ? d.toISOString() : null);
-  const rows = await db.sequelize.query<{
-    id: string;
-    scope: string;
-    status: WorkRequestStatus;
-    result: string;
-    task_type: string;
-    task_name: string;
-    task_data: Record<string, unknown>;
-    priority_base: number;
-    priority_adjustment: number;
-    requirements: string | null;
-    worker: string | null;
-    created_at: Date;
-    started_at: Date | null;
-    completed_at: Date | null;
-    retry_count: number;
-  }>(
-    `select r.id, s.name as scope, r.status, r.result, r.task_type, r.task_name, r.task_data, r.priority_base,
-            r.priority_adjustment, rs.key as requirements, w.name as worker, r.created_at, r.started_at,
-            r.completed_at, r.retry_count
-       from work_requests r
-       join scopes s on s.id = r.scope_id
-       left join requirement_sets rs on rs.id = r.requirement_set_id
-       left join workers w on w.id = r.worker_id
-      where ($1::bigint is null or r.id = $1::bigint) and ($2::text is null or r.status = $2::text)
-        and ($3::text is null or s.name = $3::text)
-      order by r.priority_base + r.priority_adjustment desc, r.created_at, r.id
-      limit $4::int`,
-    {
-      bind: [filter.id ?? null, filter.status ?? null, filter.scope ?? null, filter.limit ?? 1000],
-      type: QueryTypes.SELECT,
-    },
-  );
-  return rows.map((r) => ({
-    id: r.id,
-    scope: r.scope,
-    status: r.status,
-    result: r.result,
-    taskType: r.task_type,
-    taskName: r.task_name,
-    taskData: r.task_data,
-    priority: { base: r.priority_base, adjustment: r.priority_adjustment, effective: r.priority_base + r.priority_adjustment },
-    requirements: r.requirements ?? '',
-    worker: r.worker,
-    createdAt: r.created_at.toISOString(),
-    startedAt: iso(r.started_at),
-    completedAt: iso(r.completed_at),
-    retryCount: r.retry_count,
-  }));
 }

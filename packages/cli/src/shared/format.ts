@@ -67,8 +67,10 @@ export function workRequestDetails(request: WorkRequestView): string {
       ['Started', request.startedAt ?? '-'],
       ['Completed', request.completedAt ?? '-'],
       ['Retries', String(request.retryCount)],
+      ['Supersedes', request.supersedes ?? '-'],
+      ['Superseded by', request.supersededBy ?? '-'],
     ],
-    [['Task data', request.taskData]],
+    [['Task data', request.taskData], ...(request.errors.length ? [['Errors', request.errors] as [string, unknown]] : [])],
   );
 }
 

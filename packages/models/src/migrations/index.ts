@@ -2,8 +2,9 @@ import { initial } from './0001-initial';
 import { scheduling } from './0002-scheduling';
 import { workerApi } from './0003-worker-api';
 import { provisioning } from './0004-provisioning';
+import { dayTwoOperations } from './0006-day-two-operations';
 import { type Migration } from './types';
 
 /** Every migration, oldest first. Append only: a landed migration is never edited. */
-export const migrations: readonly Migration[] = [initial, scheduling, workerApi, provisioning];
+export const migrations: readonly Migration[] = [initial, scheduling, workerApi, provisioning, dayTwoOperations];
 export type { Migration };

@@ -1,5 +1,6 @@
 import { type Database } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
+import { supersedeWorkRequests } from './supersedeWorkRequests';
 
 /** Debusine's MAX_AUTOMATIC_RETRIES: how often a request whose worker failed is retried on its own. */
 export const MAX_AUTOMATIC_RETRIES = 3;
@@ -33,7 +34,7 @@ export interface AbortResult {
 }
 
 /**
- * The one rule for ending work that will not complete normally, in one statement. Each selected
+ * The one rule for ending work that will not complete normally, in one transaction. Each selected
  * request becomes `aborted` (result `error` when its worker failed), its reason appended to its
  * `errors`, and, when it ran on a pool's worker, its elapsed time charged to its scope (the
  * machine was paid for). A `worker-failed` request is then retried by a pending copy that
@@ -44,45 +45,40 @@ export async function abortWorkRequests(db: Database, selection: AbortSelection,
   const ids = selection.workRequestIds ?? [];
   const workerIds = selection.workerIds ?? [];
   if (!ids.length && !workerIds.length) return { aborted: [], retries: [] };
-  const [row] = await db.sequelize.query<{ aborted: string[] | null; retries: AbortResult['retries'] | null }>(
-    `with target as (
-       select r.id from work_requests r
-        where (r.id = any($1::bigint[]) and r.status in ('pending', 'blocked', 'running'))
-           or (r.worker_id = any($2::bigint[]) and r.status = 'running')
-        order by r.id
-          for update
-     ), aborted as (
-       update work_requests r
-          set status = 'aborted', completed_at = coalesce($5::timestamptz, now()),
-              result = case when $3::text = 'worker-failed' then 'error' else r.result end,
-              output_data = r.output_data || jsonb_build_object('errors', coalesce(r.output_data -> 'errors', '[]'::jsonb)
-                || jsonb_build_array(jsonb_build_object('message', $4::text, 'code', $3::text)))
-         from target
-        where r.id = target.id
-       returning r.*
-     ), charged as (
-       insert into worker_pool_task_execution_statistics (worker_pool_id, worker_id, scope_id, timestamp, runtime)
-       select w.worker_pool_id, w.id, a.scope_id, coalesce($5::timestamptz, now()),
-              greatest(0, floor(extract(epoch from coalesce($5::timestamptz, now()) - a.started_at)))::integer
-         from aborted a join workers w on w.id = a.worker_id
-        where w.worker_pool_id is not null and a.started_at is not null
-     ), retried as (
-       insert into work_requests (scope_id, task_type, task_name, task_data, priority_base, priority_adjustment,
-                                  requirement_set_id, retry_count, supersedes_id, created_at)
-       select scope_id, task_type, task_name, task_data, priority_base, priority_adjustment,
-              requirement_set_id, retry_count + 1, id, coalesce($5::timestamptz, now())
-         from aborted
-        where $3::text = 'worker-failed' and retry_count < $6::integer
-       returning id, supersedes_id
-     )
-     select (select array_agg(id::text order by id) from aborted) as aborted,
-            (select json_agg(json_build_object('id', id::text, 'supersedes', supersedes_id::text) order by supersedes_id)
-               from retried) as retries`,
-    {
-      bind: [ids, workerIds, options.cause, options.reason, options.now ?? null, MAX_AUTOMATIC_RETRIES],
-      type: QueryTypes.SELECT,
-      transaction: options.transaction,
-    },
-  );
-  return { aborted: row?.aborted ?? [], retries: row?.retries ?? [] };
+  const run = async (transaction: Transaction): Promise<AbortResult> => {
+    const aborted = await db.sequelize.query<{ id: string; retry_count: number }>(
+      `with target as (
+         select r.id from work_requests r
+          where (r.id = any($1::bigint[]) and r.status in ('pending', 'blocked', 'running'))
+             or (r.worker_id = any($2::bigint[]) and r.status = 'running')
+          order by r.id
+            for update
+       ), aborted as (
+         update work_requests r
+            set status = 'aborted', completed_at = coalesce($5::timestamptz, now()),
+                result = case when $3::text = 'worker-failed' then 'error' else r.result end,
+                output_data = r.output_data || jsonb_build_object('errors', coalesce(r.output_data -> 'errors', '[]'::jsonb)
+                  || jsonb_build_array(jsonb_build_object('message', $4::text, 'code', $3::text)))
+           from target
+          where r.id = target.id
+         returning r.*
+       ), charged as (
+         insert into worker_pool_task_execution_statistics (worker_pool_id, worker_id, scope_id, timestamp, runtime)
+         select w.worker_pool_id, w.id, a.scope_id, coalesce($5::timestamptz, now()),
+                greatest(0, floor(extract(epoch from coalesce($5::timestamptz, now()) - a.started_at)))::integer
+           from aborted a join workers w on w.id = a.worker_id
+          where w.worker_pool_id is not null and a.started_at is not null
+       )
+       select id::text, retry_count from aborted order by id`,
+      {
+        bind: [ids, workerIds, options.cause, options.reason, options.now ?? null],
+        type: QueryTypes.SELECT,
+        transaction,
+      },
+    );
+    const retryable = options.cause === 'worker-failed' ? aborted.filter((r) => r.retry_count < MAX_AUTOMATIC_RETRIES) : [];
+    const retries = await supersedeWorkRequests(db, retryable.map((r) => r.id), { now: options.now, transaction });
+    return { aborted: aborted.map((r) => r.id), retries };
+  };
+  return options.transaction ? run(options.transaction) : db.sequelize.transaction(run);
 }

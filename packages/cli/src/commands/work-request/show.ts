@@ -6,7 +6,7 @@ import { workRequestDetails } from '../../shared/format';
 export type WorkRequestShowResult = WorkRequestView;
 
 export default class WorkRequestShow extends BuildfleetCommand {
-  static override summary = 'Show a work request: its task, priority, requirements and worker.';
+  static override summary = 'Show a work request: its task, priority, requirements, worker, timings, errors and retries.';
   static override examples = ['<%= config.bin %> <%= command.id %> 42', '<%= config.bin %> <%= command.id %> 42 --json'];
   static override args = { id: Args.string({ description: 'Id of the work request.', required: true }) };
 
