@@ -10,6 +10,7 @@ export function requireWorker(db: Database): RequestHandler {
     const token = await authenticateToken(db, req.get('token'));
     if (!token?.worker) throw notAuthenticated();
     res.locals.worker = token.worker;
+    setRequestWorkerName(res, token.worker.name);
     next();
   };
 }
@@ -22,6 +23,15 @@ export function requireUser(db: Database): RequestHandler {
     res.locals.user = token.userName;
     next();
   };
+}
+
+/** The name of the worker a request came from, once known: for the host's access log. */
+export function requestWorkerName(res: Response): string | undefined {
+  return res.locals.workerName as string | undefined;
+}
+
+export function setRequestWorkerName(res: Response, name: string): void {
+  res.locals.workerName = name;
 }
 
 export function authenticatedWorker(res: Response): AuthenticatedWorker {

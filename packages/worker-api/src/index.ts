@@ -3,7 +3,9 @@ import express from 'express';
 import { Background } from './background';
 import { type Logger, type WorkerApi, type WorkerApiOptions } from './interfaces';
 import { NotificationListener } from './listener';
-import { problemHandler } from './problem';
+import { collapseRequestSlashes } from './paths';
+import { notFound, problemHandler } from './problem';
+import { DEFAULT_SELF_REGISTRATION } from './registration';
 import { artifactRoutes } from './routes/artifacts';
 import { workerRoutes } from './routes/workers';
 import { workRequestRoutes } from './routes/workRequests';
@@ -12,6 +14,9 @@ import { TOKEN_DISABLED_CHANNEL } from './sql/admin';
 
 export type { AuthenticatedWorker, DbWorkRequest, Logger, WorkerApi, WorkerApiOptions } from './interfaces';
 export { PROBLEM_CONTENT_TYPE } from './problem';
+export { requestWorkerName } from './auth';
+export { MAX_JSON_DEPTH } from './body';
+export { DEFAULT_SELF_REGISTRATION, type SelfRegistrationOptions } from './registration';
 export { WEBSOCKET_PATH } from './sessions';
 export { WORKSPACE } from './serialize';
 export { DEFAULT_SCOPE } from './routes/workRequests';
@@ -59,8 +64,10 @@ export function workerApi(options: WorkerApiOptions): WorkerApi {
   void listener.start();
 
   const router = express.Router();
-  router.use(workerRoutes(db, background, logger), artifactRoutes(db), workRequestRoutes(db, background));
-  router.use(problemHandler(logger));
+  router.use(collapseRequestSlashes);
+  const selfRegistration = options.selfRegistration !== false && { ...DEFAULT_SELF_REGISTRATION, ...options.selfRegistration };
+  router.use(workerRoutes(db, background, logger, selfRegistration), artifactRoutes(db), workRequestRoutes(db, background));
+  router.use(notFound(), problemHandler(logger));
 
   return {
     router,

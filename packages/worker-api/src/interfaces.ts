@@ -1,6 +1,7 @@
 import { type Server } from 'node:http';
 import { type Database } from '@buildfleet/models';
 import { type Router } from 'express';
+import { type SelfRegistrationOptions } from './registration';
 
 /**
  * Terms:
@@ -28,6 +29,11 @@ export interface WorkerApiOptions {
   metadataIntervalMs?: number;
   /** How often the server pings each WebSocket and drops the ones that did not answer. (Default: 60000) */
   heartbeatIntervalMs?: number;
+  /**
+   * Registration without an activation token (a static worker an admin must enable): its
+   * limits, or false to refuse it. (Default: DEFAULT_SELF_REGISTRATION)
+   */
+  selfRegistration?: SelfRegistrationOptions | false;
 }
 
 export interface WorkerApi {

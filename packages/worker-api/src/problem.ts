@@ -1,5 +1,5 @@
 import { type FieldIssue, NotFoundError, ValidationError } from '@buildfleet/models';
-import { type ErrorRequestHandler, type Response } from 'express';
+import { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import { type Logger } from './interfaces';
 
 /**
@@ -15,6 +15,7 @@ export class ProblemError extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly validationErrors?: Record<string, string[]>,
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail ? `${title}: ${detail}` : title);
     this.name = 'ProblemError';
@@ -37,7 +38,7 @@ export function sendProblem(res: Response, problem: ProblemError): void {
   const body: Record<string, unknown> = { title: problem.title };
   if (problem.detail !== undefined) body.detail = problem.detail;
   if (problem.validationErrors !== undefined) body.validation_errors = problem.validationErrors;
-  res.status(problem.status).set('Content-Type', PROBLEM_CONTENT_TYPE).end(JSON.stringify(body));
+  res.status(problem.status).set(problem.headers).set('Content-Type', PROBLEM_CONTENT_TYPE).end(JSON.stringify(body));
 }
 
 /** The router's own error handler: every failure becomes a problem answer, never a stack trace. */
@@ -48,17 +49,25 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
+/** The last handler of the router: an unknown `/api` path (or method) is a problem answer too. */
+export function notFound(): RequestHandler {
+  return (req) => {
+    throw new ProblemError(404, 'Not found', `No ${req.method} ${req.baseUrl}${req.path} in Debusine's worker API as buildfleet serves it`);
+  };
+}
+
 function toProblem(error: unknown, logger: Logger, where: string): ProblemError {
   if (error instanceof ProblemError) return error;
   if (error instanceof ValidationError) return invalidInput(`Invalid ${error.subject}`, error.issues);
   if (error instanceof NotFoundError) return new ProblemError(404, `${capitalize(error.kind)} not found`, error.message);
-  const parser = error as { type?: string; status?: number; message?: string };
-  if (parser.type === 'entity.parse.failed') return new ProblemError(400, 'Error', `JSON parse error - ${parser.message}`);
-  if (parser.type === 'entity.too.large') return new ProblemError(413, 'Error', 'Request body too large');
-  if (typeof parser.type === 'string' && parser.status && parser.status < 500) {
-    return new ProblemError(parser.status, 'Error', parser.message);
+  // Body parsers and the router (a path parameter that is not valid percent-encoding) raise
+  // errors carrying a 4xx status: they are the client's, whatever their type.
+  const client = error as { type?: string; status?: unknown; message?: string };
+  if (client.type === 'entity.too.large') return new ProblemError(413, 'Error', 'Request body too large');
+  if (typeof client.status === 'number' && client.status >= 400 && client.status < 500) {
+    return new ProblemError(client.status, 'Error', client.message);
   }
-  logger.error(`worker-api: ${where} failed: ${error instanceof Error ? error.message : String(error)}`);
+  logger.error(`worker-api: ${where} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return new ProblemError(500, 'Server error', 'The server could not complete the request; see its log');
 }
 

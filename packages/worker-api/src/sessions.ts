@@ -3,6 +3,8 @@ import { type Duplex } from 'node:stream';
 import { type Database } from '@buildfleet/models';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type AuthenticatedWorker, type Logger } from './interfaces';
+import { collapseSlashes } from './paths';
+import { PROBLEM_CONTENT_TYPE } from './problem';
 import { authenticateToken } from './sql/authenticate';
 import { hasAssignedWork, markConnected, markDisconnected, workersWithPendingWork } from './sql/connection';
 
@@ -45,7 +47,7 @@ export class Sessions {
 
   attach(http: Server): void {
     http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (new URL(request.url ?? '/', 'http://localhost').pathname !== WEBSOCKET_PATH) return;
+      if (collapseSlashes(upgradePath(request)) !== WEBSOCKET_PATH) return refuseUpgrade(socket);
       this.server.handleUpgrade(request, socket, head, (ws) => this.track(this.open(ws, request)));
     });
   }
@@ -141,4 +143,26 @@ export class Sessions {
 
 function send(socket: WebSocket, frame: object): void {
   if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+}
+
+function upgradePath(request: IncomingMessage): string {
+  try {
+    return new URL(request.url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Answers an upgrade on any other path with a 404 and closes the socket at once: an upgrade
+ * nobody takes would otherwise hold its socket open forever.
+ */
+function refuseUpgrade(socket: Duplex): void {
+  const body = JSON.stringify({ title: 'Not found', detail: `WebSocket connections are served on ${WEBSOCKET_PATH} only` });
+  socket.on('error', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 404 Not Found\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
 }

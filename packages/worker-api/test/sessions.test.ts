@@ -1,6 +1,7 @@
 import { type Database, generateTokenKey } from '@buildfleet/models';
 import { runDispatchPass } from '@buildfleet/scheduler';
 import { WebSocket } from 'ws';
+import { rawUpgrade } from './upgrade';
 import { markAllDisconnected, setWorkerEnabled, WEBSOCKET_PATH } from '../src';
 import { addWorker, addWorkRequest, assign, resetDatabase, row, rows, startApi, type TestWorker, useDatabase, waitFor } from './fixtures';
 
@@ -38,6 +39,19 @@ function connect(key: string) {
 const connectedAt = async () => (await row<{ connected_at: Date | null }>(db, 'select connected_at from workers where id = $1', [worker.id])).connected_at;
 
 describe('the worker WebSocket', () => {
+  it('connects on the path with repeated slashes, as a worker with a trailing-slash api-url asks', async () => {
+    const socket = new WebSocket(`${api.apiUrl.replace('http', 'ws')}//ws/1.0/worker/connect/`, { headers: { token: worker.key } });
+    sockets.push(socket);
+    const first = await new Promise<string>((resolve) => socket.once('message', (data: Buffer) => resolve(data.toString())));
+    expect(JSON.parse(first)).toMatchObject({ text: 'connected' });
+  });
+
+  it('refuses an upgrade on any other path with a 404 and closes it within a second', async () => {
+    const { status, closedAfterMs } = await rawUpgrade(api.apiUrl, '/api/1.0/worker/register/');
+    expect(status).toMatch(/^HTTP\/1\.1 404 /);
+    expect(closedAfterMs).toBeLessThan(1000);
+  });
+
   it('rejects an unknown token with TOKEN_DISABLED and closes', async () => {
     const session = connect(generateTokenKey());
 

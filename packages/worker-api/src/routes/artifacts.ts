@@ -2,6 +2,7 @@ import { type Database, issuesOf } from '@buildfleet/models';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { apiUrl, authenticatedWorker, requireWorker } from '../auth';
+import { jsonBody, unstorable } from '../body';
 import { invalidInput, ProblemError } from '../problem';
 import { artifactResponse } from '../serialize';
 import { createArtifact, readArtifact, readFileProgress, writeFileChunk } from '../sql/artifacts';
@@ -40,7 +41,7 @@ export function artifactRoutes(db: Database): Router {
   const router = express.Router();
   const worker = requireWorker(db);
 
-  router.post('/1.0/artifact/', worker, express.json({ limit: '4mb', type: () => true }), async (req, res) => {
+  router.post('/1.0/artifact/', worker, jsonBody('4mb'), async (req, res) => {
     const parsed = artifactBody.safeParse(req.body);
     if (!parsed.success) throw invalidInput('Cannot deserialize artifact', issuesOf(parsed.error, artifactBody));
     const body = parsed.data;
@@ -90,11 +91,15 @@ export function artifactRoutes(db: Database): Router {
 }
 
 function decodePath(encoded: string): string {
+  let path: string;
   try {
-    return decodeURIComponent(encoded);
+    path = decodeURIComponent(encoded);
   } catch {
     throw new ProblemError(400, 'Error', 'The file path is not valid percent-encoding');
   }
+  const problem = unstorable(path);
+  if (problem) throw new ProblemError(400, 'Error', `The file path contains ${problem}: no artifact file has one`);
+  return path;
 }
 
 /** What a PUT carries: a probe, or bytes starting at `start`. Without Content-Range: the whole file. */

@@ -4,6 +4,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { requireUser } from '../auth';
 import { type Background } from '../background';
+import { jsonBody } from '../body';
 import { invalidInput } from '../problem';
 import { workRequestResponse } from '../serialize';
 import { readWorkRequest } from '../sql/workRequests';
@@ -27,7 +28,7 @@ const createBody = z.strictObject({
 export function workRequestRoutes(db: Database, background: Background): Router {
   const router = express.Router();
 
-  router.post('/1.0/work-request/', requireUser(db), express.json({ limit: '1mb', type: () => true }), async (req, res) => {
+  router.post('/1.0/work-request/', requireUser(db), jsonBody('1mb'), async (req, res) => {
     const parsed = createBody.safeParse(req.body);
     if (!parsed.success) throw invalidInput('Cannot create work request', issuesOf(parsed.error, createBody));
     const created = await createWorkRequest(db, {

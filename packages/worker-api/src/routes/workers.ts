@@ -1,11 +1,13 @@
-import { type Database, issuesOf, WORKER_TYPES } from '@buildfleet/models';
+import { type Database, issuesOf, WORKER_TYPES, type WorkerType } from '@buildfleet/models';
 import { abortWorkRequests, assignNextForWorker, refreshWorkerTags, runDispatchPass } from '@buildfleet/scheduler';
-import express, { type Router } from 'express';
+import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
-import { authenticatedWorker, requireWorker } from '../auth';
+import { authenticatedWorker, requireWorker, setRequestWorkerName } from '../auth';
 import { type Background } from '../background';
+import { jsonBody } from '../body';
 import { type Logger } from '../interfaces';
 import { invalidInput, ProblemError } from '../problem';
+import { AddressRateLimit, type SelfRegistrationOptions } from '../registration';
 import { workRequestResponse } from '../serialize';
 import { authenticateToken } from '../sql/authenticate';
 import { storeDynamicMetadata } from '../sql/metadata';
@@ -49,10 +51,45 @@ const completedBody = z.object({
 const metadataBody = z.record(z.string(), z.unknown());
 
 /** Registration, dynamic metadata, and fetching and completing work: what debusine-worker calls. */
-export function workerRoutes(db: Database, background: Background, logger: Logger): Router {
+export function workerRoutes(
+  db: Database,
+  background: Background,
+  logger: Logger,
+  selfRegistration: Required<SelfRegistrationOptions> | false,
+): Router {
   const router = express.Router();
-  const json = express.json({ limit: '1mb', type: () => true });
+  const json = jsonBody('1mb');
   const worker = requireWorker(db);
+
+  const rateLimit = selfRegistration && new AddressRateLimit(selfRegistration.perAddressPerHour);
+  const registerUnauthenticated = async (req: Request, worker: { fqdn: string; workerType: WorkerType; newKey: string }) => {
+    if (!selfRegistration || !rateLimit) {
+      throw new ProblemError(
+        403,
+        'Cannot register worker',
+        'This server takes no registration without an activation token: an admin creates the worker ' +
+          '(`buildfleet worker create <fqdn>`) and puts its activation key in /etc/debusine/worker/activation-token',
+      );
+    }
+    const waitMs = rateLimit.take(req.socket.remoteAddress ?? '');
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      throw new ProblemError(429, 'Cannot register worker', `Too many registrations from this address: retry in ${seconds} s`, undefined, {
+        'Retry-After': String(seconds),
+      });
+    }
+    const name = await registerStaticWorker(db, { ...worker, maxPending: selfRegistration.maxPendingWorkers });
+    if (name === 'duplicate') throw new ProblemError(409, 'Cannot register worker', 'This worker token is already registered');
+    if (name === 'full') {
+      throw new ProblemError(
+        429,
+        'Cannot register worker',
+        `${selfRegistration.maxPendingWorkers} registered workers already wait for an admin to enable them: ` +
+          'enable or delete those first (`buildfleet worker list`)',
+      );
+    }
+    return name;
+  };
 
   router.post('/1.0/worker/register/', json, async (req, res) => {
     const parsed = registerBody.safeParse(req.body);
@@ -62,17 +99,19 @@ export function workerRoutes(db: Database, background: Background, logger: Logge
     if (activationKey !== undefined) {
       // A pool (or admin-created) worker exchanging its activation token; the FQDN is ignored.
       const token = await authenticateToken(db, activationKey);
-      if (!token?.activatingWorkerId || !(await activateWorker(db, token.id, token.activatingWorkerId, newKey))) {
+      const name = token?.activatingWorkerId ? await activateWorker(db, token.id, token.activatingWorkerId, newKey) : null;
+      if (name === null) {
         throw new ProblemError(
           403,
           'Cannot register worker',
           'The activation token is unknown, already used or expired: give the worker a new one',
         );
       }
-      logger.info(`worker-api: worker ${token.activatingWorkerId} activated`);
+      setRequestWorkerName(res, name);
+      logger.info(`worker-api: worker ${name} activated`);
     } else {
-      const name = await registerStaticWorker(db, fqdn, workerType, newKey);
-      if (name === null) throw new ProblemError(409, 'Cannot register worker', 'This worker token is already registered');
+      const name = await registerUnauthenticated(req, { fqdn, workerType, newKey });
+      setRequestWorkerName(res, name);
       logger.info(`worker-api: static worker ${name} registered; an admin must enable it`);
     }
     res.status(201).end();

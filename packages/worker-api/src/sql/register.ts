@@ -3,15 +3,16 @@ import { QueryTypes, type Transaction } from 'sequelize';
 
 /**
  * Exchanges an activation token for the worker's own token (hash of `newKey`), enabled at
- * once; the activation token and the worker's previous token are deleted. Returns false when
- * the activation token was spent meanwhile, or when `newKey` is already some token's key.
+ * once; the activation token and the worker's previous token are deleted. Returns the worker's
+ * name, or null when the activation token was spent meanwhile, or when `newKey` is already
+ * some token's key.
  */
 export async function activateWorker(
   db: Database,
   activationTokenId: string,
   workerId: string,
   newKey: string,
-): Promise<boolean> {
+): Promise<string | null> {
   return db.sequelize.transaction(async (transaction) => {
     const query = <T extends object>(sql: string, bind: unknown[]) =>
       db.sequelize.query<T>(sql, { bind, type: QueryTypes.SELECT, transaction });
@@ -19,35 +20,46 @@ export async function activateWorker(
       `select token_id from workers where id = $1::bigint and activation_token_id = $2::bigint for update`,
       [workerId, activationTokenId],
     );
-    if (!worker) return false;
+    if (!worker) return null;
     const [token] = await insertToken(transaction, db, newKey, true);
-    if (!token) return false;
-    await query(`update workers set token_id = $2::bigint, activation_token_id = null where id = $1::bigint returning id`, [
-      workerId,
-      token.id,
-    ]);
+    if (!token) return null;
+    const [activated] = await query<{ name: string }>(
+      `update workers set token_id = $2::bigint, activation_token_id = null where id = $1::bigint returning name`,
+      [workerId, token.id],
+    );
     await query(`delete from tokens where id = any($1::bigint[]) returning id`, [
       [activationTokenId, ...(worker.token_id ? [worker.token_id] : [])],
     ]);
-    return true;
+    return activated!.name;
   });
 }
 
 /**
  * Creates a static worker named after `fqdn` (dots become dashes, `-2`, `-3`… on collision)
- * whose token (hash of `newKey`) stays disabled until an admin enables it. Returns its name,
- * or null when `newKey` is already some token's key.
+ * whose token (hash of `newKey`) stays disabled until an admin enables it. Returns its name;
+ * 'duplicate' when `newKey` is already some token's key; 'full' when `maxPending` static
+ * workers already wait with a disabled token. Registrations take a transaction-scoped advisory
+ * lock, so replicas registering at once cannot overshoot the cap.
  */
 export async function registerStaticWorker(
   db: Database,
-  fqdn: string,
-  workerType: WorkerType,
-  newKey: string,
-): Promise<string | null> {
+  registration: { fqdn: string; workerType: WorkerType; newKey: string; maxPending: number },
+): Promise<string | 'duplicate' | 'full'> {
   return db.sequelize.transaction(async (transaction) => {
-    const [token] = await insertToken(transaction, db, newKey, false);
-    if (!token) return null;
-    return insertWorkerNamedAfter(db, transaction, fqdn, { tokenId: token.id, workerType });
+    // The lock first, on its own: a statement's snapshot is taken before it waits on a lock.
+    await db.sequelize.query(`select pg_advisory_xact_lock(hashtextextended('buildfleet static worker registration', 0))`, {
+      type: QueryTypes.SELECT,
+      transaction,
+    });
+    const [{ pending }] = (await db.sequelize.query<{ pending: number }>(
+      `select count(*)::int as pending from workers w join tokens t on t.id = w.token_id
+        where w.worker_pool_id is null and not t.enabled`,
+      { type: QueryTypes.SELECT, transaction },
+    )) as [{ pending: number }];
+    if (pending >= registration.maxPending) return 'full';
+    const [token] = await insertToken(transaction, db, registration.newKey, false);
+    if (!token) return 'duplicate';
+    return insertWorkerNamedAfter(db, transaction, registration.fqdn, { tokenId: token.id, workerType: registration.workerType });
   });
 }
 
