@@ -4,9 +4,10 @@ import { type Database, openDatabase } from '@buildfleet/models';
 import { decisionSections, listDecisions, readMonthlyUsage, tick, type TickEvent, type TickOptions } from '@buildfleet/provisioner';
 import { getUnmetDemand, runDispatchPass } from '@buildfleet/scheduler';
 import { statusUi } from '@buildfleet/status-ui';
-import { markAllDisconnected, workerApi } from '@buildfleet/worker-api';
+import { markAllDisconnected, type SelfRegistrationOptions, workerApi } from '@buildfleet/worker-api';
 import express from 'express';
 import pino, { type Logger } from 'pino';
+import { accessLog } from './access-log';
 import { Loop } from './loop';
 import { unmetDemandSection } from './sections';
 
@@ -30,6 +31,11 @@ export interface ServeOptions {
    * while another process provisions. (Default: a tick with the server's API URL)
    */
   provision?: false | Omit<TickOptions, 'bootstrap' | 'onEvent'>;
+  /**
+   * Registration of static workers without an activation token: its limits, or false to refuse
+   * it. (Default: `DEFAULT_SELF_REGISTRATION` of `@buildfleet/worker-api`)
+   */
+  selfRegistration?: SelfRegistrationOptions | false;
   /** (Default: pino to stdout at level info) */
   logger?: Logger;
   /** Called once the process listens, e.g. to start the demo; what it returns runs first on close. */
@@ -56,9 +62,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   // No session survives a restart: the workers reconnect and are marked connected again.
   await markAllDisconnected(db);
 
-  const api = workerApi({ db, logger: apiLogger(logger) });
+  const api = workerApi({ db, logger: apiLogger(logger), selfRegistration: options.selfRegistration });
   const app = express();
   app.disable('x-powered-by');
+  app.use(accessLog(logger.child({ component: 'http' })));
   app.get('/', (_req, res) => res.redirect(`${STATUS_PATH}/workers/`));
   app.use('/api', api.router);
   app.use(

@@ -1,4 +1,5 @@
 import { closeOnSignals, humanLogStream, startDemo, startServer, STATUS_PATH } from '@buildfleet/server';
+import { DEFAULT_SELF_REGISTRATION } from '@buildfleet/worker-api';
 import { Flags } from '@oclif/core';
 import pino from 'pino';
 import { BuildfleetCommand } from '../shared/base-command';
@@ -25,6 +26,13 @@ export default class Serve extends BuildfleetCommand {
     demo: Flags.boolean({ summary: 'Seed a dummy pool and synthetic work, and play the dummy instances\' workers.' }),
     'schedule-interval': Flags.integer({ summary: 'Seconds between dispatch passes.', default: 2, min: 1 }),
     'provision-interval': Flags.integer({ summary: 'Seconds between provisioning ticks.', default: 30, min: 1 }),
+    'self-registration': Flags.boolean({
+      summary: 'Let workers without an activation token register as static workers an admin must enable.',
+      description:
+        `Rate-limited to ${DEFAULT_SELF_REGISTRATION.perAddressPerHour} registrations an hour per client address, and refused while ${DEFAULT_SELF_REGISTRATION.maxPendingWorkers} such workers wait to be enabled. --no-self-registration refuses them all: workers then need an activation key from \`worker create\`.`,
+      default: true,
+      allowNo: true,
+    }),
     'log-level': Flags.option({ options: ['debug', 'info', 'warn', 'error'] as const, default: 'info' })(),
   };
 
@@ -40,6 +48,7 @@ export default class Serve extends BuildfleetCommand {
       scheduleIntervalMs: flags['schedule-interval'] * 1000,
       provisionIntervalMs: (flags.demo ? Math.min(flags['provision-interval'], 3) : flags['provision-interval']) * 1000,
       logger,
+      ...(flags['self-registration'] ? {} : { selfRegistration: false as const }),
       ...(flags.demo
         ? {
             onListening: async (context) => {
