@@ -1,7 +1,7 @@
 import { type CloudDriver, type InstanceSpec, type LaunchOptions, type LaunchResult, type ProviderInstance } from './driver';
 import { ProviderError, type ProviderErrorKind } from './errors';
 import { runLaunch } from './launch';
-import { checkInstallationId, instanceFromLabels, isOwnedBy, OWNERSHIP_LABELS, ownershipLabels } from './ownership';
+import { checkInstallationId, instanceFromLabels, isOwnedBy, ownershipLabels } from './ownership';
 
 export interface DummyInstance {
   id: string;
@@ -99,7 +99,7 @@ export class DummyDriver implements CloudDriver {
   async list(): Promise<ProviderInstance[]> {
     const now = this.now().getTime();
     return [...this.cloud.instances.values()]
-      .filter((i) => i.labels[OWNERSHIP_LABELS.installation] === this.options.installationId)
+      .filter((i) => isOwnedBy(this.options.installationId, i.labels))
       .map((i) =>
         instanceFromLabels(
           i.id,

@@ -6,6 +6,7 @@ export * from './retry';
 export { forEachBounded } from './bounded';
 export { OWNERSHIP_LABELS, MANAGED_BY } from './ownership';
 export * from './dummy';
+export { RecordingDriver, type DriverCall, type DriverOperation, type InjectedFailure } from './recording';
 export { AwsDriver, type AwsDriverOptions, type DriverLogger } from './aws/driver';
 export { awsErrorKind, classifyAwsError } from './aws/errors';
 export { HetznerDriver, type HetznerDriverOptions } from './hetzner/driver';

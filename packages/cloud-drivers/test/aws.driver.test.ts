@@ -1,4 +1,4 @@
-import { CreateLaunchTemplateCommand, DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { type InstanceSpec } from '../src';
 import {
   awsSpecification,
@@ -8,7 +8,6 @@ import {
   launchTemplateNames,
   motoClient,
   motoDriver,
-  runForeignInstance,
   someImageId,
   tagsOf,
 } from './moto';
@@ -50,64 +49,6 @@ describe('AwsDriver against moto', () => {
     });
     expect(instance.ImageId).toBe(imageId);
     expect(instance.InstanceType).toBe('t3.micro');
-  });
-
-  it('returns the existing instance instead of launching a second one for the same worker', async () => {
-    const installation = installationId();
-    const driver = motoDriver({ installationId: installation, specification: awsSpecification(imageId) });
-    const first = await driver.launch([spec('ec2-worker-002')]);
-
-    const again = await driver.launch([spec('ec2-worker-002'), spec('ec2-worker-003')]);
-
-    expect(again.failed).toEqual([]);
-    const byWorker = Object.fromEntries(again.launched.map((l) => [l.workerName, l]));
-    expect(byWorker['ec2-worker-002']).toEqual({
-      workerName: 'ec2-worker-002',
-      instanceId: first.launched[0]!.instanceId,
-      data: { 'instance-id': first.launched[0]!.instanceId, adopted: true },
-    });
-    expect(byWorker['ec2-worker-003']?.data).toEqual({ 'instance-id': byWorker['ec2-worker-003']?.instanceId });
-    const described = await client.send(
-      new DescribeInstancesCommand({ Filters: [{ Name: 'tag:buildfleet-installation', Values: [installation] }] }),
-    );
-    expect(described.Reservations?.flatMap((r) => r.Instances ?? [])).toHaveLength(2);
-  });
-
-  it('lists exactly the instances of its installation, not foreign ones nor those of another installation', async () => {
-    const installation = installationId();
-    const ours = motoDriver({ installationId: installation, specification: awsSpecification(imageId) });
-    const theirs = motoDriver({ installationId: installationId(), specification: awsSpecification(imageId) });
-    const launched = await ours.launch([spec('ec2-worker-010'), spec('ec2-worker-011')]);
-    await theirs.launch([spec('ec2-worker-010')]);
-    await runForeignInstance(client, imageId, {});
-    await runForeignInstance(client, imageId, { 'managed-by': 'buildfleet', 'buildfleet-installation': `${installation}x` });
-    await runForeignInstance(client, imageId, { 'buildfleet-installation': installation });
-
-    const listed = await ours.list();
-
-    expect(listed.map((i) => i.instanceId).sort()).toEqual(launched.launched.map((l) => l.instanceId).sort());
-    expect(listed.map((i) => [i.workerName, i.poolName, i.state]).sort()).toEqual([
-      ['ec2-worker-010', 'ec2-amd64', 'running'],
-      ['ec2-worker-011', 'ec2-amd64', 'running'],
-    ]);
-    expect(listed[0]?.createdAt).toBeInstanceOf(Date);
-  });
-
-  it('terminates an instance, which list then reports as gone, and terminating again succeeds', async () => {
-    const driver = motoDriver({ installationId: installationId(), specification: awsSpecification(imageId) });
-    const [launched] = (await driver.launch([spec('ec2-worker-020')])).launched;
-
-    await driver.terminate(launched!.instanceId);
-    await driver.terminate(launched!.instanceId);
-
-    expect(await driver.list()).toEqual([
-      expect.objectContaining({ instanceId: launched!.instanceId, workerName: 'ec2-worker-020', state: 'gone' }),
-    ]);
-  });
-
-  it('treats terminating an instance that never existed as success', async () => {
-    const driver = motoDriver({ installationId: installationId(), specification: awsSpecification(imageId) });
-    await expect(driver.terminate('i-0123456789abcdef0')).resolves.toBeUndefined();
   });
 
   it('launches a fresh instance for a worker whose previous instance was terminated', async () => {

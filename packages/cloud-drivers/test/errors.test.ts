@@ -60,6 +60,9 @@ describe('EC2 error classification', () => {
   it('treats a refused connection as transient and an unexpected exception as not retryable', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
     expect(classifyAwsError(refused, 'DescribeInstances', (t) => t)).toMatchObject({ kind: 'transient', retryable: true });
+    // What the SDK really throws when the endpoint refuses: a plain Error with only a message.
+    const wrapped = Object.assign(new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1'), { $metadata: {} });
+    expect(classifyAwsError(wrapped, 'DescribeInstances', (t) => t)).toMatchObject({ kind: 'transient', retryable: true, code: 'ECONNREFUSED' });
     expect(classifyAwsError(new TypeError('oops'), 'DescribeInstances', (t) => t)).toMatchObject({
       kind: 'transient',
       retryable: false,

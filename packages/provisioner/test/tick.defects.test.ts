@@ -6,7 +6,7 @@
 import { type Database, hashTokenKey } from '@buildfleet/models';
 import pg from 'pg';
 import { QueryTypes } from 'sequelize';
-import { type CloudDriver, DummyDriver } from '@buildfleet/cloud-drivers';
+import { DummyDriver, RecordingDriver } from '@buildfleet/cloud-drivers';
 import { Reason, readMonthlyUsage, tick } from '../src';
 import {
   addPool,
@@ -172,23 +172,9 @@ describe('Debusine defects buildfleet does not have', () => {
       );
       seen.push(rows[0]!.n);
     };
-    const watching = (inner: CloudDriver): CloudDriver => ({
-      providerType: inner.providerType,
-      launch: async (specs, opts) => {
-        await openTransactions();
-        return inner.launch(specs, opts);
-      },
-      terminate: async (id) => {
-        await openTransactions();
-        return inner.terminate(id);
-      },
-      list: async () => {
-        await openTransactions();
-        return inner.list();
-      },
-    });
+    const watching = new RecordingDriver(new DummyDriver({ installationId: 'test-watch', cloud }), { beforeCall: openTransactions });
     try {
-      const options = { driverFor: () => watching(new DummyDriver({ installationId: 'test-watch', cloud })), installationId: 'test-watch' };
+      const options = { driverFor: () => watching, installationId: 'test-watch' };
       const launched = await run(options);
       expect(launched.launched).toHaveLength(1);
       await ageWorker(db, launched.launched[0]!.worker, 60);
@@ -309,17 +295,9 @@ describe('Debusine defects buildfleet does not have', () => {
   it('the activation token outlives a slow boot: 1 hour by default, configurable, stored only as a hash', async () => {
     await addPool(db, { name: 'dummy-a' });
     await addRequest(db);
-    const userData: string[] = [];
-    const capture = (inner: CloudDriver): CloudDriver => ({
-      providerType: inner.providerType,
-      list: () => inner.list(),
-      terminate: (id) => inner.terminate(id),
-      launch: (specs, opts) => {
-        userData.push(...specs.map((s) => s.userData));
-        return inner.launch(specs, opts);
-      },
-    });
-    await run({ driverFor: () => capture(new DummyDriver({ installationId: 'token-test', cloud })), installationId: 'token-test' });
+    const recording = new RecordingDriver(new DummyDriver({ installationId: 'token-test', cloud }));
+    await run({ driverFor: () => recording, installationId: 'token-test' });
+    const userData = recording.launchedSpecs.map((s) => s.userData);
     const key = /\b[0-9a-f]{64}\b/.exec(userData[0]!)?.[0];
     expect(key).toBeDefined();
     expect(userData[0]).toContain(API_URL);

@@ -1,8 +1,8 @@
-import { type CloudDriver, DummyDriver } from '@buildfleet/cloud-drivers';
-import { type Database } from '@buildfleet/models';
+import { DummyDriver, ProviderError, RecordingDriver } from '@buildfleet/cloud-drivers';
+import { type Database, upsertProviderAccount } from '@buildfleet/models';
 import { Reason, renderUserData, tick } from '../src';
 import { claimWorkers } from '../src/sql/claimWorkers';
-import { addPool, addRequests, API_URL, DummyCloud, liveWorkers, requestRows, resetDatabase, tickOptions, useDatabase, workerRows } from './fixtures';
+import { addPool, addRequests, ageWorker, API_URL, DummyCloud, liveWorkers, requestRows, resetDatabase, tickOptions, useDatabase, workerRows } from './fixtures';
 
 const database = useDatabase();
 let db: Database;
@@ -54,15 +54,7 @@ describe('reconciliation in the tick', () => {
   it('leaves nothing orphaned when the driver fails after creating instances: the next tick terminates them', async () => {
     await addPool(db, { name: 'dummy-a' });
     await addRequests(db, 1);
-    const failing: CloudDriver = {
-      providerType: 'dummy',
-      list: () => driver().list(),
-      terminate: (id) => driver().terminate(id),
-      launch: async (specs, opts) => {
-        await driver().launch(specs, opts);
-        throw new Error('connection reset after the provider answered');
-      },
-    };
+    const failing = new RecordingDriver(driver()).fail('launch', new Error('connection reset after the provider answered'), { afterCall: true });
     const first = await run({ driverFor: () => failing });
     expect(first.decisions).toContainEqual(expect.objectContaining({ reason: Reason.LaunchFailed, pool: 'dummy-a' }));
     expect(await liveWorkers(db)).toEqual([]);
@@ -113,5 +105,51 @@ describe('reconciliation in the tick', () => {
     expect(await workerRows(db)).toEqual([]);
     const [rows] = (await db.sequelize.query(`select count(*)::int as n from provisioning_decisions`)) as [{ n: number }[], unknown];
     expect(rows[0]!.n).toBe(0);
+  });
+
+  it('records a failed termination, keeps the instance live with its token disabled, and terminates it at the next tick', async () => {
+    await addPool(db, { name: 'dummy-a', limits: { max_idle_seconds: 60 } });
+    await addRequests(db, 1);
+    const { launched } = await run();
+    const worker = launched[0]!.worker;
+    await db.sequelize.query(`delete from work_requests`);
+    await ageWorker(db, worker, 600);
+    const refusing = new RecordingDriver(driver()).fail('terminate', new ProviderError('auth', 'dummy: not allowed to delete'));
+
+    const failed = await run({ driverFor: () => refusing });
+
+    expect(failed.decisions).toContainEqual(expect.objectContaining({ kind: 'error', reason: Reason.TerminateFailed, worker }));
+    expect(refusing.terminatedIds).toEqual([launched[0]!.instanceId]);
+    expect(await liveWorkers(db)).toEqual([worker]);
+    expect(cloud.instances.size).toBe(1);
+    const [token] = (await db.sequelize.query(
+      `select t.enabled from workers w join tokens t on t.id = coalesce(w.token_id, w.activation_token_id) where w.name = $1`,
+      { bind: [worker] },
+    )) as [{ enabled: boolean }[], unknown];
+    expect(token).toEqual([{ enabled: false }]);
+
+    const next = await run();
+    expect(next.terminated).toEqual([{ pool: 'dummy-a', worker }]);
+    expect(cloud.instances.size).toBe(0);
+  });
+
+  it('skips reconciling the pools of an account whose listing fails, and still reconciles the other accounts', async () => {
+    await upsertProviderAccount(db, { name: 'dummy-other', provider_type: 'dummy' });
+    await addPool(db, { name: 'dummy-a' });
+    await addPool(db, { name: 'dummy-b', providerAccount: 'dummy-other' });
+    const otherCloud = new DummyCloud();
+    const otherDriver = () => new DummyDriver({ installationId: INSTALLATION, cloud: otherCloud });
+    for (const [launcher, worker] of [[driver(), 'dummy-a-099'], [otherDriver(), 'dummy-b-099']] as const) {
+      await launcher.launch([{ workerName: worker, poolName: worker.slice(0, 7), userData: '#cloud-config\n', labels: {} }]);
+    }
+    const unlistable = new RecordingDriver(driver()).fail('list', new ProviderError('transient', 'dummy: listing timed out'));
+
+    const result = await run({ driverFor: (pool: { name: string }) => (pool.name === 'dummy-a' ? unlistable : otherDriver()) });
+
+    expect(result.decisions).toContainEqual(expect.objectContaining({ kind: 'error', reason: Reason.ListFailed, pool: null }));
+    expect(result.decisions.find((d) => d.reason === Reason.ListFailed)!.message).toContain('not reconciling dummy-a');
+    expect(result.decisions.filter((d) => d.reason === Reason.OrphanInstance).map((d) => d.worker)).toEqual(['dummy-b-099']);
+    expect([...cloud.instances.values()].map((i) => i.labels['buildfleet-worker'])).toEqual(['dummy-a-099']);
+    expect(otherCloud.instances.size).toBe(0);
   });
 });

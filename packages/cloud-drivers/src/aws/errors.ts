@@ -74,8 +74,11 @@ export function classifyAwsError(error: unknown, operation: string, redact: (tex
   const message = typeof e?.message === 'string' ? e.message : String(error);
   if (status !== undefined && e.name) return awsError(operation, e.name, message, redact, status);
   const code = e?.code ?? e?.name ?? 'Error';
-  if (NETWORK_CODES.has(code)) {
-    return new ProviderError('transient', `aws ${operation}: ${code}: ${redact(message).slice(0, 500)}`, { code });
+  // The SDK wraps some network errors as a plain Error whose message alone names the cause
+  // ("AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1").
+  const networkCode = NETWORK_CODES.has(code) ? code : [...NETWORK_CODES].find((c) => new RegExp(`\\b${c}\\b`).test(message));
+  if (networkCode) {
+    return new ProviderError('transient', `aws ${operation}: ${networkCode}: ${redact(message).slice(0, 500)}`, { code: networkCode });
   }
   return new ProviderError('transient', `aws ${operation}: unexpected ${redact(code)}: ${redact(message).slice(0, 500)}`, {
     code: redact(code),
