@@ -81,9 +81,13 @@ export function useCliDatabase() {
       const hash = createHash('sha256').update(randomBytes(16)).digest('hex');
       const tags = workerTagsFromMetadata(metadata);
       await this.query(
-        `with token as (insert into tokens (hash, enabled) values ($1, true) returning id)
-         insert into workers (name, token_id, connected_at, static_metadata, tags, numeric_tags, concurrency)
-         select $2, token.id, now(), $3::jsonb, $4::text[], $5::jsonb, $6 from token`,
+        `with token as (insert into tokens (hash, enabled) values ($1, true) returning id),
+         worker as (
+           insert into workers (name, token_id, static_metadata, tags, numeric_tags, concurrency)
+           select $2, token.id, $3::jsonb, $4::text[], $5::jsonb, $6 from token returning id
+         )
+         insert into worker_sessions (worker_id, process_id, expires_at)
+         select id, gen_random_uuid(), now() + interval '1 hour' from worker`,
         [hash, name, JSON.stringify(metadata), tags.plain, JSON.stringify(tags.numeric), concurrency],
       );
     },

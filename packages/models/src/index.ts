@@ -21,6 +21,7 @@ export * from './models';
 export * from './tags';
 export * from './tokens';
 export * from './validation';
+export * from './worker-sessions';
 export * from './schemas/common';
 export * from './schemas/limits';
 export * from './schemas/specifications';

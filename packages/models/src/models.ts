@@ -99,7 +99,6 @@ export class Worker extends Model<InferAttributes<Worker>, InferCreationAttribut
   declare name: string;
   declare workerType: CreationOptional<WorkerType>;
   declare registeredAt: CreationOptional<Date>;
-  declare connectedAt: CreationOptional<Date | null>;
   /** Pool workers: when the current instance was launched; null means stopped (inactive). */
   declare instanceCreatedAt: CreationOptional<Date | null>;
   declare tokenId: ForeignKey<Token['id']> | null;
@@ -283,7 +282,6 @@ export function initModels(sequelize: Sequelize): Models {
       name: { type: DataTypes.TEXT, allowNull: false, unique: true },
       workerType: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'external' },
       registeredAt: now(),
-      connectedAt: nullableDate(),
       instanceCreatedAt: nullableDate(),
       staticMetadata: jsonb(),
       dynamicMetadata: jsonb(),

@@ -1,5 +1,6 @@
 import { DummyCloud } from '@buildfleet/cloud-drivers';
 import {
+  connectedSinceSql,
   connectDatabase,
   type Database,
   generateTokenKey,
@@ -75,10 +76,16 @@ export { DummyCloud };
  */
 export async function connectWorker(db: Database, name: string): Promise<void> {
   const [worker] = await db.sequelize.query<{ id: string }>(
-    `with token as (insert into tokens (hash, enabled) values ($2, true) returning id)
-     update workers set token_id = (select id from token), activation_token_id = null, connected_at = now(),
-            dynamic_metadata = '{"system:worker_type": "external", "noop:version": 1, "system:host_architecture": "amd64"}'
-      where name = $1 returning id`,
+    `with token as (insert into tokens (hash, enabled) values ($2, true) returning id),
+     worker as (
+       update workers set token_id = (select id from token), activation_token_id = null,
+              dynamic_metadata = '{"system:worker_type": "external", "noop:version": 1, "system:host_architecture": "amd64"}'
+        where name = $1 returning id
+     ), session as (
+       insert into worker_sessions (worker_id, process_id, expires_at)
+       select id, gen_random_uuid(), now() + interval '1 hour' from worker
+     )
+     select id from worker`,
     { bind: [name, hashTokenKey(generateTokenKey())], type: QueryTypes.SELECT },
   );
   await refreshWorkerTags(db, [worker!.id]);
@@ -102,7 +109,8 @@ export interface WorkerRow {
 
 export async function workerRows(db: Database, pool?: string): Promise<WorkerRow[]> {
   return db.sequelize.query<WorkerRow>(
-    `select w.name, p.name as pool, w.instance_created_at, w.worker_pool_data ->> 'instance-id' as instance_id, w.connected_at
+    `select w.name, p.name as pool, w.instance_created_at, w.worker_pool_data ->> 'instance-id' as instance_id,
+            ${connectedSinceSql('w.id')} as connected_at
        from workers w left join worker_pools p on p.id = w.worker_pool_id
       where $1::text is null or p.name = $1::text order by w.name`,
     { bind: [pool ?? null], type: QueryTypes.SELECT },
@@ -125,9 +133,11 @@ export async function requestRows(db: Database) {
 export async function ageWorker(db: Database, name: string, seconds: number): Promise<void> {
   await db.sequelize.query(
     `with worker as (
-       update workers set instance_created_at = instance_created_at - $2 * interval '1 second',
-                          connected_at = connected_at - $2 * interval '1 second'
+       update workers set instance_created_at = instance_created_at - $2 * interval '1 second'
         where name = $1 returning id
+     ), session as (
+       update worker_sessions set connected_at = connected_at - $2 * interval '1 second'
+        where worker_id = (select id from worker)
      )
      update work_requests set created_at = created_at - $2 * interval '1 second',
                               started_at = started_at - $2 * interval '1 second',

@@ -26,12 +26,18 @@ async function workerRunningLostRequest(): Promise<{ key: string; requestId: str
   await addPool(db, { name: 'cloud' });
   const key = generateTokenKey();
   const [worker] = await db.sequelize.query<{ id: string }>(
-    `with token as (insert into tokens (hash, enabled) values ($1, true) returning id)
-     insert into workers (name, token_id, worker_pool_id, instance_created_at, connected_at, dynamic_metadata)
-     select 'cloud-001', token.id, p.id, now() - interval '1 minute', now(),
-            '{"system:worker_type": "external", "noop:version": 1, "system:host_architecture": "amd64"}'
-       from token, worker_pools p where p.name = 'cloud'
-     returning id`,
+    `with token as (insert into tokens (hash, enabled) values ($1, true) returning id),
+     worker as (
+       insert into workers (name, token_id, worker_pool_id, instance_created_at, dynamic_metadata)
+       select 'cloud-001', token.id, p.id, now() - interval '1 minute',
+              '{"system:worker_type": "external", "noop:version": 1, "system:host_architecture": "amd64"}'
+         from token, worker_pools p where p.name = 'cloud'
+       returning id
+     ), session as (
+       insert into worker_sessions (worker_id, process_id, expires_at)
+       select id, gen_random_uuid(), now() + interval '1 hour' from worker
+     )
+     select id from worker`,
     { bind: [hashTokenKey(key)], type: QueryTypes.SELECT },
   );
   await refreshWorkerTags(db, [worker!.id]);

@@ -96,10 +96,14 @@ async function seed(db: Database) {
     `with rows as (select * from json_to_recordset($1::json)
                      as x(name text, pool int, metadata jsonb, concurrency int, "connectedAt" int, hash text)),
           tokens as (insert into tokens (hash, enabled) select hash, true from rows returning id, hash)
-     insert into workers (name, token_id, worker_pool_id, instance_created_at, connected_at, dynamic_metadata, concurrency)
-     select r.name, t.id, r.pool, case when r.pool is null then null else now() end,
-            timestamptz '2026-01-01' + r."connectedAt" * interval '1 second', r.metadata, r.concurrency
-       from rows r join tokens t on t.hash = r.hash order by r.name ~ '^worker-' , length(r.name), r.name`,
+          workers as (
+            insert into workers (name, token_id, worker_pool_id, instance_created_at, dynamic_metadata, concurrency)
+            select r.name, t.id, r.pool, case when r.pool is null then null else now() end, r.metadata, r.concurrency
+              from rows r join tokens t on t.hash = r.hash order by r.name ~ '^worker-' , length(r.name), r.name
+            returning id, name)
+     insert into worker_sessions (worker_id, process_id, connected_at, expires_at)
+     select w.id, gen_random_uuid(), timestamptz '2026-01-01' + r."connectedAt" * interval '1 second', now() + interval '1 day'
+       from rows r join workers w on w.name = r.name`,
     { bind: [JSON.stringify(workerRows)] },
   );
   await refreshWorkerTags(db);

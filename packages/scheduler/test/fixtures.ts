@@ -71,12 +71,19 @@ export async function addWorker(db: Database, options: WorkerOptions): Promise<s
     activationTokenId: null,
     workerPoolId: pool?.id ?? null,
     instanceCreatedAt: pool ? new Date() : null,
-    connectedAt: options.connected === false ? null : (options.connectedAt ?? new Date()),
     dynamicMetadata: options.metadata ?? workerMetadata(),
     adminTags: options.adminTags ?? [],
     concurrency: options.concurrency ?? 1,
   });
   await refreshWorkerTags(db, [worker.id]);
+  if (options.connected !== false) {
+    // A session with a live lease, as a serving process would hold.
+    await db.sequelize.query(
+      `insert into worker_sessions (worker_id, process_id, connected_at, expires_at)
+       values ($1::bigint, gen_random_uuid(), $2::timestamptz, now() + interval '1 hour')`,
+      { bind: [worker.id, options.connectedAt ?? new Date()] },
+    );
+  }
   return worker.id;
 }
 

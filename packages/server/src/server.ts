@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { type Database, openDatabase } from '@buildfleet/models';
+import { type Database, openDatabase, releaseSessionLeases } from '@buildfleet/models';
 import { decisionSections, listDecisions, readMonthlyUsage, tick, type TickEvent, type TickOptions } from '@buildfleet/provisioner';
 import { getUnmetDemand, runDispatchPass } from '@buildfleet/scheduler';
 import { statusUi } from '@buildfleet/status-ui';
-import { markAllDisconnected, type SelfRegistrationOptions, workerApi } from '@buildfleet/worker-api';
+import { type SelfRegistrationOptions, workerApi } from '@buildfleet/worker-api';
 import express from 'express';
 import pino, { type Logger } from 'pino';
 import { accessLog } from './access-log';
@@ -36,6 +36,8 @@ export interface ServeOptions {
    * it. (Default: `DEFAULT_SELF_REGISTRATION` of `@buildfleet/worker-api`)
    */
   selfRegistration?: SelfRegistrationOptions | false;
+  /** How long a worker session stays connected without a renewal; a dead process's sessions lapse within it. (Default: 30000) */
+  sessionLeaseMs?: number;
   /** (Default: pino to stdout at level info) */
   logger?: Logger;
   /** Called once the process listens, e.g. to start the demo; what it returns runs first on close. */
@@ -59,10 +61,13 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ name: 'buildfleet' });
   const db = await openDatabase({ databaseUrl: options.databaseUrl, migrate: true });
-  // No session survives a restart: the workers reconnect and are marked connected again.
-  await markAllDisconnected(db);
-
-  const api = workerApi({ db, logger: apiLogger(logger), selfRegistration: options.selfRegistration });
+  // Other replicas' sessions are left alone: this process only ever touches its own leases.
+  const api = workerApi({
+    db,
+    logger: apiLogger(logger),
+    selfRegistration: options.selfRegistration,
+    ...(options.sessionLeaseMs !== undefined ? { sessionLeaseMs: options.sessionLeaseMs } : {}),
+  });
   const app = express();
   app.disable('x-powered-by');
   app.use(accessLog(logger.child({ component: 'http' })));
@@ -116,7 +121,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     );
   }
   for (const loop of loops) loop.start();
-  logger.info({ url, status: `${url}${STATUS_PATH}/workers/`, api: apiUrl }, 'buildfleet is serving');
+  logger.info({ url, status: `${url}${STATUS_PATH}/workers/`, api: apiUrl, process: api.processId }, 'buildfleet is serving');
   const beforeClose = await options.onListening?.({ db, url, apiUrl, logger });
 
   let closing: Promise<void> | undefined;
@@ -130,6 +135,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         beforeClose?.();
         await Promise.all(loops.map((loop) => loop.stop()));
         await api.close();
+        // Whatever a failure here leaves behind lapses within one lease.
+        await releaseSessionLeases(db, api.processId).catch((error: unknown) => {
+          logger.warn({ err: error }, 'releasing the session leases failed; they lapse on their own');
+        });
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await db.close();

@@ -53,13 +53,12 @@ export async function createWorker(db: Database, seed: WorkerSeed): Promise<Seed
   const main = mode === 'enabled' || mode === 'disabled' ? await token(mode === 'enabled', seed.lastSeenAt ?? null) : null;
   const activation = mode === 'activation' ? await token(true) : null;
   const pool = seed.pool ? await WorkerPool.findOne({ where: { name: seed.pool } }) : null;
-  await Worker.create({
+  const worker = await Worker.create({
     name: seed.name,
     workerType: seed.type ?? 'external',
     tokenId: main?.id ?? null,
     activationTokenId: activation?.id ?? null,
     workerPoolId: pool?.id ?? null,
-    connectedAt: seed.connectedAt ?? null,
     instanceCreatedAt: seed.instanceCreatedAt ?? null,
     tags: seed.tags ?? [],
     numericTags: seed.numericTags ?? {},
@@ -68,6 +67,14 @@ export async function createWorker(db: Database, seed: WorkerSeed): Promise<Seed
     dynamicMetadataUpdatedAt: seed.dynamicMetadata ? new Date() : null,
     workerPoolData: seed.workerPoolData ?? null,
   });
+  if (seed.connectedAt) {
+    // A session with a live lease, as a serving process would hold.
+    await db.sequelize.query(
+      `insert into worker_sessions (worker_id, process_id, connected_at, expires_at)
+       values ($1::bigint, gen_random_uuid(), $2::timestamptz, now() + interval '1 hour')`,
+      { bind: [worker.id, seed.connectedAt] },
+    );
+  }
   return { name: seed.name, keys };
 }
 

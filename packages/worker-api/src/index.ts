@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_SESSION_LEASE_MS } from '@buildfleet/models';
 import { WORK_ASSIGNED_CHANNEL } from '@buildfleet/scheduler';
 import express from 'express';
 import { Background } from './background';
@@ -21,7 +23,6 @@ export { WEBSOCKET_PATH } from './sessions';
 export { WORKSPACE } from './serialize';
 export { DEFAULT_SCOPE } from './routes/workRequests';
 export { MAX_ARTIFACT_FILE_SIZE } from './routes/artifacts';
-export { markAllDisconnected } from './sql/connection';
 export { workerNameFromFqdn } from './sql/register';
 export {
   createActivationToken,
@@ -48,9 +49,12 @@ export function workerApi(options: WorkerApiOptions): WorkerApi {
   const { db } = options;
   const logger = options.logger ?? stderrLogger;
   const background = new Background(logger);
+  const processId = options.processId ?? randomUUID();
   const sessions = new Sessions(db, logger, {
     metadataIntervalMs: options.metadataIntervalMs ?? 3_600_000,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 60_000,
+    processId,
+    leaseMs: options.sessionLeaseMs ?? DEFAULT_SESSION_LEASE_MS,
   });
   const listener = new NotificationListener(
     db.url,
@@ -70,6 +74,7 @@ export function workerApi(options: WorkerApiOptions): WorkerApi {
   router.use(notFound(), problemHandler(logger));
 
   return {
+    processId,
     router,
     attach: (server) => sessions.attach(server),
     close: async () => {

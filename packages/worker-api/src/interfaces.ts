@@ -10,7 +10,8 @@ import { type SelfRegistrationOptions } from './registration';
  * - activation token: a single-use, expiring key given to a worker before it registers
  *   (`workers.activation_token_id`); `register/` exchanges it for the worker's own token.
  * - user token: a token with a `user_name`, used by `debusine create-work-request`.
- * - session: one open WebSocket of a worker; `workers.connected_at` is set while it lasts.
+ * - session: one open WebSocket of a worker, with a lease (`worker_sessions`) this process renews
+ *   while it lasts; the worker is connected while any process holds a live lease on one.
  * - problem: an error answer with an `application/problem+json` body, as Debusine sends.
  */
 
@@ -34,14 +35,20 @@ export interface WorkerApiOptions {
    * limits, or false to refuse it. (Default: DEFAULT_SELF_REGISTRATION)
    */
   selfRegistration?: SelfRegistrationOptions | false;
+  /** The id this process's session leases carry. (Default: a random UUID) */
+  processId?: string;
+  /** How long a session stays connected without a renewal of its lease. (Default: DEFAULT_SESSION_LEASE_MS, 30 s) */
+  sessionLeaseMs?: number;
 }
 
 export interface WorkerApi {
+  /** The id this process's session leases carry. */
+  processId: string;
   /** Mount under `/api`: the paths are Debusine's, relative to its `api-url`. */
   router: Router;
   /** Serves the WebSocket upgrade on `/api/ws/1.0/worker/connect/` of this server. */
   attach(server: Server): void;
-  /** Closes every session (marking the workers disconnected) and stops listening for notifications. */
+  /** Closes every session (ending its lease) and stops listening for notifications. */
   close(): Promise<void>;
 }
 

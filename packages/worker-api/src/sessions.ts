@@ -1,12 +1,12 @@
 import { type IncomingMessage, type Server } from 'node:http';
 import { type Duplex } from 'node:stream';
-import { type Database } from '@buildfleet/models';
+import { type Database, endWorkerSession, openWorkerSession, renewSessionLeases } from '@buildfleet/models';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type AuthenticatedWorker, type Logger } from './interfaces';
 import { collapseSlashes } from './paths';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 import { authenticateToken } from './sql/authenticate';
-import { hasAssignedWork, markConnected, markDisconnected, workersWithPendingWork } from './sql/connection';
+import { hasAssignedWork, workersWithPendingWork } from './sql/connection';
 
 export const WEBSOCKET_PATH = '/api/ws/1.0/worker/connect/';
 
@@ -28,22 +28,41 @@ interface Session {
   worker: AuthenticatedWorker;
   alive: boolean;
   timers: NodeJS.Timeout[];
-  /** Settles when connected_at is set and the first frames are sent. */
+  /** The `worker_sessions` row whose lease this process holds, once recorded. */
+  id?: string;
+  /** Settles when the session is recorded and the first frames are sent. */
   connecting?: Promise<void>;
 }
 
-/** The WebSocket sessions of the workers connected to this process. */
+export interface SessionsOptions {
+  metadataIntervalMs: number;
+  heartbeatIntervalMs: number;
+  /** This process's id, which its session leases carry. */
+  processId: string;
+  leaseMs: number;
+}
+
+/**
+ * The WebSocket sessions of the workers connected to this process, each with a lease in
+ * `worker_sessions` that this process renews every third of a lease. A session whose lease
+ * was not renewed (it lapsed while the database was unreachable, or another process ended it)
+ * is closed, so the worker reconnects with a fresh one.
+ */
 export class Sessions {
   private readonly server = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   private readonly byWorker = new Map<string, Set<Session>>();
   private readonly pending = new Set<Promise<void>>();
+  private readonly renewal: NodeJS.Timeout;
+  private renewing = false;
   private closing = false;
 
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
-    private readonly options: { metadataIntervalMs: number; heartbeatIntervalMs: number },
-  ) {}
+    private readonly options: SessionsOptions,
+  ) {
+    this.renewal = setInterval(() => void this.renew(), Math.max(100, Math.floor(options.leaseMs / 3)));
+  }
 
   attach(http: Server): void {
     http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -72,6 +91,7 @@ export class Sessions {
 
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.renewal);
     for (const session of [...this.byWorker.values()].flatMap((set) => [...set])) {
       session.socket.terminate();
       this.finish(session);
@@ -99,14 +119,15 @@ export class Sessions {
     await session.connecting;
   }
 
-  /** Disconnects only after connecting finished, so connected_at cannot be set after it is cleared. */
+  /** Ends the lease only after connecting finished, so the session cannot be recorded after it ended. */
   private finish(session: Session): void {
     this.track((session.connecting ?? Promise.resolve()).catch(() => {}).then(() => this.closed(session)));
   }
 
   private async connect(session: Session): Promise<void> {
     const { socket, worker } = session;
-    await markConnected(this.db, worker.id);
+    const { processId, leaseMs } = this.options;
+    session.id = await openWorkerSession(this.db, worker.id, { processId, leaseMs });
     this.logger.info(`worker-api: worker ${worker.name} connected`);
     send(socket, FRAMES.connected);
     send(socket, FRAMES.requestDynamicMetadata);
@@ -125,10 +146,29 @@ export class Sessions {
     session.timers.forEach(clearInterval);
     const sessions = this.byWorker.get(session.worker.id);
     if (!sessions?.delete(session)) return;
-    if (sessions.size) return;
-    this.byWorker.delete(session.worker.id);
-    await markDisconnected(this.db, session.worker.id);
+    if (!sessions.size) this.byWorker.delete(session.worker.id);
+    if (session.id) await endWorkerSession(this.db, session.id);
     this.logger.info(`worker-api: worker ${session.worker.name} disconnected`);
+  }
+
+  /** Renews this process's leases and closes the sessions whose lease was not renewed. */
+  private async renew(): Promise<void> {
+    if (this.renewing || this.closing) return;
+    this.renewing = true;
+    try {
+      // Only sessions recorded before the renewal started: a newer one may not be in its answer.
+      const recorded = [...this.byWorker.values()].flatMap((set) => [...set]).filter((s) => s.id !== undefined);
+      const renewed = new Set(await renewSessionLeases(this.db, this.options));
+      for (const session of recorded) {
+        if (renewed.has(session.id!) || session.socket.readyState !== WebSocket.OPEN) continue;
+        this.logger.warn(`worker-api: the lease on worker ${session.worker.name}'s session ended; closing it so that it reconnects`);
+        session.socket.terminate();
+      }
+    } catch (error) {
+      this.logger.error(`worker-api: renewing the session leases failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.renewing = false;
+    }
   }
 
   private track(work: Promise<void>): void {

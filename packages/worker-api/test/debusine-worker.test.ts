@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Database } from '@buildfleet/models';
+import { connectedSinceSql, type Database } from '@buildfleet/models';
 import { createWorkRequest, runDispatchPass } from '@buildfleet/scheduler';
 import { createUserToken, setWorkerEnabled } from '../src';
 import { addPoolMember, recordingLogger, resetDatabase, row, rows, startApi, useDatabase, waitFor } from './fixtures';
@@ -68,7 +68,7 @@ describe('a real debusine-worker in the fleet', () => {
   const workerRow = () =>
     row<{ name: string; token_id: string | null; activation_token_id: string | null; connected_at: Date | null; tags: string[] }>(
       db,
-      'select name, token_id, activation_token_id, connected_at, tags from workers where id = $1',
+      `select name, token_id, activation_token_id, ${connectedSinceSql('id')} as connected_at, tags from workers where id = $1`,
       [member.id],
     );
 
@@ -142,7 +142,7 @@ describe('a real debusine-worker in the fleet', () => {
     expect(again.headers.get('content-type')).toBe('application/problem+json');
   });
 
-  it('connects, and connected_at is set', async () => {
+  it('connects, holding a live session lease', async () => {
     await waitForWorker('connected_at', async () => (await workerRow()).connected_at ?? undefined);
   });
 
@@ -210,15 +210,15 @@ describe('a real debusine-worker in the fleet', () => {
 
   it('closes the session when its token is disabled', async () => {
     await setWorkerEnabled(db, 'cloud-001', false);
-    await waitForWorker('connected_at to be cleared', async () => ((await workerRow()).connected_at === null ? true : undefined));
+    await waitForWorker('the session lease to end', async () => ((await workerRow()).connected_at === null ? true : undefined));
     await waitForWorker('the worker to report its disabled token', async () => (/is disabled/.test(workerOutput) ? true : undefined));
   });
 
-  it('reconnects once enabled again, and connected_at is cleared when it stops', async () => {
+  it('reconnects once enabled again, and its session lease ends when it stops', async () => {
     await setWorkerEnabled(db, 'cloud-001', true);
     await waitForWorker('the worker to reconnect', async () => (await workerRow()).connected_at ?? undefined);
     await stopWorker();
-    await waitForWorker('connected_at to be cleared', async () => ((await workerRow()).connected_at === null ? true : undefined));
+    await waitForWorker('the session lease to end', async () => ((await workerRow()).connected_at === null ? true : undefined));
   });
 
   it('never logged a token key', async () => {

@@ -92,12 +92,18 @@ export async function addWorker(
 ): Promise<TestWorker> {
   const key = generateTokenKey();
   const [row] = await db.sequelize.query<{ id: string }>(
-    `with token as (insert into tokens (hash, enabled) values ($1, $2) returning id)
-     insert into workers (name, token_id, worker_pool_id, instance_created_at, connected_at, dynamic_metadata)
-     select $3, token.id, p.id, case when p.id is null then null else now() end,
-            case when $5 then now() end, $6::jsonb
-       from token left join worker_pools p on p.name = $4
-     returning id`,
+    `with token as (insert into tokens (hash, enabled) values ($1, $2) returning id),
+     worker as (
+       insert into workers (name, token_id, worker_pool_id, instance_created_at, dynamic_metadata)
+       select $3, token.id, p.id, case when p.id is null then null else now() end, $6::jsonb
+         from token left join worker_pools p on p.name = $4
+       returning id
+     ), session as (
+       -- A session with a live lease, as a serving process would hold.
+       insert into worker_sessions (worker_id, process_id, expires_at)
+       select id, gen_random_uuid(), now() + interval '1 hour' from worker where $5
+     )
+     select id from worker`,
     {
       bind: [hashTokenKey(key), options.enabled ?? true, options.name, options.pool ?? null, options.connected ?? true, JSON.stringify(workerMetadata())],
       type: QueryTypes.SELECT,

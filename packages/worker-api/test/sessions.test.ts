@@ -1,8 +1,8 @@
-import { type Database, generateTokenKey } from '@buildfleet/models';
+import { connectedSinceSql, type Database, endWorkerLeases, generateTokenKey } from '@buildfleet/models';
 import { runDispatchPass } from '@buildfleet/scheduler';
 import { WebSocket } from 'ws';
 import { rawUpgrade } from './upgrade';
-import { markAllDisconnected, setWorkerEnabled, WEBSOCKET_PATH } from '../src';
+import { setWorkerEnabled, WEBSOCKET_PATH } from '../src';
 import { addWorker, addWorkRequest, assign, resetDatabase, row, rows, startApi, type TestWorker, useDatabase, waitFor } from './fixtures';
 
 const database = useDatabase();
@@ -25,8 +25,8 @@ afterEach(() => {
 });
 
 /** Connects as the worker does (its token in a `token` header) and records the frames it receives. */
-function connect(key: string) {
-  const socket = new WebSocket(`${api.apiUrl.replace('http', 'ws')}${WEBSOCKET_PATH.slice('/api'.length)}`, { headers: { token: key } });
+function connect(key: string, apiUrl = api.apiUrl) {
+  const socket = new WebSocket(`${apiUrl.replace('http', 'ws')}${WEBSOCKET_PATH.slice('/api'.length)}`, { headers: { token: key } });
   sockets.push(socket);
   const frames: Record<string, string>[] = [];
   socket.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString())));
@@ -36,7 +36,14 @@ function connect(key: string) {
   return { socket, frames, closed, received };
 }
 
-const connectedAt = async () => (await row<{ connected_at: Date | null }>(db, 'select connected_at from workers where id = $1', [worker.id])).connected_at;
+const connectedAt = async () =>
+  (await row<{ connected_at: Date | null }>(db, `select ${connectedSinceSql('$1::bigint')} as connected_at`, [worker.id])).connected_at;
+const leases = () =>
+  rows<{ process_id: string; live: boolean }>(
+    db,
+    'select process_id, expires_at > now() as live from worker_sessions where worker_id = $1 order by id',
+    [worker.id],
+  );
 
 describe('the worker WebSocket', () => {
   it('connects on the path with repeated slashes, as a worker with a trailing-slash api-url asks', async () => {
@@ -110,17 +117,17 @@ describe('the worker WebSocket', () => {
 
     await session.closed;
     expect(session.frames).toContainEqual({ type: 'connection_closed', reason: 'Token has been disabled', reason_code: 'TOKEN_DISABLED' });
-    await waitFor('connected_at cleared', async () => ((await connectedAt()) === null ? true : undefined));
+    await waitFor('the worker to be disconnected', async () => ((await connectedAt()) === null ? true : undefined));
     expect(await rows(db, 'select worker_id from work_requests')).toEqual([{ worker_id: null }]);
   });
 
-  it('clears connected_at when the worker goes away', async () => {
+  it('ends the session\'s lease when the worker goes away', async () => {
     const session = connect(worker.key);
     await session.received('connected');
 
     session.socket.terminate();
 
-    await waitFor('connected_at cleared', async () => ((await connectedAt()) === null ? true : undefined));
+    await waitFor('the worker to be disconnected', async () => ((await connectedAt()) === null ? true : undefined));
   });
 
   it('keeps the worker connected while another of its sessions lasts', async () => {
@@ -137,12 +144,87 @@ describe('the worker WebSocket', () => {
   });
 });
 
-describe('markAllDisconnected', () => {
-  it('clears connected_at of every worker but Celery ones, as at server start', async () => {
-    await addWorker(db, { name: 'up' });
-    await db.sequelize.query(`insert into workers (name, worker_type, connected_at) values ('celery', 'celery', now())`);
+describe('session leases across processes', () => {
+  it('leaves the sessions of other processes untouched when a process starts and stops', async () => {
+    const held = connect(worker.key);
+    await held.received('connected');
+    const other = await addWorker(db, { name: 'elsewhere', connected: false });
 
-    expect(await markAllDisconnected(db)).toBe(1);
-    expect(await rows(db, 'select name from workers where connected_at is not null')).toEqual([{ name: 'celery' }]);
+    const replica = await startApi(db);
+    const there = connect(other.key, replica.apiUrl);
+    await there.received('connected');
+    await replica.close();
+    await there.closed;
+
+    expect(await leases()).toEqual([{ process_id: api.api.processId, live: true }]);
+    expect(await connectedAt()).not.toBeNull();
+    expect(await rows(db, 'select process_id, expires_at > now() as live from worker_sessions where worker_id = $1', [other.id])).toEqual([
+      { process_id: replica.api.processId, live: false },
+    ]);
+  });
+
+  it('keeps the worker connected while a session another process holds lasts', async () => {
+    const replica = await startApi(db);
+    try {
+      const here = connect(worker.key);
+      const there = connect(worker.key, replica.apiUrl);
+      await here.received('connected');
+      await there.received('connected');
+
+      here.socket.close();
+      await here.closed;
+      await waitFor('the closed session\'s lease to end', async () => ((await leases()).filter((l) => l.live).length === 1 ? true : undefined));
+
+      expect(await connectedAt()).not.toBeNull();
+      expect((await leases()).find((l) => l.live)?.process_id).toBe(replica.api.processId);
+    } finally {
+      await replica.close();
+    }
+  });
+
+  it('renews the leases it holds, so a session outlives many leases', async () => {
+    const replica = await startApi(db, { sessionLeaseMs: 600 });
+    try {
+      const session = connect(worker.key, replica.apiUrl);
+      await session.received('connected');
+
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+
+      expect(await connectedAt()).not.toBeNull();
+      expect(session.socket.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      await replica.close();
+    }
+  });
+
+  it('counts a worker disconnected once the lease of a process that stopped renewing lapses', async () => {
+    // What a SIGKILLed process leaves behind: a session row nobody renews.
+    await db.sequelize.query(
+      `insert into worker_sessions (worker_id, process_id, expires_at) values ($1, gen_random_uuid(), now() + interval '700 milliseconds')`,
+      { bind: [worker.id] },
+    );
+    await addWorkRequest(db);
+    expect(await connectedAt()).not.toBeNull();
+
+    await waitFor('the lease to lapse', async () => ((await connectedAt()) === null ? true : undefined), 3000);
+
+    expect((await runDispatchPass(db)).assignments).toEqual([]);
+  });
+
+  it('closes a session whose lease another process ended, and the worker comes back with a fresh one', async () => {
+    const replica = await startApi(db, { sessionLeaseMs: 600 });
+    try {
+      const session = connect(worker.key, replica.apiUrl);
+      await session.received('connected');
+
+      await endWorkerLeases(db, [worker.id]);
+
+      await session.closed;
+      expect(await connectedAt()).toBeNull();
+      await connect(worker.key, replica.apiUrl).received('connected');
+      expect(await connectedAt()).not.toBeNull();
+    } finally {
+      await replica.close();
+    }
   });
 });

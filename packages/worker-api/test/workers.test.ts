@@ -81,7 +81,7 @@ describe('PUT /api/1.0/worker/dynamic-metadata/', () => {
 describe('GET /api/1.0/work-request/get-next-for-worker/', () => {
   it('answers 204 when nothing fits the worker', async () => {
     await addWorkRequest(db); // noop needs task:noop, which the worker has: but it is disconnected
-    await db.sequelize.query('update workers set connected_at = null');
+    await db.sequelize.query('update worker_sessions set expires_at = connected_at');
 
     const response = await getNext();
 

@@ -33,6 +33,12 @@ export default class Serve extends BuildfleetCommand {
       default: true,
       allowNo: true,
     }),
+    'session-lease': Flags.integer({
+      summary: 'Seconds a worker session counts as connected without a renewal; a replica that dies loses its workers within it.',
+      default: 30,
+      min: 3,
+      max: 3600,
+    }),
     'log-level': Flags.option({ options: ['debug', 'info', 'warn', 'error'] as const, default: 'info' })(),
   };
 
@@ -46,6 +52,7 @@ export default class Serve extends BuildfleetCommand {
       port: flags.port,
       ...(flags['api-url'] ? { apiUrl: flags['api-url'] } : {}),
       scheduleIntervalMs: flags['schedule-interval'] * 1000,
+      sessionLeaseMs: flags['session-lease'] * 1000,
       provisionIntervalMs: (flags.demo ? Math.min(flags['provision-interval'], 3) : flags['provision-interval']) * 1000,
       logger,
       ...(flags['self-registration'] ? {} : { selfRegistration: false as const }),

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectDatabase, type Database } from '@buildfleet/models';
+import { connectDatabase, connectedSinceSql, type Database } from '@buildfleet/models';
 import { useConnectedDatabase, withPgClient } from '@buildfleet/testdb';
 import { createStaticWorker } from '@buildfleet/worker-api';
 import { type BuildPlan, type ManifestImage, renderBootUserData } from '../../src';
@@ -107,7 +107,7 @@ describe('a default image built locally', () => {
     const metadata = await eventually(
       async () => {
         const [row] = await query<{ connected_at: Date | null; dynamic_metadata: Record<string, unknown> | null }>(
-          'select connected_at, dynamic_metadata from workers where name = $1',
+          `select ${connectedSinceSql('id')} as connected_at, dynamic_metadata from workers where name = $1`,
           [worker.name],
         );
         return row?.connected_at && row.dynamic_metadata && Object.keys(row.dynamic_metadata).length > 0 ? row.dynamic_metadata : undefined;

@@ -2,6 +2,7 @@ import { QueryTypes } from 'sequelize';
 import { type Database } from '../database';
 import { NotFoundError } from '../errors';
 import { type WorkerType } from '../models';
+import { connectedSinceSql } from '../worker-sessions';
 
 /** A worker as admins see it: never its tokens. */
 export interface WorkerView {
@@ -9,6 +10,7 @@ export interface WorkerView {
   workerType: WorkerType;
   pool: string | null;
   registeredAt: string;
+  /** Since when a process holds a live lease on a session of it; null while disconnected. */
   connectedAt: string | null;
   instanceCreatedAt: string | null;
   /** The worker's token is enabled (false when it has none yet). */
@@ -57,7 +59,7 @@ async function queryWorkers(db: Database, filter: { name?: string; pool?: string
     dynamic_metadata_updated_at: Date | null;
     worker_pool_data: Record<string, unknown> | null;
   }>(
-    `select w.name, w.worker_type, p.name as pool, w.registered_at, w.connected_at, w.instance_created_at,
+    `select w.name, w.worker_type, p.name as pool, w.registered_at, ${connectedSinceSql('w.id')} as connected_at, w.instance_created_at,
             t.enabled, t.last_seen_at, w.concurrency, w.tags, w.numeric_tags, w.admin_tags,
             w.static_metadata, w.dynamic_metadata, w.dynamic_metadata_updated_at, w.worker_pool_data
        from workers w

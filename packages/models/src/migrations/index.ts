@@ -3,8 +3,9 @@ import { scheduling } from './0002-scheduling';
 import { workerApi } from './0003-worker-api';
 import { provisioning } from './0004-provisioning';
 import { dayTwoOperations } from './0006-day-two-operations';
+import { workerSessions } from './0007-worker-sessions';
 import { type Migration } from './types';
 
 /** Every migration, oldest first. Append only: a landed migration is never edited. */
-export const migrations: readonly Migration[] = [initial, scheduling, workerApi, provisioning, dayTwoOperations];
+export const migrations: readonly Migration[] = [initial, scheduling, workerApi, provisioning, dayTwoOperations, workerSessions];
 export type { Migration };

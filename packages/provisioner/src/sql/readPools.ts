@@ -1,4 +1,5 @@
 import {
+  connectedSinceSql,
   type Database,
   scopeWorkerPoolLimitsSchema,
   type ScopeWorkerPoolLimits,
@@ -66,7 +67,7 @@ export async function readPools(
     last_completed_at: Date | null;
   }>(
     `select w.worker_pool_id as pool_id, w.name, w.worker_pool_data ->> 'instance-id' as instance_id,
-            w.instance_created_at, w.connected_at,
+            w.instance_created_at, ${connectedSinceSql('w.id')} as connected_at,
             (select count(*)::int from work_requests r
               where r.worker_id = w.id and r.status in ('pending', 'running')) as active,
             done.completed, done.last_completed_at

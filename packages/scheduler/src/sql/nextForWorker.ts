@@ -1,4 +1,4 @@
-import { type Database, type WorkRequest } from '@buildfleet/models';
+import { connectedSinceSql, type Database, type WorkRequest } from '@buildfleet/models';
 import { QueryTypes } from 'sequelize';
 import { satisfiesSql, servesScopeSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 
@@ -12,7 +12,7 @@ import { satisfiesSql, servesScopeSql, WORKER_NUMERIC, WORKER_TAGS } from './mat
 export async function assignNextForWorker(db: Database, workerId: string): Promise<WorkRequest | null> {
   const id = await db.sequelize.transaction(async (transaction) => {
     const [worker] = await db.sequelize.query<{ id: string; free: number; eligible: boolean }>(
-      `select w.id, w.connected_at is not null and coalesce(t.enabled, false) as eligible,
+      `select w.id, ${connectedSinceSql('w.id')} is not null and coalesce(t.enabled, false) as eligible,
               w.concurrency - (select count(*)::int from work_requests r
                                 where r.worker_id = w.id and r.status in ('pending', 'running')) as free
          from workers w left join tokens t on t.id = w.token_id

@@ -1,4 +1,4 @@
-import { type Database } from '@buildfleet/models';
+import { connectedSinceSql, type Database } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { satisfiesSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 import { scopePoolOrderSql } from './poolOrder';
@@ -47,7 +47,7 @@ export async function readDispatchSnapshot(
     `with available as (
        select w.id, w.concurrency from workers w
          join tokens t on t.id = w.token_id and t.enabled
-        where w.connected_at is not null
+        where ${connectedSinceSql('w.id')} is not null
         ${lock ? 'for update of w skip locked' : ''}
      )
      select a.id, a.concurrency - count(r.id)::int as free_slots
@@ -87,7 +87,8 @@ export async function readDispatchSnapshot(
   const setIds = [...new Set(requests.map((r) => r.requirement_set_id))];
   const matches = await db.sequelize.query<{ set_id: string; pool: string; workers: string[] }>(
     `with free as materialized (
-       select w.id, coalesce(w.worker_pool_id::text, '${STATIC}') as pool, w.connected_at,
+       select w.id, coalesce(w.worker_pool_id::text, '${STATIC}') as pool,
+              ${connectedSinceSql('w.id')} as connected_at,
               ${WORKER_TAGS} as tags, ${WORKER_NUMERIC} as numeric
          from workers w left join worker_pools p on p.id = w.worker_pool_id
         where w.id = any($1::bigint[])

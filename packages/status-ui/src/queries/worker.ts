@@ -1,4 +1,4 @@
-import { type Database, type WorkerType, type WorkRequestResult, type WorkRequestStatus, type TaskType } from '@buildfleet/models';
+import { connectedSinceSql, type Database, type WorkerType, type WorkRequestResult, type WorkRequestStatus, type TaskType } from '@buildfleet/models';
 import { QueryTypes } from 'sequelize';
 import { RUNNING_IDS_SQL, WORKER_STATUS_SQL, type WorkerStatus } from './workers';
 
@@ -49,7 +49,7 @@ export async function queryWorker(db: Database, name: string, authenticated: boo
     dynamic_metadata_updated_at: Date | null;
     worker_pool_data: Record<string, unknown> | null;
   }>(
-    `select w.name, w.worker_type, w.registered_at, w.connected_at, w.instance_created_at, w.concurrency,
+    `select w.name, w.worker_type, w.registered_at, ${connectedSinceSql('w.id')} as connected_at, w.instance_created_at, w.concurrency,
             t.last_seen_at, ${WORKER_STATUS_SQL} as status, ${RUNNING_IDS_SQL} as running,
             w.tags, w.numeric_tags, p.name as pool,
             case when $2::boolean then w.static_metadata end as static_metadata,

@@ -1,4 +1,4 @@
-import { type Database, type WorkerType } from '@buildfleet/models';
+import { connectedSinceSql, type Database, type WorkerType } from '@buildfleet/models';
 import { QueryTypes } from 'sequelize';
 import { type Order } from '../listing';
 
@@ -14,7 +14,7 @@ export const WORKER_STATUS_SQL = `
   case
     when w.worker_pool_id is not null and w.instance_created_at is null then 'stopped'
     when t.enabled is not true then 'disabled'
-    when w.connected_at is null then 'disconnected'
+    when ${connectedSinceSql('w.id')} is null then 'disconnected'
     when exists (select 1 from work_requests r where r.worker_id = w.id and r.status = 'running') then 'running'
     else 'idle'
   end`;
