@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import fc from 'fast-check';
 import { MAX_JSON_DEPTH } from '../../src';
 
@@ -17,7 +18,7 @@ const hostileString = fc.constantFrom(
   '\u202e\ufeff',
   '',
   ' '.repeat(300),
-  'é'.repeat(5000),
+  'é'.repeat(300),
 );
 
 /** Numbers that overflow integer columns, lose precision, or are not numbers at all once parsed. */
@@ -76,7 +77,8 @@ export interface FuzzBody {
  * type, NUL characters and unpaired surrogates in values and keys, deep nesting, huge
  * numbers, prototype keys, other JSON documents and bytes that are not UTF-8 JSON at all.
  */
-export function fuzzBodies(valid: fc.Arbitrary<Json>): fc.Arbitrary<FuzzBody> {
+export function fuzzBodies(validBody: fc.Arbitrary<object>): fc.Arbitrary<FuzzBody> {
+  const valid = validBody as fc.Arbitrary<Json>;
   const mutated = (kind: string, key: fc.Arbitrary<string | undefined>, value: fc.Arbitrary<string>) =>
     fc.tuple(valid, fc.nat(), key, value).map(([body, pick, k, v]) => ({ kind, text: withField(body, pick, k, v) }));
   return fc.oneof(
@@ -148,6 +150,26 @@ export async function runFuzz<T extends { kind: string }>(
   );
   tally.report(endpoint);
   return tally;
+}
+
+/** An HTTP request through node:http, which sends what fetch refuses (a GET with a body), as a fetch Response. */
+export function sendRaw(url: string, init: { method: string; headers: Record<string, string>; body: string | Buffer }): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const headers = { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) };
+    const outgoing = request(url, { method: init.method, headers }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('error', reject);
+      incoming.on('end', () => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(incoming.headers)) if (typeof value === 'string') headers.set(name, value);
+        const status = incoming.statusCode!;
+        resolve(new Response([204, 205, 304].includes(status) ? null : Buffer.concat(chunks), { status, headers }));
+      });
+    });
+    outgoing.on('error', reject);
+    outgoing.end(init.body);
+  });
 }
 
 export const hex64 = fc.stringMatching(/^[0-9a-f]{64}$/);
