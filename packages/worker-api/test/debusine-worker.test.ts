@@ -100,7 +100,8 @@ describe('a real debusine-worker in the fleet', () => {
     await resetDatabase(db);
     api = await startApi(db, { logger });
     member = await addPoolMember(db, 'cloud', 'cloud-001');
-    writeWorkerFile(`${CONFIG_DIR}/config.ini`, `[General]\napi-url = ${api.apiUrl}\nlog-level = DEBUG\n`);
+    // With a trailing slash, a common way to write it: the worker then sends `/api//1.0/...`.
+    writeWorkerFile(`${CONFIG_DIR}/config.ini`, `[General]\napi-url = ${api.apiUrl}/\nlog-level = DEBUG\n`);
     writeWorkerFile(`${CONFIG_DIR}/activation-token`, `${member.activationKey}\n`);
     rmSync(inChroot(`${CONFIG_DIR}/token`), { force: true });
     if (!procMounted()) {
@@ -125,12 +126,14 @@ describe('a real debusine-worker in the fleet', () => {
       throw new Error(`${error.message}\ndebusine-worker output:\n${redact(workerOutput).slice(-6000)}`);
     });
 
-  it('registers with its activation token, which is then spent', async () => {
+  it('registers with its activation token, which is then spent, though its api-url ends in a slash', async () => {
     const registered = await waitForWorker('the worker to register', async () => {
       const current = await workerRow();
       return current.token_id !== null ? current : undefined;
     });
     expect(registered).toMatchObject({ name: 'cloud-001', activation_token_id: null });
+    // The worker's own log of the request shows the doubled slash it sent.
+    expect(redact(workerOutput)).toContain('/api//1.0/worker/register/');
     expect(existsSync(inChroot(`${CONFIG_DIR}/token`))).toBe(true);
 
     const again = await fetch(`${api!.apiUrl}/1.0/worker/register/`, {
