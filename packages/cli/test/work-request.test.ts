@@ -20,7 +20,8 @@ async function written() {
 
 describe('work-request create', () => {
   it('stores the requirements of the task, its data and each --requirement, and show returns the same request', async () => {
-    const data = await db.yamlFile({ worker_requirements: ['cpus>=4'], host_architecture: 'arm64' });
+    const sbuild = { input: { source_artifact: 1 }, environment: 'debian/match:codename=trixie', host_architecture: 'arm64' };
+    const data = await db.yamlFile({ ...sbuild, worker_requirements: ['cpus>=4'] });
     const created = await cliJson<WorkRequestCreateResult>(
       `work-request create --task sbuild --scope debian --data ${data} --requirement memory_gib>=16 --requirement site:paris --priority 5 --priority-adjustment -2`,
     );
@@ -30,7 +31,7 @@ describe('work-request create', () => {
       status: 'pending',
       taskType: 'Worker',
       taskName: 'sbuild',
-      taskData: { worker_requirements: ['cpus>=4'], host_architecture: 'arm64' },
+      taskData: { ...sbuild, worker_requirements: ['cpus>=4'] },
       priority: { base: 5, adjustment: -2, effective: 3 },
       requirements: 'arch:arm64 executor:unshare site:paris task:sbuild worker-type:external cpus>=4 memory_gib>=16',
       worker: null,
@@ -44,13 +45,20 @@ describe('work-request create', () => {
   });
 
   it('requires what the task type needs of a Server task, and prints the request as text', async () => {
+    const data = await db.yamlFile({
+      collection: 'debian',
+      url: 'http://deb.debian.org/debian',
+      suite: 'trixie',
+      components: ['main'],
+      architectures: ['amd64'],
+    });
     const { stdout, result, exitCode } = await cli<WorkRequestCreateResult>(
-      'work-request create --task apt_mirror --task-type Server --scope kali',
+      `work-request create --task aptmirror --task-type Server --scope kali --data ${data}`,
     );
     expect(exitCode).toBe(0);
-    expect(result?.requirements).toBe('task:server:apt_mirror worker-type:celery');
+    expect(result?.requirements).toBe('task:server:aptmirror worker-type:celery');
     expect(stdout).toContain(`Created work request ${result?.id}.`);
-    expect(stdout).toMatch(/^Task:\s+apt_mirror \(Server\)$/m);
+    expect(stdout).toMatch(/^Task:\s+aptmirror \(Server\)$/m);
   });
 
   it.each([
@@ -60,6 +68,7 @@ describe('work-request create', () => {
     ['a bare "=5"', '=5', 'write name>=value'],
     ['an empty requirement', '""', 'empty requirement; give a tag such as site:paris or a minimum such as memory_gib>=16'],
     ['a tag with a space', '"site paris"', 'is not a tag name'],
+    ['a minimum of 400 nines', `cpus>=${'9'.repeat(400)}`, 'the value after ">=" must be at most 1000000000'],
   ])('refuses %s with exit 2, naming the --requirement, and writes nothing', async (_case, requirement, message) => {
     const before = await written();
     const { error, exitCode } = await cli(
@@ -94,8 +103,9 @@ describe('work-request create', () => {
 
   it.each([
     ['invalid YAML', 'backend: [unshare\n', /--data: YAML error at line \d+, column \d+: /],
-    ['a list instead of a mapping', '- unshare\n', /--data: .*expected record/],
-    ['a bootstrap task without its architecture', 'bootstrap_options: {variant: minbase}\n', /task_data\.bootstrap_options\.architecture: mmdebstrap needs/],
+    ['a list instead of a mapping', '- unshare\n', /--data: must be a mapping/],
+    ['a bootstrap task without its architecture', 'bootstrap_options: {variant: minbase}\n', /task_data\.bootstrap_options\.architecture: required/],
+    ['a field mmdebstrap does not define', 'bootstrap_options: {architecture: amd64}\nmirror: x\n', /task_data\.mirror: unknown field/],
   ])('refuses --data with %s with exit 2, and writes nothing', async (_case, text, message) => {
     const before = await written();
     const { error, exitCode } = await cli(`work-request create --task mmdebstrap --scope debian --data ${await db.yamlFile(text)}`);
@@ -114,6 +124,16 @@ describe('work-request create', () => {
     expect(error?.message).toContain(message);
   });
 
+  it('refuses an unknown task with exit 2, naming the known ones, and writes nothing', async () => {
+    const before = await written();
+    for (const task of ['frobnicate', 'constructor', '__proto__']) {
+      const { error, exitCode } = await cli(`work-request create --task ${task} --scope debian`);
+      expect(exitCode).toBe(2);
+      expect(error?.message).toContain(`--task: unknown Worker task "${task}"; known Worker tasks: assemblesignedsource, autopkgtest,`);
+    }
+    expect(await written()).toEqual(before);
+  });
+
   it('requires --task and --scope', async () => {
     const { error, exitCode } = await cli('work-request create --task noop');
     expect(exitCode).toBe(2);
@@ -123,7 +143,8 @@ describe('work-request create', () => {
 
 describe('work-request list and show', () => {
   beforeAll(async () => {
-    await cli('work-request create --task sbuild --scope kali --priority 100');
+    const data = await db.yamlFile({ input: { source_artifact: 1 }, environment: 'trixie', host_architecture: 'amd64' });
+    await cli(`work-request create --task sbuild --scope kali --priority 100 --data ${data}`);
   });
 
   it('lists requests newest first, filtered by scope and status, a page at a time', async () => {
@@ -133,11 +154,11 @@ describe('work-request list and show', () => {
     expect(all.json.workRequests[0]).toMatchObject({ taskName: 'sbuild', scope: 'kali' });
 
     const kali = await cliJson<WorkRequestListResult>('work-request list --scope kali');
-    expect(kali.json.workRequests.map((r) => r.taskName)).toEqual(['sbuild', 'apt_mirror']);
+    expect(kali.json.workRequests.map((r) => r.taskName)).toEqual(['sbuild', 'aptmirror']);
     const first = await cliJson<WorkRequestListResult>('work-request list --scope kali --limit 1');
     expect(first.json.workRequests.map((r) => r.taskName)).toEqual(['sbuild']);
     const next = await cliJson<WorkRequestListResult>(`work-request list --scope kali --limit 1 --before ${first.json.next}`);
-    expect(next.json).toEqual({ workRequests: [expect.objectContaining({ taskName: 'apt_mirror' })], next: null });
+    expect(next.json).toEqual({ workRequests: [expect.objectContaining({ taskName: 'aptmirror' })], next: null });
     expect((await cli('work-request list --scope kali --limit 1')).stdout).toContain(`More: --before ${first.json.next}`);
     expect((await cliJson<WorkRequestListResult>('work-request list --status running')).json.workRequests).toEqual([]);
     expect((await cli('work-request list --status running')).stdout).toBe('No work requests.\n');
@@ -146,7 +167,7 @@ describe('work-request list and show', () => {
   it('prints a table', async () => {
     const { stdout } = await cli('work-request list --scope kali');
     expect(stdout).toMatch(/^Id\s+Scope\s+Status\s+Task\s+Priority\s+Requirements\s+Worker\s+Created$/m);
-    expect(stdout).toMatch(/^\d+\s+kali\s+pending\s+Worker\/sbuild\s+100\s+executor:unshare task:sbuild worker-type:external\s+-\s+\S+$/m);
+    expect(stdout).toMatch(/^\d+\s+kali\s+pending\s+Worker\/sbuild\s+100\s+arch:amd64 executor:unshare task:sbuild worker-type:external\s+-\s+\S+$/m);
   });
 
   it('refuses an unknown status with exit 2', async () => {

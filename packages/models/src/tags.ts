@@ -6,7 +6,8 @@ import { ValidationError } from './validation';
  * - A plain tag is a name of segments joined by ':' (`executor:unshare`, `arch:arm64`,
  *   `site:paris`). Segments use letters, digits and `_ . + -`.
  * - A numeric tag is `name=value` (`memory_gib=16`, `disk_gib=100`, `cpus=4`), the name in
- *   lower-case letters, digits and `_`, the value a non-negative number.
+ *   lower-case letters, digits and `_`, the value a non-negative number of at most
+ *   `NUMERIC_VALUE_MAX`. Requirement minimums (`memory_gib>=16`) follow the same rule.
  */
 export type Tag = { kind: 'plain'; name: string } | { kind: 'numeric'; name: string; value: number };
 
@@ -19,6 +20,24 @@ export interface TagSet {
 const PLAIN = /^[A-Za-z0-9][A-Za-z0-9_.+-]*(?::[A-Za-z0-9_.+-]+)*$/;
 const NUMERIC_NAME = /^[a-z][a-z0-9_]*$/;
 const NUMBER = /^(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/;
+
+/**
+ * The largest value a numeric tag or minimum may have: far above any real size (a billion
+ * GiB or CPUs), and small enough that every accepted value is a finite, exact JSON number.
+ */
+export const NUMERIC_VALUE_MAX = 1_000_000_000;
+
+/** The number `value` (digits after `name=` or `name>=`), or why it is not an acceptable one. */
+function numericValue(text: string, name: string, operator: '=' | '>=', value: string): number | { error: string } {
+  if (!NUMBER.test(value)) {
+    return { error: `"${text}": the value after "${operator}" must be a non-negative number, e.g. ${name}${operator}16` };
+  }
+  const number = Number(value);
+  if (!(number <= NUMERIC_VALUE_MAX)) {
+    return { error: `"${text}": the value after "${operator}" must be at most ${NUMERIC_VALUE_MAX}` };
+  }
+  return number;
+}
 
 /** Parses one tag, or returns why it is not one. */
 export function parseTag(text: string): Tag | { error: string } {
@@ -35,10 +54,8 @@ export function parseTag(text: string): Tag | { error: string } {
   if (!NUMERIC_NAME.test(name)) {
     return { error: `"${trimmed}": a numeric tag needs a lower-case name before "=", e.g. memory_gib=16` };
   }
-  if (!NUMBER.test(value)) {
-    return { error: `"${trimmed}": the value after "=" must be a non-negative number, e.g. ${name}=16` };
-  }
-  return { kind: 'numeric', name, value: Number(value) };
+  const number = numericValue(trimmed, name, '=', value);
+  return typeof number === 'number' ? { kind: 'numeric', name, value: number } : number;
 }
 
 /** Parses a list of tags; throws a ValidationError naming `field[index]` for each bad one. */
@@ -50,7 +67,7 @@ export function parseTags(texts: readonly string[], field: string, subject = fie
     const tag = parseTag(text);
     if ('error' in tag) issues.push({ field: `${field}[${index}]`, message: tag.error });
     else if (tag.kind === 'plain') plain.add(tag.name);
-    else if (tag.name in numeric && numeric[tag.name] !== tag.value) {
+    else if (Object.hasOwn(numeric, tag.name) && numeric[tag.name] !== tag.value) {
       issues.push({ field: `${field}[${index}]`, message: `"${tag.name}" is given twice with different values` });
     } else numeric[tag.name] = tag.value;
   });
@@ -91,8 +108,8 @@ export function parseRequirement(text: string): { tag: string } | { minimum: [st
   const name = trimmed.slice(0, ge).trim();
   const value = trimmed.slice(ge + 2).trim();
   if (!NUMERIC_NAME.test(name)) return { error: `"${trimmed}": a minimum needs a lower-case name before ">=", e.g. memory_gib>=16` };
-  if (!NUMBER.test(value)) return { error: `"${trimmed}": the value after ">=" must be a non-negative number, e.g. ${name}>=16` };
-  return { minimum: [name, Number(value)] };
+  const number = numericValue(trimmed, name, '>=', value);
+  return typeof number === 'number' ? { minimum: [name, number] } : number;
 }
 
 /** Parses requirement strings; throws a ValidationError naming `field[index]` for each bad one. */
@@ -107,7 +124,7 @@ export function parseRequirements(texts: readonly unknown[], field: string, subj
         : { error: 'must be a string such as "memory_gib>=16" or "site:paris"' };
     if ('error' in parsed) issues.push({ field: `${field}[${index}]`, message: parsed.error });
     else if ('tag' in parsed) tags.add(parsed.tag);
-    else minimums[parsed.minimum[0]] = Math.max(minimums[parsed.minimum[0]] ?? 0, parsed.minimum[1]);
+    else raiseMinimum(minimums, parsed.minimum[0], parsed.minimum[1]);
   });
   if (issues.length) throw new ValidationError(subject, issues);
   return { tags: [...tags].sort(), minimums: sortKeys(minimums) };
@@ -117,7 +134,7 @@ export function parseRequirements(texts: readonly unknown[], field: string, subj
 export function mergeRequirements(...sets: Requirements[]): Requirements {
   const minimums: Record<string, number> = {};
   for (const set of sets) {
-    for (const [name, value] of Object.entries(set.minimums)) minimums[name] = Math.max(minimums[name] ?? 0, value);
+    for (const [name, value] of Object.entries(set.minimums)) raiseMinimum(minimums, name, value);
   }
   return { tags: [...new Set(sets.flatMap((s) => s.tags))].sort(), minimums: sortKeys(minimums) };
 }
@@ -130,6 +147,12 @@ export function requirementKey(requirements: Requirements): string {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, value]) => `${name}>=${value}`),
   ].join(' ');
+}
+
+/** Sets `minimums[name]` to the higher of its own value (if any) and `value`; names such as `constructor` are plain keys. */
+function raiseMinimum(minimums: Record<string, number>, name: string, value: number): void {
+  const highest = Object.hasOwn(minimums, name) ? Math.max(minimums[name]!, value) : value;
+  Object.defineProperty(minimums, name, { value: highest, enumerable: true, writable: true, configurable: true });
 }
 
 function sortKeys(record: Record<string, number>): Record<string, number> {

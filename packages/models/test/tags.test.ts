@@ -1,4 +1,13 @@
-import { formatTags, mergeRequirements, parseRequirements, parseTag, parseTags, requirementKey, type ValidationError } from '../src';
+import {
+  formatTags,
+  mergeRequirements,
+  NUMERIC_VALUE_MAX,
+  parseRequirements,
+  parseTag,
+  parseTags,
+  requirementKey,
+  type ValidationError,
+} from '../src';
 
 it.each([
   ['executor:unshare', { kind: 'plain', name: 'executor:unshare' }],
@@ -16,6 +25,8 @@ it.each([
   ['memory_gib=-1', 'must be a non-negative number'],
   ['has space', 'is not a tag name'],
   ['trailing:', 'is not a tag name'],
+  [`cpus=${'9'.repeat(400)}`, `must be at most ${NUMERIC_VALUE_MAX}`],
+  [`cpus=${NUMERIC_VALUE_MAX + 1}`, `must be at most ${NUMERIC_VALUE_MAX}`],
 ])('rejects %j with a reason', (text, reason) => {
   expect(parseTag(text)).toEqual({ error: expect.stringContaining(reason) });
 });
@@ -51,6 +62,8 @@ describe('requirements', () => {
     ['>=5', '">=5": a minimum needs a lower-case name before ">="'],
     ['', 'empty requirement; give a tag such as site:paris or a minimum such as memory_gib>=16'],
     ['memory_gib=16', 'write name>=value'],
+    [`cpus>=${'9'.repeat(40)}`, `the value after ">=" must be at most ${NUMERIC_VALUE_MAX}`],
+    ['cpus>=1e3', 'must be a non-negative number'],
   ])('rejects %j naming the entry', (text, message) => {
     expect(() => parseRequirements(['ok', text], 'worker_requirements')).toThrow(
       expect.objectContaining({ issues: [{ field: 'worker_requirements[1]', message: expect.stringContaining(message) }] }),
@@ -61,5 +74,16 @@ describe('requirements', () => {
     expect(
       mergeRequirements({ tags: ['a'], minimums: { cpus: 2 } }, { tags: ['b', 'a'], minimums: { cpus: 4, disk_gib: 1 } }),
     ).toEqual({ tags: ['a', 'b'], minimums: { cpus: 4, disk_gib: 1 } });
+  });
+
+  it('accepts the bound itself', () => {
+    expect(parseRequirements([`cpus>=${NUMERIC_VALUE_MAX}`], 'r')).toEqual({ tags: [], minimums: { cpus: NUMERIC_VALUE_MAX } });
+  });
+
+  it('treats names that Object.prototype has as plain names', () => {
+    const requirements = parseRequirements(['constructor>=5', 'constructor>=3', 'tostring>=1'], 'r');
+    expect(requirements.minimums).toEqual({ constructor: 5, tostring: 1 });
+    expect(JSON.stringify(mergeRequirements(requirements, { tags: [], minimums: {} }).minimums)).toBe('{"constructor":5,"tostring":1}');
+    expect(parseTags(['constructor=2'], 'tags').numeric).toEqual({ constructor: 2 });
   });
 });

@@ -236,7 +236,10 @@ describe('Debusine defects buildfleet does not have', () => {
 
   it('architectures are honoured: arm64 work launches only in an arm64 pool, and says so when there is none', async () => {
     await addPool(db, { name: 'amd', architectures: ['amd64'] });
-    await addRequest(db, { taskName: 'sbuild', taskData: { host_architecture: 'arm64' } });
+    await addRequest(db, {
+      taskName: 'sbuild',
+      taskData: { input: { source_artifact: 1 }, environment: 'debian/match:codename=trixie', host_architecture: 'arm64' },
+    });
     const none = await run();
     expect(none.launched).toEqual([]);
     expect(none.decisions).toContainEqual(expect.objectContaining({ reason: Reason.NoCompatiblePool, scope: 'debian' }));

@@ -19,6 +19,7 @@ import { createTestDatabase, prepareTemplate, stopTemplateServer } from '@buildf
 import { migrateUp } from '@buildfleet/models';
 import { cpus } from 'node:os';
 import { describeUnmetDemand, refreshWorkerTags, requirementSetIdFor, runDispatchPass, taskRequirements } from '../src';
+import { taskData } from '../test/task-data';
 import { referenceDispatch, referenceUnmetDemand, type RefPool, type RefRequest, type RefWorker } from '../test/reference-matcher';
 
 const SIZES = {
@@ -112,15 +113,18 @@ async function seed(db: Database) {
   const seen = new Set<string>();
   while (shapes.length < 100) {
     const task = pick(['noop', 'sbuild', 'autopkgtest']);
-    const taskData = task === 'noop' ? {} : { host_architecture: pick(['amd64', 'amd64', 'arm64']), ...(rand() < 0.2 ? { backend: 'incus-lxc' } : {}) };
+    const data =
+      task === 'noop'
+        ? {}
+        : taskData(task, { host_architecture: pick(['amd64', 'amd64', 'arm64']), ...(rand() < 0.2 ? { backend: 'incus-lxc' } : {}) });
     const extra = [
       ...(rand() < 0.5 ? [`memory_gib>=${pick([8, 16, 32])}`] : []),
       ...(rand() < 0.4 ? [`site:${pick(SITES)}`] : []),
     ];
-    const key = JSON.stringify([task, taskData, extra]);
+    const key = JSON.stringify([task, data, extra]);
     if (!seen.has(key)) {
       seen.add(key);
-      shapes.push({ task, taskData, extra });
+      shapes.push({ task, taskData: data, extra });
     }
   }
   const shapeSets = [];

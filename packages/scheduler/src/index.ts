@@ -1,8 +1,16 @@
 export { workerTagsFromMetadata, mergedMetadata } from './metadata-tags';
-export { taskRequirements, WORKER_TASK_REQUIREMENTS, type TaskRequirements } from './task-types';
+export {
+  findTask,
+  knownTaskNames,
+  taskRequirements,
+  taskTag,
+  validateTask,
+  workerTaskData,
+  type TaskDefinition,
+} from './task-types';
 export { refreshWorkerTags } from './sql/refreshWorkerTags';
 export { tagWorker, untagWorker } from './worker-tags';
-export { createWorkRequest, requirementSetIdFor, type WorkRequestInput } from './work-requests';
+export { createWorkRequest, requirementSetIdFor, validateWorkRequest, type WorkRequestInput } from './work-requests';
 export {
   getWorkRequest,
   listWorkRequests,

@@ -1,4 +1,4 @@
-import { parseTag, type TagSet } from '@buildfleet/models';
+import { NUMERIC_VALUE_MAX, parseTag, type TagSet } from '@buildfleet/models';
 
 /**
  * The tags a worker reports, from its metadata (static overlaid on dynamic, as Debusine does):
@@ -9,7 +9,9 @@ import { parseTag, type TagSet } from '@buildfleet/models';
  *   `tasks_allowlist` when given, else minus `tasks_denylist`; `task:<type>:<name>` for
  *   `<type>:<name>:version` keys of other task types;
  * - numeric `cpus` from `system:cpu_count` and `memory_gib` from `system:total_physical_memory`,
- *   rounded to the nearest GiB (a "16 GiB" machine reports about 15.6 after the kernel's share).
+ *   rounded to the nearest GiB (a "16 GiB" machine reports about 15.6 after the kernel's share);
+ *   a value that is not a number from 0 to `NUMERIC_VALUE_MAX` counts as not reported, so it
+ *   meets no minimum.
  */
 export function workerTagsFromMetadata(metadata: Record<string, unknown>): TagSet {
   const plain = new Set<string>();
@@ -21,9 +23,10 @@ export function workerTagsFromMetadata(metadata: Record<string, unknown>): TagSe
   if (typeof metadata['system:host_architecture'] === 'string') add(`arch:${metadata['system:host_architecture']}`);
   if (typeof metadata['system:worker_type'] === 'string') add(`worker-type:${metadata['system:worker_type']}`);
   const cpus = metadata['system:cpu_count'];
-  if (typeof cpus === 'number' && cpus >= 0) numeric.cpus = cpus;
+  if (isTagValue(cpus)) numeric.cpus = cpus;
   const memory = metadata['system:total_physical_memory'];
-  if (typeof memory === 'number' && memory >= 0) numeric.memory_gib = Math.round(memory / 2 ** 30);
+  const memoryGib = typeof memory === 'number' && memory >= 0 ? Math.round(memory / 2 ** 30) : undefined;
+  if (isTagValue(memoryGib)) numeric.memory_gib = memoryGib;
 
   const allowlist = metadata.tasks_allowlist === undefined ? undefined : new Set(stringList(metadata.tasks_allowlist));
   const denylist = new Set(stringList(metadata.tasks_denylist));
@@ -47,6 +50,10 @@ export function mergedMetadata(worker: {
   dynamicMetadata: Record<string, unknown>;
 }): Record<string, unknown> {
   return { ...worker.dynamicMetadata, ...worker.staticMetadata };
+}
+
+function isTagValue(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && value <= NUMERIC_VALUE_MAX;
 }
 
 function stringList(value: unknown): string[] {

@@ -1,80 +1,135 @@
-import { mergeRequirements, type Requirements, type TaskType, ValidationError } from '@buildfleet/models';
+import { issuesOf, mergeRequirements, type Requirements, type TaskType, ValidationError } from '@buildfleet/models';
+import { type z } from 'zod';
+import { BUILDFLEET_TASK_DATA_FIELDS, DEFAULT_BACKEND } from './task-data/common';
+import { SERVER_TASK_DATA, SIGNING_TASK_DATA } from './task-data/signing-server-tasks';
+import { WORKER_TASK_DATA } from './task-data/worker-tasks';
 
 /**
- * How a task type turns its task data into requirements. Each entry returns
- * the tags and minimums a worker must have; the scheduler adds the request's own
- * `worker_requirements`. To add a task type, add an entry here: nothing else changes.
+ * The task contract: the tasks buildfleet knows (Debusine's Worker, Signing and Server tasks),
+ * the task data each accepts, the version of each, and the tags a worker needs to run it
+ * (after Debusine's `can_run_on`). Looked up by own keys only (a `Map`), so a task name such as
+ * `constructor` or `__proto__` is simply unknown.
  */
-export type TaskRequirements = (taskData: Record<string, unknown>) => Requirements;
+export interface TaskDefinition {
+  type: TaskType;
+  name: string;
+  /** Debusine's `TASK_VERSION` of the task, or null for a task that has none. */
+  version: number | null;
+  schema: z.ZodType<Record<string, unknown>>;
+  /** Tags needed beyond `worker-type:<type>` and the task's own tag, from its validated data. */
+  needs: (data: Record<string, unknown>) => string[];
+}
 
-const DEFAULT_BACKEND = 'unshare';
+/** The worker type that runs each task type (Debusine's pairs in `can_run_on`). */
+const WORKER_TYPE_OF = new Map<TaskType, string>([
+  ['Worker', 'external'],
+  ['Server', 'celery'],
+  ['Signing', 'signing'],
+]);
+
+const nothingMore = () => [];
+
+/** `arch:<host_architecture>` when the task data names one. */
+function hostArchitecture(data: Record<string, unknown>): string[] {
+  return typeof data.host_architecture === 'string' ? [`arch:${data.host_architecture}`] : [];
+}
 
 /** `backend: auto` (or none) resolves to unshare, as in Debusine. */
-function executorTag(taskData: Record<string, unknown>): string {
-  const backend = typeof taskData.backend === 'string' && taskData.backend !== 'auto' ? taskData.backend : DEFAULT_BACKEND;
-  return `executor:${backend}`;
+function executorBackend(data: Record<string, unknown>): string {
+  return typeof data.backend === 'string' && data.backend !== 'auto' ? data.backend : DEFAULT_BACKEND;
 }
 
-function hostArchitecture(taskData: Record<string, unknown>): string[] {
-  return typeof taskData.host_architecture === 'string' ? [`arch:${taskData.host_architecture}`] : [];
+const WORKER_NEEDS = new Map<string, TaskDefinition['needs']>([
+  [
+    'sbuild',
+    (data) => {
+      const backend = executorBackend(data);
+      // sbuild runs through autopkgtest's virt servers for every backend but unshare.
+      return [...hostArchitecture(data), `executor:${backend}`, ...(backend === DEFAULT_BACKEND ? [] : ['task:autopkgtest'])];
+    },
+  ],
+  ['autopkgtest', (data) => [...hostArchitecture(data), `executor:${executorBackend(data)}`]],
+  ['mmdebstrap', (data) => [`arch:${(data.bootstrap_options as { architecture: string }).architecture}`]],
+  ['simplesystemimagebuild', (data) => [`arch:${(data.bootstrap_options as { architecture: string }).architecture}`]],
+]);
+
+/** Debusine's task versions: every task is at version 1 but Signing `generatekey`, which has none. */
+const UNVERSIONED = new Set(['Signing/generatekey']);
+
+function definitions(type: TaskType, schemas: Record<string, z.ZodType>): Map<string, TaskDefinition> {
+  return new Map(
+    Object.entries(schemas).map(([name, schema]) => [
+      name,
+      {
+        type,
+        name,
+        version: UNVERSIONED.has(`${type}/${name}`) ? null : 1,
+        schema: schema as z.ZodType<Record<string, unknown>>,
+        needs: (type === 'Worker' ? WORKER_NEEDS.get(name) : undefined) ?? (type === 'Worker' ? hostArchitecture : nothingMore),
+      },
+    ]),
+  );
 }
 
-/** mmdebstrap and simplesystemimagebuild always check their architecture, so it is required. */
-function bootstrapArchitecture(taskName: string): TaskRequirements {
-  return (taskData) => {
-    const options = taskData.bootstrap_options as { architecture?: unknown } | undefined;
-    if (typeof options?.architecture !== 'string') {
-      throw ValidationError.single(
-        'work request',
-        'task_data.bootstrap_options.architecture',
-        `${taskName} needs the architecture to bootstrap, e.g. amd64`,
-      );
-    }
-    return { tags: [`task:${taskName}`, `arch:${options.architecture}`], minimums: {} };
-  };
+const TASKS = new Map<TaskType, Map<string, TaskDefinition>>([
+  ['Worker', definitions('Worker', WORKER_TASK_DATA)],
+  ['Signing', definitions('Signing', SIGNING_TASK_DATA)],
+  ['Server', definitions('Server', SERVER_TASK_DATA)],
+]);
+
+/** The names of the tasks buildfleet knows of a task type, sorted. */
+export function knownTaskNames(taskType: TaskType): string[] {
+  return [...(TASKS.get(taskType)?.keys() ?? [])].sort();
 }
 
-export const WORKER_TASK_REQUIREMENTS: Record<string, TaskRequirements> = {
-  sbuild: (taskData) => {
-    const executor = executorTag(taskData);
-    return {
-      tags: [
-        'task:sbuild',
-        executor,
-        ...hostArchitecture(taskData),
-        // sbuild runs through autopkgtest's virt servers for every backend but unshare.
-        ...(executor === `executor:${DEFAULT_BACKEND}` ? [] : ['task:autopkgtest']),
-      ],
-      minimums: {},
-    };
-  },
-  autopkgtest: (taskData) => ({
-    tags: ['task:autopkgtest', executorTag(taskData), ...hostArchitecture(taskData)],
-    minimums: {},
-  }),
-  mmdebstrap: bootstrapArchitecture('mmdebstrap'),
-  simplesystemimagebuild: bootstrapArchitecture('simplesystemimagebuild'),
-  noop: () => ({ tags: ['task:noop'], minimums: {} }),
-};
+/** The definition of a known task, or undefined. */
+export function findTask(taskType: TaskType, taskName: string): TaskDefinition | undefined {
+  return TASKS.get(taskType)?.get(taskName);
+}
 
-const WORKER_TYPE_FOR: Partial<Record<TaskType, string>> = {
-  Worker: 'external',
-  Server: 'celery',
-  Signing: 'signing',
-};
+/** The tag a worker has when it runs this task: `task:sbuild`, `task:signing:sign`. */
+export function taskTag(taskType: TaskType, taskName: string): string {
+  return taskType === 'Worker' ? `task:${taskName}` : `task:${taskType.toLowerCase()}:${taskName}`;
+}
 
-/** Requirements every request of this task type and name has, before its own worker_requirements. */
-export function taskRequirements(taskType: TaskType, taskName: string, taskData: Record<string, unknown>): Requirements {
-  const workerType = WORKER_TYPE_FOR[taskType];
-  if (!workerType) {
-    throw ValidationError.single('work request', 'task_type', `${taskType} tasks do not run on workers; use Worker, Server or Signing`);
+/**
+ * The definition of the task and its validated data, or a ValidationError naming the unknown
+ * task (with the known ones) or each field of `task_data` the task refuses.
+ */
+export function validateTask(
+  taskType: TaskType,
+  taskName: string,
+  taskData: Record<string, unknown>,
+): { definition: TaskDefinition; data: Record<string, unknown> } {
+  const known = TASKS.get(taskType);
+  if (!known) {
+    throw ValidationError.single('work request', 'taskType', `${taskType} tasks do not run on workers; use Worker, Server or Signing`);
   }
-  const specific =
-    taskType === 'Worker'
-      ? (WORKER_TASK_REQUIREMENTS[taskName]?.(taskData) ?? {
-          tags: [`task:${taskName}`, ...hostArchitecture(taskData)],
-          minimums: {},
-        })
-      : { tags: [`task:${taskType.toLowerCase()}:${taskName}`], minimums: {} };
-  return mergeRequirements({ tags: [`worker-type:${workerType}`], minimums: {} }, specific);
+  const definition = known.get(taskName);
+  if (!definition) {
+    throw ValidationError.single(
+      'work request',
+      'taskName',
+      `unknown ${taskType} task "${taskName}"; known ${taskType} tasks: ${knownTaskNames(taskType).join(', ')}`,
+    );
+  }
+  const parsed = definition.schema.safeParse(taskData);
+  if (!parsed.success) throw new ValidationError('work request', issuesOf(parsed.error, definition.schema, 'task_data'));
+  return { definition, data: parsed.data };
+}
+
+/** Requirements every request of this task has, before its own worker_requirements; validates the task data first. */
+export function taskRequirements(taskType: TaskType, taskName: string, taskData: Record<string, unknown>): Requirements {
+  const { definition, data } = validateTask(taskType, taskName, taskData);
+  return mergeRequirements({
+    tags: [`worker-type:${WORKER_TYPE_OF.get(taskType)!}`, taskTag(taskType, taskName), ...definition.needs(data)],
+    minimums: {},
+  });
+}
+
+/** The task data as the worker receives it: without the fields only buildfleet reads. */
+export function workerTaskData(taskData: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(taskData).filter(([key]) => !(BUILDFLEET_TASK_DATA_FIELDS as readonly string[]).includes(key)),
+  );
 }

@@ -41,19 +41,39 @@ const inputSchema = z.strictObject({
   scope: z.string().min(1, 'give the scope the work belongs to'),
   taskName: z.string().regex(/^[a-z0-9_-]{1,100}$/, 'use lower-case letters, digits, "_" and "-" (e.g. sbuild)'),
   taskType: z.enum(TASK_TYPES).default('Worker'),
-  taskData: z.record(z.string(), z.unknown()).default({}),
+  // Kept as given (a record schema would drop a `__proto__` key): the task's schema checks it.
+  taskData: z
+    .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+      message: 'must be a mapping of task data fields',
+    })
+    .default({}),
   workerRequirements: z.array(z.unknown()).default([]),
   priorityBase: PRIORITY.default(0),
   priorityAdjustment: PRIORITY.default(0),
 });
 
 /**
- * Validates and stores a pending work request, with the requirement set its task type and
- * its own `worker_requirements` give (stored once per distinct set, shared by requests).
+ * The one validation of a work request, for every way one is created (the worker API's
+ * `POST /work-request/`, `buildfleet work-request create`, the demo): the input's fields, the
+ * task name against the known tasks, the task data against the task's schema, and every
+ * requirement string. Returns the input with defaults and the requirement set it implies, or
+ * throws a ValidationError naming every problem at once.
+ */
+export function validateWorkRequest(input: WorkRequestInput): {
+  data: z.output<typeof inputSchema>;
+  requirements: Requirements;
+} {
+  const data = parseInput(inputSchema, input, 'work request');
+  return { data, requirements: collectRequirements(data) };
+}
+
+/**
+ * Validates (`validateWorkRequest`) and stores a pending work request, with the requirement set
+ * its task and its own `worker_requirements` give (stored once per distinct set, shared by
+ * requests). Nothing is written for a refused one.
  */
 export async function createWorkRequest(db: Database, input: WorkRequestInput): Promise<WorkRequestView> {
-  const data = parseInput(inputSchema, input, 'work request');
-  const requirements = collectRequirements(data);
+  const { data, requirements } = validateWorkRequest(input);
   const scope = await db.models.Scope.findOne({ where: { name: data.scope } });
   if (!scope) throw new NotFoundError('scope', data.scope, 'create it with `buildfleet scope create`');
   const request = await db.sequelize.transaction(async (transaction) =>
@@ -74,7 +94,7 @@ export async function createWorkRequest(db: Database, input: WorkRequestInput): 
   return getWorkRequest(db, request.id);
 }
 
-/** The task type's requirements plus both lists of the request's own, with every problem reported at once. */
+/** The task's requirements plus both lists of the request's own, with every problem reported at once. */
 function collectRequirements(data: z.output<typeof inputSchema>): Requirements {
   const issues: FieldIssue[] = [];
   const parts: Requirements[] = [];
@@ -88,7 +108,7 @@ function collectRequirements(data: z.output<typeof inputSchema>): Requirements {
   };
   attempt(() => taskRequirements(data.taskType, data.taskName, data.taskData));
   attempt(() => {
-    const own = data.taskData.worker_requirements ?? [];
+    const own = (Object.hasOwn(data.taskData, 'worker_requirements') ? data.taskData.worker_requirements : undefined) ?? [];
     if (!Array.isArray(own)) {
       throw ValidationError.single('work request', 'task_data.worker_requirements', 'must be a list such as ["memory_gib>=16"]');
     }

@@ -2,6 +2,7 @@ import { linkScopePool, mergeRequirements, parseRequirements, requirementKey } f
 import fc from 'fast-check';
 import { getUnmetDemand, runDispatchPass, taskRequirements } from '../src';
 import { addPool, addRequest, addScope, addWorker, resetDatabase, useDatabase, workerMetadata } from './fixtures';
+import { taskData } from './task-data';
 import { referenceDispatch, referenceUnmetDemand, type RefPool, type RefRequest, type RefWorker } from './reference-matcher';
 
 const ctx = useDatabase();
@@ -103,11 +104,11 @@ it('assigns and leaves unmet exactly what the naive per-pair matcher does, on ra
         }
         const requests: RefRequest[] = [];
         for (const [index, spec] of requestSpecs.entries()) {
-          const taskData = spec.arch ? { host_architecture: spec.arch } : {};
+          const data = spec.task === 'noop' ? {} : taskData(spec.task, { host_architecture: spec.arch ?? 'amd64' });
           await addRequest(ctx.db, {
             scope: `scope-${spec.scope}`,
             taskName: spec.task,
-            taskData,
+            taskData: data,
             workerRequirements: spec.requirements,
             priorityBase: spec.priority,
             createdAt: new Date(Date.UTC(2026, 0, 1, spec.createdAt)),
@@ -117,7 +118,7 @@ it('assigns and leaves unmet exactly what the naive per-pair matcher does, on ra
             scopeId: spec.scope,
             priority: spec.priority,
             createdAt: spec.createdAt,
-            requirements: mergeRequirements(taskRequirements('Worker', spec.task, taskData), parseRequirements(spec.requirements, 'r')),
+            requirements: mergeRequirements(taskRequirements('Worker', spec.task, data), parseRequirements(spec.requirements, 'r')),
           });
         }
 

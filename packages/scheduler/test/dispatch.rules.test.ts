@@ -1,6 +1,7 @@
 import { linkScopePool } from '@buildfleet/models';
 import { getUnmetDemand, runDispatchPass, tagWorker } from '../src';
 import { addPool, addRequest, addScope, addWorker, assignmentsByName, resetDatabase, useDatabase, workerMetadata } from './fixtures';
+import { taskData } from './task-data';
 
 const ctx = useDatabase();
 
@@ -44,15 +45,15 @@ describe('plain requirements', () => {
   it('match reported capabilities: architecture, executor and task', async () => {
     await addWorker(ctx.db, { name: 'amd64' });
     await addWorker(ctx.db, { name: 'arm64', metadata: workerMetadata({ 'system:host_architecture': 'arm64', 'system:architectures': ['arm64'] }) });
-    const arm = await addRequest(ctx.db, { taskName: 'sbuild', taskData: { host_architecture: 'arm64' } });
-    const amd = await addRequest(ctx.db, { taskName: 'sbuild', taskData: { host_architecture: 'amd64' } });
+    const arm = await addRequest(ctx.db, { taskName: 'sbuild', taskData: taskData('sbuild', { host_architecture: 'arm64' }) });
+    const amd = await addRequest(ctx.db, { taskName: 'sbuild', taskData: taskData('sbuild', { host_architecture: 'amd64' }) });
     await runDispatchPass(ctx.db);
     expect(await assignmentsByName(ctx.db)).toEqual({ [arm]: 'arm64', [amd]: 'amd64' });
   });
 
   it('leave work for an executor nobody has unassigned', async () => {
     await addWorker(ctx.db, { name: 'w' });
-    await addRequest(ctx.db, { taskName: 'autopkgtest', taskData: { backend: 'incus-lxc' } });
+    await addRequest(ctx.db, { taskName: 'autopkgtest', taskData: taskData('autopkgtest', { backend: 'incus-lxc' }) });
     expect((await runDispatchPass(ctx.db)).assignments).toEqual([]);
   });
 
@@ -139,7 +140,7 @@ describe('allow and deny lists', () => {
     await addWorker(ctx.db, { name: 'builds-only', metadata: workerMetadata({ tasks_allowlist: ['sbuild'] }) });
     await addWorker(ctx.db, { name: 'no-sbuild', metadata: workerMetadata({ tasks_denylist: ['sbuild'] }) });
     const noop = await addRequest(ctx.db, { createdAt: new Date('2026-01-01') });
-    const sbuild = await addRequest(ctx.db, { taskName: 'sbuild', createdAt: new Date('2026-01-02') });
+    const sbuild = await addRequest(ctx.db, { taskName: 'sbuild', taskData: taskData('sbuild'), createdAt: new Date('2026-01-02') });
     await runDispatchPass(ctx.db);
     expect(await assignmentsByName(ctx.db)).toEqual({ [noop]: 'no-sbuild', [sbuild]: 'builds-only' });
   });
@@ -153,8 +154,8 @@ describe('unmet demand', () => {
     await addPool(ctx.db, { name: 'arm', architectures: ['arm64'] });
     await addPool(ctx.db, { name: 'kali-only', instanceWide: false, scope: 'kali', tags: ['memory_gib=64'] });
     await linkScopePool(ctx.db, { scope: 'debian', pool: 'large', priority: 3 });
-    const a = await addRequest(ctx.db, { taskName: 'sbuild', taskData: { host_architecture: 'amd64', worker_requirements: ['memory_gib>=32'] } });
-    const b = await addRequest(ctx.db, { taskName: 'sbuild', taskData: { host_architecture: 'amd64', worker_requirements: ['memory_gib>=32'] }, priorityBase: 2 });
+    const a = await addRequest(ctx.db, { taskName: 'sbuild', taskData: taskData('sbuild', { worker_requirements: ['memory_gib>=32'] }) });
+    const b = await addRequest(ctx.db, { taskName: 'sbuild', taskData: taskData('sbuild', { worker_requirements: ['memory_gib>=32'] }), priorityBase: 2 });
     const demand = await getUnmetDemand(ctx.db);
     expect(demand).toEqual([
       expect.objectContaining({
@@ -181,8 +182,8 @@ describe('unmet demand', () => {
 
   it('respects a pool that declares which tasks its image runs', async () => {
     await addPool(ctx.db, { name: 'builders', tags: ['task:sbuild', 'executor:unshare'] });
-    await addRequest(ctx.db, { taskName: 'autopkgtest' });
-    await addRequest(ctx.db, { taskName: 'sbuild' });
+    await addRequest(ctx.db, { taskName: 'autopkgtest', taskData: taskData('autopkgtest') });
+    await addRequest(ctx.db, { taskName: 'sbuild', taskData: taskData('sbuild') });
     const demand = await getUnmetDemand(ctx.db);
     expect(demand.map((d) => [d.requirementSet.key.split(' ').find((t) => t.startsWith('task:')), d.pools.map((p) => p.name)])).toEqual([
       ['task:autopkgtest', []],

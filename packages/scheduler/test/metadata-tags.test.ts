@@ -1,4 +1,4 @@
-import { taskRequirements, workerTagsFromMetadata } from '../src';
+import { workerTagsFromMetadata } from '../src';
 import { workerMetadata } from './fixtures';
 
 describe('tags from reported metadata', () => {
@@ -34,24 +34,9 @@ describe('tags from reported metadata', () => {
   });
 });
 
-describe('task type requirements', () => {
-  it.each([
-    ['sbuild', {}, ['executor:unshare', 'task:sbuild', 'worker-type:external']],
-    ['sbuild', { host_architecture: 'arm64', backend: 'auto' }, ['arch:arm64', 'executor:unshare', 'task:sbuild', 'worker-type:external']],
-    ['sbuild', { backend: 'incus-lxc' }, ['executor:incus-lxc', 'task:autopkgtest', 'task:sbuild', 'worker-type:external']],
-    ['autopkgtest', { backend: 'qemu', host_architecture: 'amd64' }, ['arch:amd64', 'executor:qemu', 'task:autopkgtest', 'worker-type:external']],
-    ['mmdebstrap', { bootstrap_options: { architecture: 'riscv64' } }, ['arch:riscv64', 'task:mmdebstrap', 'worker-type:external']],
-    ['noop', {}, ['task:noop', 'worker-type:external']],
-    ['lintian', { host_architecture: 'amd64' }, ['arch:amd64', 'task:lintian', 'worker-type:external']],
-  ])('%s with %j needs %j', (taskName, taskData, tags) => {
-    expect(taskRequirements('Worker', taskName, taskData)).toEqual({ tags, minimums: {} });
-  });
-
-  it('requires the bootstrap architecture of mmdebstrap and simplesystemimagebuild', () => {
-    expect(() => taskRequirements('Worker', 'simplesystemimagebuild', {})).toThrow(/bootstrap_options\.architecture/);
-  });
-
-  it('sends signing tasks to signing workers', () => {
-    expect(taskRequirements('Signing', 'sign', {}).tags).toEqual(['task:signing:sign', 'worker-type:signing']);
+describe('reported sizes', () => {
+  it('count as not reported when they are out of range, so they meet no minimum', () => {
+    expect(workerTagsFromMetadata({ 'system:cpu_count': 1e300, 'system:total_physical_memory': -1 }).numeric).toEqual({});
+    expect(workerTagsFromMetadata({ 'system:cpu_count': 2, 'system:total_physical_memory': 2 ** 31 }).numeric).toEqual({ cpus: 2, memory_gib: 2 });
   });
 });

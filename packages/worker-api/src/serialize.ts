@@ -1,3 +1,4 @@
+import { workerTaskData } from '@buildfleet/scheduler';
 import { type DbArtifact } from './sql/artifacts';
 import { type DbWorkRequest } from './interfaces';
 
@@ -17,7 +18,7 @@ export function workRequestResponse(row: DbWorkRequest): Record<string, unknown>
       row.started_at && row.completed_at ? Math.round((row.completed_at.getTime() - row.started_at.getTime()) / 1000) : null,
     worker: row.worker_id === null ? null : Number(row.worker_id),
     task_type: row.task_type,
-    task_data: row.task_data,
+    task_data: workerTaskData(row.task_data),
     dynamic_task_data: null,
     priority_base: row.priority_base,
     priority_adjustment: row.priority_adjustment,

@@ -48,13 +48,25 @@ describe('POST /api/1.0/work-request/', () => {
   it.each([
     ['an unknown field', { ...noop, priority: 5 }, 'priority'],
     ['an event reaction', { ...noop, event_reactions: { on_success: [{ action: 'send-notification' }] } }, 'event_reactions'],
-    ['task data the task cannot take', { ...noop, task_name: 'mmdebstrap', task_data: {} }, 'task_data.bootstrap_options.architecture'],
+    ['task data the task cannot take', { ...noop, task_name: 'mmdebstrap', task_data: { bootstrap_repositories: [] } }, 'task_data.bootstrap_options'],
+    ['an unknown task', { ...noop, task_name: 'frobnicate' }, 'task_name'],
+    ['a task name Object.prototype has', { ...noop, task_name: 'constructor' }, 'task_name'],
+    ['the task name __proto__', { ...noop, task_name: '__proto__' }, 'task_name'],
+    ['a field the task does not define', { ...noop, task_data: { result: true, extra: 1 } }, 'task_data.extra'],
+    ['a __proto__ key in the task data', JSON.parse('{"task_name": "noop", "task_data": {"__proto__": {"result": false}}}'), 'task_data.__proto__'],
+    ['sbuild with a number for host_architecture', { ...noop, task_name: 'sbuild', task_data: { input: { source_artifact: 1 }, environment: 'trixie', host_architecture: 5 } }, 'task_data.host_architecture'],
+    ['a minimum beyond the bound', { ...noop, task_data: { worker_requirements: [`cpus>=${'9'.repeat(400)}`] } }, 'task_data.worker_requirements[0]'],
   ])('answers 400 naming the field for %s', async (_case, body, field) => {
     const response = await create(body);
 
     expectProblem(response, 400, 'Cannot create work request');
-    expect(Object.keys(response.body.validation_errors)).toEqual([field]);
+    expect(Object.keys(response.body.validation_errors)).toContain(field);
     expect(await rows(db, 'select id from work_requests')).toEqual([]);
+  });
+
+  it('names the known tasks when the task is unknown', async () => {
+    const response = await create({ ...noop, task_name: 'frobnicate' });
+    expect(response.body.validation_errors.task_name).toEqual([expect.stringContaining('known Worker tasks: assemblesignedsource, autopkgtest,')]);
   });
 
   it('answers 404 for an unknown scope', async () => {

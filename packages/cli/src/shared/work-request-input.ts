@@ -14,15 +14,15 @@ export interface WorkRequestFlagValues {
 }
 
 /** The flag that gives each top-level field of `WorkRequestInput`, for error messages. */
-const FLAG_OF_FIELD: Record<string, string> = {
-  scope: '--scope',
-  taskName: '--task',
-  taskType: '--task-type',
-  taskData: '--data',
-  worker_requirements: '--requirement',
-  priorityBase: '--priority',
-  priorityAdjustment: '--priority-adjustment',
-};
+const FLAG_OF_FIELD = new Map([
+  ['scope', '--scope'],
+  ['taskName', '--task'],
+  ['taskType', '--task-type'],
+  ['taskData', '--data'],
+  ['worker_requirements', '--requirement'],
+  ['priorityBase', '--priority'],
+  ['priorityAdjustment', '--priority-adjustment'],
+]);
 
 /** The work request the flags describe, with the --data YAML read. */
 export async function workRequestInputFromFlags(flags: WorkRequestFlagValues): Promise<WorkRequestInput> {
@@ -53,6 +53,6 @@ export async function namingFlags<T>(fn: () => Promise<T>): Promise<T> {
 
 function renameField(issue: FieldIssue): FieldIssue {
   const [, name = '', rest = ''] = /^([A-Za-z_]+)(.*)$/.exec(issue.field) ?? [];
-  const flag = FLAG_OF_FIELD[name];
+  const flag = FLAG_OF_FIELD.get(name);
   return flag ? { ...issue, field: `${flag}${rest}` } : issue;
 }

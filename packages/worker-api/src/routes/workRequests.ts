@@ -1,4 +1,4 @@
-import { type Database, issuesOf, ValidationError } from '@buildfleet/models';
+import { type Database, type FieldIssue, issuesOf, ValidationError } from '@buildfleet/models';
 import { createWorkRequest, runDispatchPass } from '@buildfleet/scheduler';
 import express, { type Router } from 'express';
 import { z } from 'zod';
@@ -14,7 +14,8 @@ export const DEFAULT_SCOPE = 'debusine';
 
 const createBody = z.strictObject({
   task_name: z.string().min(1),
-  task_data: z.record(z.string(), z.unknown()).default({}),
+  // Passed on as sent (a record schema would drop a `__proto__` key): the task's own schema checks it.
+  task_data: z.unknown().optional(),
   event_reactions: z
     .record(z.string(), z.array(z.unknown()))
     .default({})
@@ -23,6 +24,16 @@ const createBody = z.strictObject({
     }),
   workspace: z.string().min(1).optional(),
 });
+
+const BODY_FIELD_OF_INPUT = new Map([
+  ['taskName', 'task_name'],
+  ['taskData', 'task_data'],
+]);
+
+/** The body field a work request input field comes from (`taskName` is the body's `task_name`). */
+function bodyField(issue: FieldIssue): FieldIssue {
+  return { ...issue, field: BODY_FIELD_OF_INPUT.get(issue.field) ?? issue.field };
+}
 
 /** `POST /1.0/work-request/` as `debusine create-work-request` sends it, with a user token. */
 export function workRequestRoutes(db: Database, background: Background): Router {
@@ -35,9 +46,9 @@ export function workRequestRoutes(db: Database, background: Background): Router 
       scope: req.get('x-debusine-scope') ?? DEFAULT_SCOPE,
       taskName: parsed.data.task_name,
       taskType: 'Worker',
-      taskData: parsed.data.task_data,
+      taskData: parsed.data.task_data as Record<string, unknown> | undefined,
     }).catch((error: unknown) => {
-      if (error instanceof ValidationError) throw invalidInput('Cannot create work request', error.issues);
+      if (error instanceof ValidationError) throw invalidInput('Cannot create work request', error.issues.map(bodyField));
       throw error;
     });
     const row = await readWorkRequest(db, created.id);

@@ -12,11 +12,13 @@ const INTEGER = { min: -(2 ** 31), max: 2 ** 31 - 1 };
 
 export default class WorkRequestCreate extends BuildfleetCommand {
   static override summary = 'Queue a work request for the scheduler.';
-  static override description = `The requirements a worker must meet come from the task type and name (an sbuild needs task:sbuild and its executor, e.g. executor:unshare), from "worker_requirements" in the task data, and from each --requirement. A requirement is a tag (site:paris) or a minimum (memory_gib>=16).`;
+  static override description = `The task is one of Debusine's Worker, Signing or Server tasks (an unknown name is refused, naming the known ones), and its data must be what Debusine's task data model for it accepts: the fields it defines, with their types, plus buildfleet's "worker_requirements".
+
+The requirements a worker must meet come from the task type and name (an sbuild needs task:sbuild, its host architecture and its executor, e.g. executor:unshare), from "worker_requirements" in the task data, and from each --requirement. A requirement is a tag (site:paris) or a minimum (memory_gib>=16) from 0 to 1000000000.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> --task noop --scope debian',
     '<%= config.bin %> <%= command.id %> --task sbuild --scope debian --data sbuild.yaml --requirement memory_gib>=16 --requirement site:paris --priority 10',
-    'echo "bootstrap_options: {architecture: arm64}" | <%= config.bin %> <%= command.id %> --task mmdebstrap --scope debian --data -',
+    'echo "{bootstrap_options: {architecture: arm64}, bootstrap_repositories: [{mirror: http://deb.debian.org/debian, suite: trixie, components: [main]}]}" | <%= config.bin %> <%= command.id %> --task mmdebstrap --scope debian --data -',
   ];
   static override flags = {
     task: Flags.string({ helpValue: 'NAME', summary: 'Name of the task (sbuild, autopkgtest, noop, ...).', required: true }),
@@ -27,7 +29,7 @@ export default class WorkRequestCreate extends BuildfleetCommand {
     requirement: Flags.string({
       helpValue: 'R',
       multiple: true,
-      summary: 'A requirement on the worker, e.g. memory_gib>=16 or site:paris; repeat for more. (Default: none)',
+      summary: 'A requirement on the worker, e.g. memory_gib>=16 (a minimum from 0 to 1000000000) or site:paris; repeat for more. (Default: none)',
     }),
     scope: Flags.string({ helpValue: 'NAME', summary: 'The scope the work belongs to.', required: true }),
     priority: Flags.integer({ ...INTEGER, summary: 'Base priority; higher runs first. (Default: 0)' }),
