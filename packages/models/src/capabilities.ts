@@ -1,5 +1,6 @@
 import { type WorkerPoolSpecification } from './schemas/specifications';
 import { HETZNER_SERVER_TYPES } from './hetzner-server-types';
+import { ownValue } from './own';
 import { parseTags } from './tags';
 
 /**
@@ -46,7 +47,7 @@ export function poolCapabilities(pool: {
 export function specificationSizes(spec: WorkerPoolSpecification): Record<string, number> {
   switch (spec.provider_type) {
     case 'hetzner': {
-      const type = HETZNER_SERVER_TYPES[spec.server_type];
+      const type = ownValue(HETZNER_SERVER_TYPES, spec.server_type);
       return type ? { cpus: type.cores, memory_gib: type.memoryGb, disk_gib: type.diskGb } : {};
     }
     case 'aws': {

@@ -18,6 +18,7 @@ export * from './hetzner-server-types';
 export * from './migrator';
 export { migrations, type Migration } from './migrations';
 export * from './models';
+export * from './own';
 export * from './tags';
 export * from './tokens';
 export * from './validation';

@@ -19,6 +19,11 @@ it('knows the current CX server types as well as the deprecated ones', () => {
   });
 });
 
+it.each(['constructor', 'toString', 'cx99'])('guarantees no size for a server type it does not know, such as %j', (serverType) => {
+  const spec = { ...hetzner, server_type: serverType } as WorkerPoolSpecification;
+  expect(poolCapabilities({ tags: [], architectures: ['amd64'], specifications: spec }).numericTags).toEqual({});
+});
+
 it('gives an EC2 pool only the minimums every launch template guarantees', () => {
   const spec = {
     provider_type: 'aws',

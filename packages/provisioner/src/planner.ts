@@ -1,3 +1,4 @@
+import { ownValue } from '@buildfleet/models';
 import { type Decision, hold, type HoldInput, launch, terminate } from './decisions';
 import {
   DEFAULT_TARGET_LATENCY_SECONDS,
@@ -76,7 +77,7 @@ export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions
     }
     const taskSeconds = snapshot.medianTaskSeconds[group.requirementSetId] ?? defaultTaskSeconds;
     const target =
-      candidates.map((p) => p.scopeLimits[group.scope]?.target_latency_seconds).find((t): t is number => typeof t === 'number') ??
+      candidates.map((p) => ownValue(p.scopeLimits, group.scope)?.target_latency_seconds).find((t): t is number => typeof t === 'number') ??
       defaultTarget;
     const workSeconds = group.pending * taskSeconds;
     const wanted = Math.min(group.pending, Math.max(1, Math.ceil(workSeconds / target)));
@@ -193,8 +194,8 @@ export function launchAllowance(pool: PoolState, c: AllowanceContext): { allowed
       hold: { reason: Reason.PoolBudgetExhausted, facts: { pool: pool.name, usedSeconds: poolUsed, targetSeconds: poolTarget, pending } },
     };
   }
-  const scopeTarget = c.scope === null ? null : (pool.scopeLimits[c.scope]?.target_max_seconds_per_month ?? null);
-  const scopeUsed = (c.scope === null ? 0 : (pool.scopeUsedSeconds[c.scope] ?? 0)) + c.scopeSpentSeconds;
+  const scopeTarget = c.scope === null ? null : (ownValue(pool.scopeLimits, c.scope)?.target_max_seconds_per_month ?? null);
+  const scopeUsed = (c.scope === null ? 0 : (ownValue(pool.scopeUsedSeconds, c.scope) ?? 0)) + c.scopeSpentSeconds;
   const byScopeBudget = scopeTarget === null ? Infinity : Math.floor((scopeTarget - scopeUsed) / c.taskSeconds);
   if (c.scope !== null && scopeTarget !== null && byScopeBudget <= 0) {
     return {

@@ -49,6 +49,14 @@ describe('plan: every reason', () => {
       },
     ],
     [
+      'LaunchForDemand for a scope named like an Object.prototype member, with nothing of its budget used',
+      snapshot({
+        demand: [pendingDemand({ scope: 'constructor' })],
+        pools: [testPool({ scopeLimits: { constructor: { target_max_seconds_per_month: 3600 } }, scopeUsedSeconds: {} })],
+      }),
+      { kind: 'launch', reason: Reason.LaunchForDemand, message: 'launch 1 in pool-a: scope constructor has 1 pending request no live instance can take' },
+    ],
+    [
       'PoolDisabled when the only pool is disabled',
       snapshot({ demand: [pendingDemand()], pools: [testPool({ enabled: false })] }),
       { kind: 'hold', reason: Reason.PoolDisabled, message: 'not launching in pool-a: the pool is disabled' },

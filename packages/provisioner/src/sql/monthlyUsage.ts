@@ -1,4 +1,4 @@
-import { type Database } from '@buildfleet/models';
+import { type Database, ownValue } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
 
 /** The first instant of `now`'s calendar month in UTC. */
@@ -51,6 +51,9 @@ export async function readMonthlyUsage(db: Database, { now, transaction }: { now
   );
   const usage: MonthlyUsage = { monthStart, pools: {}, scopes: {} };
   for (const row of pools) usage.pools[row.pool] = Number(row.seconds);
-  for (const row of scopes) (usage.scopes[row.pool] ??= {})[row.scope] = Number(row.seconds);
+  for (const row of scopes) {
+    const perScope = ownValue(usage.scopes, row.pool) ?? (usage.scopes[row.pool] = {});
+    perScope[row.scope] = Number(row.seconds);
+  }
   return usage;
 }

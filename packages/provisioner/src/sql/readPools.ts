@@ -1,6 +1,7 @@
 import {
   connectedSinceSql,
   type Database,
+  ownValue,
   scopeWorkerPoolLimitsSchema,
   type ScopeWorkerPoolLimits,
   workerPoolLimitsSchema,
@@ -111,8 +112,8 @@ export async function readPools(
         backoffUntil: p.backoff_until,
         lastErrorKind: p.last_error_kind,
       },
-      usedSeconds: usage.pools[p.name] ?? 0,
-      scopeUsedSeconds: usage.scopes[p.name] ?? {},
+      usedSeconds: ownValue(usage.pools, p.name) ?? 0,
+      scopeUsedSeconds: ownValue(usage.scopes, p.name) ?? {},
       instances: byPool.get(p.id)!,
     },
     driver: {
