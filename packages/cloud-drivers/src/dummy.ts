@@ -12,24 +12,46 @@ export interface DummyInstance {
 }
 
 /**
- * The memory of a pretend cloud. Drivers that share one see each other's instances, as drivers
- * for one real account do; `defaultDummyCloud` is shared by every driver built without one.
+ * Where a pretend cloud keeps its instances. Drivers that share one see each other's
+ * instances, as drivers for one real account do. `@buildfleet/provisioner` keeps one in the
+ * database, so that every process sees the same pretend cloud; `InMemoryDummyCloud` lives and
+ * dies with one process (tests).
  */
-export class DummyCloud {
+export interface DummyCloud {
+  /** Stores a new instance under a fresh id, unique in this cloud. */
+  add(instance: Omit<DummyInstance, 'id'>): Promise<DummyInstance>;
+  get(id: string): Promise<DummyInstance | undefined>;
+  remove(id: string): Promise<void>;
+  list(): Promise<DummyInstance[]>;
+}
+
+/** A pretend cloud in this process's memory. */
+export class InMemoryDummyCloud implements DummyCloud {
   readonly instances = new Map<string, DummyInstance>();
   private nextId = 1;
 
-  allocateId(): string {
-    return `dummy-${this.nextId++}`;
+  async add(instance: Omit<DummyInstance, 'id'>): Promise<DummyInstance> {
+    const stored = { ...instance, id: `dummy-${this.nextId++}` };
+    this.instances.set(stored.id, stored);
+    return stored;
+  }
+
+  async get(id: string): Promise<DummyInstance | undefined> {
+    return this.instances.get(id);
+  }
+
+  async remove(id: string): Promise<void> {
+    this.instances.delete(id);
+  }
+
+  async list(): Promise<DummyInstance[]> {
+    return [...this.instances.values()];
   }
 }
 
-export const defaultDummyCloud = new DummyCloud();
-
 export interface DummyDriverOptions {
   installationId: string;
-  /** (Default: defaultDummyCloud) */
-  cloud?: DummyCloud;
+  cloud: DummyCloud;
   /** How long an instance stays `creating` before it is `running`. (Default: 0) */
   bootDelayMs?: number;
   /** Share of launches, from 0 to 1, that fail. (Default: 0) */
@@ -57,7 +79,7 @@ export class DummyDriver implements CloudDriver {
     if (options.failureRate !== undefined && !(options.failureRate >= 0 && options.failureRate <= 1)) {
       throw new ProviderError('invalid', `failureRate must be between 0 and 1, got ${options.failureRate}`);
     }
-    this.cloud = options.cloud ?? defaultDummyCloud;
+    this.cloud = options.cloud;
     this.bootDelayMs = options.bootDelayMs ?? 0;
     this.failureRate = options.failureRate ?? 0;
     this.failureKind = options.failureKind ?? 'capacity';
@@ -77,9 +99,7 @@ export class DummyDriver implements CloudDriver {
         if (this.random() < this.failureRate) {
           throw new ProviderError(this.failureKind, `dummy: simulated ${this.failureKind} failure for ${spec.workerName}`);
         }
-        const id = this.cloud.allocateId();
-        this.cloud.instances.set(id, {
-          id,
+        const { id } = await this.cloud.add({
           labels: ownershipLabels(this.options.installationId, spec),
           createdAt: this.now(),
           userData: spec.userData,
@@ -92,13 +112,13 @@ export class DummyDriver implements CloudDriver {
   }
 
   async terminate(instanceId: string): Promise<void> {
-    const instance = this.cloud.instances.get(instanceId);
-    if (instance && isOwnedBy(this.options.installationId, instance.labels)) this.cloud.instances.delete(instanceId);
+    const instance = await this.cloud.get(instanceId);
+    if (instance && isOwnedBy(this.options.installationId, instance.labels)) await this.cloud.remove(instanceId);
   }
 
   async list(): Promise<ProviderInstance[]> {
     const now = this.now().getTime();
-    return [...this.cloud.instances.values()]
+    return (await this.cloud.list())
       .filter((i) => isOwnedBy(this.options.installationId, i.labels))
       .map((i) =>
         instanceFromLabels(

@@ -38,7 +38,7 @@ export interface CreateDriverOptions {
   /** Launches in flight at once. (Default: the driver's) */
   parallelism?: number;
   logger?: DriverLogger;
-  /** For the dummy provider. (Default: defaultDummyCloud) */
+  /** Where the dummy provider's instances live; needed for dummy pools. */
   dummyCloud?: DummyCloud;
 }
 
@@ -76,13 +76,15 @@ const factories = {
       ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}),
     });
   },
-  dummy: (_account, specification, installationId, options) =>
-    new DummyDriver({
+  dummy: (account, specification, installationId, options) => {
+    if (!options.dummyCloud) throw new ProviderError('invalid', `${subject(account)} is a dummy account, but no pretend cloud (dummyCloud) was given`);
+    return new DummyDriver({
       installationId,
+      cloud: options.dummyCloud,
       bootDelayMs: specification.boot_delay_seconds * 1000,
       failureRate: specification.failure_rate,
-      ...(options.dummyCloud ? { cloud: options.dummyCloud } : {}),
-    }),
+    });
+  },
 } satisfies { [P in ProviderType]: Factory<P> };
 
 /**

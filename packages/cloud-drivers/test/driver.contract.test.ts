@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { type HetznerFake, startHetznerFake } from '@buildfleet/hetzner-fake';
 import {
   type CloudDriver,
-  DummyCloud,
+  InMemoryDummyCloud,
   DummyDriver,
   type InstanceSpec,
   isProviderError,
@@ -51,13 +51,12 @@ const spec = (workerName: string, poolName = 'contract-pool'): InstanceSpec => (
 });
 
 const dummy = (): DriverUnderTest => {
-  const cloud = new DummyCloud();
-  let foreign = 0;
+  const cloud = new InMemoryDummyCloud();
   return {
     name: 'dummy',
     driver: (installationId) => new DummyDriver({ installationId, cloud }),
     createForeign: async (name, labels) => {
-      cloud.instances.set(`foreign-${++foreign}`, { id: `foreign-${foreign}`, labels: { ...labels, name }, createdAt: new Date(), userData: '' });
+      await cloud.add({ labels: { ...labels, name }, createdAt: new Date(), userData: '' });
     },
     unknownInstanceId: 'dummy-999999',
     refusals: () => [

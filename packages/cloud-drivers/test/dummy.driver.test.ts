@@ -1,4 +1,4 @@
-import { DummyCloud, DummyDriver, type InstanceSpec, type LaunchProgress } from '../src';
+import { InMemoryDummyCloud, DummyDriver, type InstanceSpec, type LaunchProgress } from '../src';
 
 const spec = (workerName: string): InstanceSpec => ({ workerName, poolName: 'dummy', userData: '#cloud-config\n', labels: {} });
 
@@ -7,7 +7,7 @@ const draws = (...values: number[]) => () => values.shift() ?? 0.99;
 
 describe('DummyDriver', () => {
   it('launches instances in memory that list reports with their ownership labels', async () => {
-    const driver = new DummyDriver({ installationId: 'test', cloud: new DummyCloud() });
+    const driver = new DummyDriver({ installationId: 'test', cloud: new InMemoryDummyCloud() });
 
     const result = await driver.launch([spec('dummy-001'), spec('dummy-002')]);
 
@@ -32,7 +32,7 @@ describe('DummyDriver', () => {
 
   it('reports an instance as creating until the boot delay has passed', async () => {
     let now = new Date('2026-01-01T00:00:00Z');
-    const driver = new DummyDriver({ installationId: 'test', cloud: new DummyCloud(), bootDelayMs: 30_000, now: () => now });
+    const driver = new DummyDriver({ installationId: 'test', cloud: new InMemoryDummyCloud(), bootDelayMs: 30_000, now: () => now });
     await driver.launch([spec('dummy-001')]);
 
     expect((await driver.list())[0]?.state).toBe('creating');
@@ -41,7 +41,7 @@ describe('DummyDriver', () => {
   });
 
   it('fails the launches the random source picks, as capacity errors, and launches the rest', async () => {
-    const driver = new DummyDriver({ installationId: 'test', cloud: new DummyCloud(), failureRate: 0.5, random: draws(0.1, 0.9) });
+    const driver = new DummyDriver({ installationId: 'test', cloud: new InMemoryDummyCloud(), failureRate: 0.5, random: draws(0.1, 0.9) });
     const events: LaunchProgress[] = [];
 
     const result = await driver.launch([spec('dummy-001'), spec('dummy-002')], { onProgress: (e) => events.push(e) });
@@ -57,7 +57,7 @@ describe('DummyDriver', () => {
   });
 
   it('rejects a worker named twice in one launch and names with characters a label cannot hold', async () => {
-    const driver = new DummyDriver({ installationId: 'test', cloud: new DummyCloud() });
+    const driver = new DummyDriver({ installationId: 'test', cloud: new InMemoryDummyCloud() });
 
     const result = await driver.launch([spec('dummy-001'), spec('dummy-001'), spec('bad name')]);
 
@@ -69,7 +69,7 @@ describe('DummyDriver', () => {
   });
 
   it('terminates only its own installation\'s instances', async () => {
-    const cloud = new DummyCloud();
+    const cloud = new InMemoryDummyCloud();
     const ours = new DummyDriver({ installationId: 'ours', cloud });
     const theirs = new DummyDriver({ installationId: 'theirs', cloud });
     const [their] = (await theirs.launch([spec('dummy-001')])).launched;
@@ -83,7 +83,7 @@ describe('DummyDriver', () => {
   it('stops starting launches once the signal aborts and reports the rest as retryable', async () => {
     const controller = new AbortController();
     controller.abort();
-    const driver = new DummyDriver({ installationId: 'test', cloud: new DummyCloud() });
+    const driver = new DummyDriver({ installationId: 'test', cloud: new InMemoryDummyCloud() });
 
     const result = await driver.launch([spec('dummy-001')], { signal: controller.signal });
 
@@ -92,6 +92,6 @@ describe('DummyDriver', () => {
   });
 
   it('refuses an installation id that cannot be a label value', () => {
-    expect(() => new DummyDriver({ installationId: 'not ok!' })).toThrow(/installationId "not ok!"/);
+    expect(() => new DummyDriver({ installationId: 'not ok!', cloud: new InMemoryDummyCloud() })).toThrow(/installationId "not ok!"/);
   });
 });

@@ -1,5 +1,5 @@
 import { startHetznerFake } from '@buildfleet/hetzner-fake';
-import { createDriver, DummyCloud, type DriverAccount } from '../src';
+import { createDriver, InMemoryDummyCloud, type DriverAccount } from '../src';
 import { motoEndpoint } from '@buildfleet/moto';
 import { installationId, REGION, CREDENTIALS, someImageId, motoClient } from './moto';
 
@@ -10,7 +10,7 @@ describe('createDriver', () => {
     const account: DriverAccount = { name: 'sim', providerType: 'dummy', configuration: {}, credentials: { secret: 'x' } };
     const pool = { name: 'pool', specifications: { provider_type: 'dummy' as const, features: [], boot_delay_seconds: 0, failure_rate: 1 } };
 
-    const driver = createDriver(account, pool, 'test', { dummyCloud: new DummyCloud() });
+    const driver = createDriver(account, pool, 'test', { dummyCloud: new InMemoryDummyCloud() });
     const result = await driver.launch([spec('w-1')]);
 
     expect(driver.providerType).toBe('dummy');

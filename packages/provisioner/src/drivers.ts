@@ -1,6 +1,7 @@
 import { type CloudDriver, createDriver, type DriverAccount, redactingDriver } from '@buildfleet/cloud-drivers';
 import { type Database, readProviderCredentials } from '@buildfleet/models';
 import { type PoolForDriver, type TickOptions } from './interfaces';
+import { DatabaseDummyCloud } from './sql/dummyInstances';
 
 /** Launch requests in flight at once per pool unless told otherwise: 50 launches take two rounds. (25) */
 export const DEFAULT_LAUNCH_PARALLELISM = 25;
@@ -42,6 +43,7 @@ export class Drivers {
     return createDriver(account, { name: pool.name, specifications: pool.specifications }, this.installationId, {
       parallelism: this.options.launchParallelism ?? DEFAULT_LAUNCH_PARALLELISM,
       ...(this.options.retry ? { retry: this.options.retry } : {}),
+      dummyCloud: new DatabaseDummyCloud(this.db),
       ...this.options.driverOptions,
     });
   }

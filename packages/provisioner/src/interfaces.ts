@@ -160,7 +160,7 @@ export interface TickOptions {
   holdDedupeSeconds?: number;
   /** Builds a pool's driver. (Default: `createDriver` with the account's credentials) */
   driverFor?: (pool: PoolForDriver, credentials: unknown) => CloudDriver;
-  /** Passed to `createDriver`, e.g. a shared `dummyCloud`. (Default: {}) */
+  /** Passed to `createDriver`. (Default: dummy pools launch into the database's pretend cloud, `DatabaseDummyCloud`) */
   driverOptions?: CreateDriverOptions;
   onEvent?: (event: TickEvent) => void;
 }

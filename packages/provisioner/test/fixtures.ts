@@ -1,4 +1,4 @@
-import { DummyCloud } from '@buildfleet/cloud-drivers';
+import { InMemoryDummyCloud } from '@buildfleet/cloud-drivers';
 import {
   connectedSinceSql,
   connectDatabase,
@@ -26,7 +26,8 @@ export const API_URL = 'https://debusine.example.net/api';
 export async function resetDatabase(db: Database): Promise<void> {
   await db.sequelize.query(
     `truncate provisioning_decisions, worker_pool_health, worker_pool_statistics, worker_pool_task_execution_statistics,
-              work_requests, workers, tokens, scope_worker_pools, worker_pools, provider_accounts, scopes, requirement_sets
+              work_requests, workers, tokens, scope_worker_pools, worker_pools, provider_accounts, scopes, requirement_sets,
+              dummy_instances
      restart identity cascade`,
   );
   await upsertProviderAccount(db, { name: 'dummy', provider_type: 'dummy' });
@@ -59,7 +60,7 @@ export async function addRequests(db: Database, count: number, input: Partial<Wo
 }
 
 /** Tick options on a dummy cloud of the test's own, with retries that never wait. */
-export function tickOptions(cloud: DummyCloud, overrides: Partial<TickOptions> = {}): TickOptions {
+export function tickOptions(cloud: InMemoryDummyCloud, overrides: Partial<TickOptions> = {}): TickOptions {
   return {
     bootstrap: { apiUrl: API_URL },
     driverOptions: { dummyCloud: cloud },
@@ -68,7 +69,7 @@ export function tickOptions(cloud: DummyCloud, overrides: Partial<TickOptions> =
   };
 }
 
-export { DummyCloud };
+export { InMemoryDummyCloud };
 
 /**
  * What happens when the booted instance registers and connects: the worker gets its own

@@ -1,10 +1,10 @@
 import { ConflictError, type Database } from '@buildfleet/models';
 import { launchWorkers, type ManualOptions, Reason, terminateWorker } from '../src';
-import { addPool, addRequest, API_URL, connectWorker, dispatchAndStart, DummyCloud, liveWorkers, requestRows, resetDatabase, useDatabase } from './fixtures';
+import { addPool, addRequest, API_URL, connectWorker, dispatchAndStart, InMemoryDummyCloud, liveWorkers, requestRows, resetDatabase, useDatabase } from './fixtures';
 
 const database = useDatabase();
 let db: Database;
-let cloud: DummyCloud;
+let cloud: InMemoryDummyCloud;
 let options: ManualOptions;
 
 beforeAll(() => {
@@ -12,7 +12,7 @@ beforeAll(() => {
 });
 beforeEach(async () => {
   await resetDatabase(db);
-  cloud = new DummyCloud();
+  cloud = new InMemoryDummyCloud();
   options = { bootstrap: { apiUrl: API_URL }, driverOptions: { dummyCloud: cloud } };
 });
 

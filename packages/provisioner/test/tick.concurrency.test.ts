@@ -1,7 +1,8 @@
 import { connectDatabase, type Database } from '@buildfleet/models';
-import { tick } from '../src';
+import { QueryTypes } from 'sequelize';
+import { launchWorkers, tick } from '../src';
 import { claimWorkers } from '../src/sql/claimWorkers';
-import { addPool, addRequests, DummyCloud, liveWorkers, resetDatabase, tickOptions, useDatabase } from './fixtures';
+import { addPool, addRequests, ageWorker, API_URL, InMemoryDummyCloud, liveWorkers, resetDatabase, tickOptions, useDatabase, workerRows } from './fixtures';
 
 const database = useDatabase();
 let db: Database;
@@ -22,7 +23,7 @@ describe('concurrent provisioners', () => {
   it('two processes ticking at once never exceed max_active_instances, and one of each pair skips', async () => {
     await addPool(db, { name: 'dummy-a', limits: { max_active_instances: 3 } });
     await addRequests(db, 20);
-    const cloud = new DummyCloud();
+    const cloud = new InMemoryDummyCloud();
     const options = tickOptions(cloud, { plan: { defaultTargetLatencySeconds: 60 } });
     let skipped = 0;
     for (let round = 0; round < 5; round++) {
@@ -46,5 +47,27 @@ describe('concurrent provisioners', () => {
     const names = claims.flatMap((c) => c.workers.map((w) => w.name));
     expect(names.sort()).toEqual(['dummy-a-001', 'dummy-a-002', 'dummy-a-003', 'dummy-a-004', 'dummy-a-005']);
     expect((await liveWorkers(db)).length).toBe(5);
+  });
+
+  it('two processes see one pretend cloud in the database: neither takes the other\'s instances for vanished, and ids never collide', async () => {
+    await addPool(db, { name: 'dummy-a', limits: { max_active_instances: 4 } });
+    await addRequests(db, 2);
+    // No dummyCloud given: each process's dummy driver reads and writes dummy_instances.
+    const options = { bootstrap: { apiUrl: API_URL } };
+    expect((await tick(db, { ...options, plan: { defaultTargetLatencySeconds: 0 } })).ran).toBe(true);
+    expect(await liveWorkers(db)).toEqual(['dummy-a-001', 'dummy-a-002']);
+    for (const name of await liveWorkers(db)) await ageWorker(db, name, 600); // past the grace for vanished instances
+
+    const beside = await tick(other, options);
+    await launchWorkers(other, 'dummy-a', 2, options);
+
+    expect(beside.ran).toBe(true);
+    expect(beside.decisions.filter((d) => d.reason === 'VanishedInstance' || d.reason === 'LaunchLost')).toEqual([]);
+    const rows = await workerRows(db, 'dummy-a');
+    expect(rows.map((w) => w.name)).toEqual(['dummy-a-001', 'dummy-a-002', 'dummy-a-003', 'dummy-a-004']);
+    const ids = rows.map((w) => w.instance_id);
+    expect(new Set(ids).size).toBe(4);
+    const stored = await db.sequelize.query<{ id: string }>(`select 'dummy-' || id as id from dummy_instances`, { type: QueryTypes.SELECT });
+    expect(stored.map((r) => r.id).sort()).toEqual([...ids].sort());
   });
 });

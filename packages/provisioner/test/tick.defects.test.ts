@@ -16,7 +16,7 @@ import {
   API_URL,
   connectWorker,
   dispatchAndStart,
-  DummyCloud,
+  InMemoryDummyCloud,
   linkScope,
   liveWorkers,
   requestRows,
@@ -28,7 +28,7 @@ import {
 
 const database = useDatabase();
 let db: Database;
-let cloud: DummyCloud;
+let cloud: InMemoryDummyCloud;
 
 beforeAll(() => {
   db = database.db;
@@ -36,7 +36,7 @@ beforeAll(() => {
 
 beforeEach(async () => {
   await resetDatabase(db);
-  cloud = new DummyCloud();
+  cloud = new InMemoryDummyCloud();
 });
 
 const run = (overrides = {}) => tick(db, tickOptions(cloud, overrides));

@@ -2,7 +2,7 @@ import { startHetznerFake, type HetznerFake } from '@buildfleet/hetzner-fake';
 import { type Database, hashTokenKey, linkScopePool, upsertProviderAccount } from '@buildfleet/models';
 import { QueryTypes } from 'sequelize';
 import { Reason, type TickEvent, tick } from '../src';
-import { addPool, addRequest, ageWorker, API_URL, DummyCloud, liveWorkers, resetDatabase, tickOptions, useDatabase, workerRows } from './fixtures';
+import { addPool, addRequest, ageWorker, API_URL, InMemoryDummyCloud, liveWorkers, resetDatabase, tickOptions, useDatabase, workerRows } from './fixtures';
 
 const database = useDatabase();
 let db: Database;
@@ -41,7 +41,7 @@ describe('ticks against the Hetzner fake', () => {
     const fake = await hetznerPool('hetzner-cx');
     await addRequest(db);
     const events: TickEvent[] = [];
-    const result = await tick(db, tickOptions(new DummyCloud(), { onEvent: (e) => events.push(e) }));
+    const result = await tick(db, tickOptions(new InMemoryDummyCloud(), { onEvent: (e) => events.push(e) }));
 
     expect(result.launched).toEqual([{ pool: 'hetzner-cx', worker: 'hetzner-cx-001', instanceId: expect.any(String) as string }]);
     const [server] = fake.state.servers;
@@ -63,7 +63,7 @@ describe('ticks against the Hetzner fake', () => {
 
     await db.sequelize.query(`delete from work_requests`);
     await ageWorker(db, 'hetzner-cx-001', 7200);
-    const later = await tick(db, tickOptions(new DummyCloud()));
+    const later = await tick(db, tickOptions(new InMemoryDummyCloud()));
     expect(later.terminated).toEqual([{ pool: 'hetzner-cx', worker: 'hetzner-cx-001' }]);
     expect(fake.requests.some((r) => r.method === 'DELETE' && r.path === `/v1/servers/${server!.id}`)).toBe(true);
     expect(await liveWorkers(db)).toEqual([]);
@@ -77,7 +77,7 @@ describe('ticks against the Hetzner fake', () => {
     quota.failNext({ method: 'POST', path: '/servers', status: 403, code: 'resource_limit_exceeded', times: 10 });
     for (const site of ['a', 'b', 'c']) await addRequest(db, { workerRequirements: [`site:${site}`] });
 
-    const result = await tick(db, tickOptions(new DummyCloud()));
+    const result = await tick(db, tickOptions(new InMemoryDummyCloud()));
     expect(result.launched.map((l) => l.pool)).toEqual(['healthy']);
     const errors = result.decisions.filter((d) => d.kind === 'error').map((d) => [d.pool, d.reason]);
     expect(errors.sort()).toEqual([
@@ -98,7 +98,7 @@ describe('ticks against the Hetzner fake', () => {
 
     const posts = () => [failing, quota].map((f) => f.requests.filter((r) => r.method === 'POST').length);
     const before = posts();
-    const next = await tick(db, tickOptions(new DummyCloud()));
+    const next = await tick(db, tickOptions(new InMemoryDummyCloud()));
     expect(next.decisions.filter((d) => d.reason === Reason.PoolBackingOff).map((d) => d.pool).sort()).toEqual(['hz-5xx', 'hz-quota']);
     expect(posts()).toEqual(before);
   });
@@ -110,10 +110,10 @@ describe('ticks against the Hetzner fake', () => {
     await linkScopePool(db, { scope: 'debian', pool: 'fallback', priority: 1 });
     fake.state.serverTypes.find((t) => t.name === 'cpx22')!.locations.forEach((l) => (l.available = false));
     await addRequest(db);
-    const first = await tick(db, tickOptions(new DummyCloud()));
+    const first = await tick(db, tickOptions(new InMemoryDummyCloud()));
     expect(first.decisions).toContainEqual(expect.objectContaining({ reason: Reason.LaunchFailed, pool: 'hz-first' }));
     expect(first.decisions.find((d) => d.reason === Reason.LaunchFailed)!.message).toContain('(capacity)');
-    const second = await tick(db, tickOptions(new DummyCloud()));
+    const second = await tick(db, tickOptions(new InMemoryDummyCloud()));
     expect(second.launched.map((l) => l.pool)).toEqual(['fallback']);
   });
 });

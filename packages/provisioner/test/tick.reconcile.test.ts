@@ -2,11 +2,11 @@ import { DummyDriver, ProviderError, RecordingDriver } from '@buildfleet/cloud-d
 import { type Database, upsertProviderAccount } from '@buildfleet/models';
 import { Reason, renderUserData, tick } from '../src';
 import { claimWorkers } from '../src/sql/claimWorkers';
-import { addPool, addRequests, ageWorker, API_URL, DummyCloud, liveWorkers, requestRows, resetDatabase, tickOptions, useDatabase, workerRows } from './fixtures';
+import { addPool, addRequests, ageWorker, API_URL, InMemoryDummyCloud, liveWorkers, requestRows, resetDatabase, tickOptions, useDatabase, workerRows } from './fixtures';
 
 const database = useDatabase();
 let db: Database;
-let cloud: DummyCloud;
+let cloud: InMemoryDummyCloud;
 const INSTALLATION = 'reconcile-test';
 
 beforeAll(() => {
@@ -14,7 +14,7 @@ beforeAll(() => {
 });
 beforeEach(async () => {
   await resetDatabase(db);
-  cloud = new DummyCloud();
+  cloud = new InMemoryDummyCloud();
 });
 
 const driver = () => new DummyDriver({ installationId: INSTALLATION, cloud });
@@ -137,7 +137,7 @@ describe('reconciliation in the tick', () => {
     await upsertProviderAccount(db, { name: 'dummy-other', provider_type: 'dummy' });
     await addPool(db, { name: 'dummy-a' });
     await addPool(db, { name: 'dummy-b', providerAccount: 'dummy-other' });
-    const otherCloud = new DummyCloud();
+    const otherCloud = new InMemoryDummyCloud();
     const otherDriver = () => new DummyDriver({ installationId: INSTALLATION, cloud: otherCloud });
     for (const [launcher, worker] of [[driver(), 'dummy-a-099'], [otherDriver(), 'dummy-b-099']] as const) {
       await launcher.launch([{ workerName: worker, poolName: worker.slice(0, 7), userData: '#cloud-config\n', labels: {} }]);

@@ -1,5 +1,6 @@
-import { defaultDummyCloud, type DummyCloud } from '@buildfleet/cloud-drivers';
+import { type DummyCloud } from '@buildfleet/cloud-drivers';
 import { type Database } from '@buildfleet/models';
+import { DatabaseDummyCloud } from '@buildfleet/provisioner';
 import { type Logger } from 'pino';
 import { seedDemo } from './seed';
 import { SimulatedFleet } from './simulated-fleet';
@@ -19,7 +20,7 @@ export interface DemoOptions {
   periodMs?: number;
   /** Requests per burst. (Default: 12) */
   burst?: number;
-  /** The pretend cloud the dummy pool launches into. (Default: the drivers' shared one) */
+  /** The pretend cloud the dummy pool launches into. (Default: the database's, which the provisioner uses) */
   cloud?: DummyCloud;
 }
 
@@ -31,7 +32,7 @@ export async function startDemo(options: DemoOptions): Promise<{ stop(): void }>
   const bootDelaySeconds = options.bootDelaySeconds ?? 5;
   await seedDemo(options.db, { bootDelaySeconds });
   const fleet = new SimulatedFleet({
-    cloud: options.cloud ?? defaultDummyCloud,
+    cloud: options.cloud ?? new DatabaseDummyCloud(options.db),
     apiUrl: options.apiUrl,
     bootDelayMs: bootDelaySeconds * 1000,
     duration: () => 4000 + Math.random() * 8000,

@@ -1,4 +1,4 @@
-import { type DummyCloud, OWNERSHIP_LABELS } from '@buildfleet/cloud-drivers';
+import { type DummyCloud, type DummyInstance, OWNERSHIP_LABELS } from '@buildfleet/cloud-drivers';
 import { type Logger } from 'pino';
 import { SimulatedWorker } from './simulated-worker';
 import { bootstrapFromUserData } from './user-data';
@@ -20,23 +20,40 @@ export interface SimulatedFleetOptions {
 export class SimulatedFleet {
   private readonly workers = new Map<string, SimulatedWorker>();
   private timer: NodeJS.Timeout | undefined;
+  private syncing = false;
+  private stopped = false;
 
   constructor(private readonly options: SimulatedFleetOptions) {}
 
   start(): void {
-    this.timer = setInterval(() => this.sync(), 500);
+    this.timer = setInterval(() => void this.sync(), 500);
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
     for (const worker of this.workers.values()) worker.stop();
     this.workers.clear();
   }
 
-  private sync(): void {
-    const { cloud, bootDelayMs, logger } = this.options;
+  private async sync(): Promise<void> {
+    if (this.syncing) return;
+    this.syncing = true;
+    try {
+      this.boot(await this.options.cloud.list());
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'simulated fleet: reading the pretend cloud failed');
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  private boot(instances: DummyInstance[]): void {
+    if (this.stopped) return;
+    const { bootDelayMs, logger } = this.options;
     const now = Date.now();
-    for (const instance of cloud.instances.values()) {
+    const live = new Set(instances.map((i) => i.id));
+    for (const instance of instances) {
       if (this.workers.has(instance.id) || now - instance.createdAt.getTime() < bootDelayMs) continue;
       const name = instance.labels[OWNERSHIP_LABELS.worker] ?? instance.id;
       const bootstrap = bootstrapFromUserData(instance.userData);
@@ -55,7 +72,7 @@ export class SimulatedFleet {
       worker.start().catch((error: unknown) => logger.warn({ worker: name, err: error }, 'simulated worker failed to start'));
     }
     for (const [id, worker] of this.workers) {
-      if (!cloud.instances.has(id)) {
+      if (!live.has(id)) {
         worker.stop();
         this.workers.delete(id);
       }
