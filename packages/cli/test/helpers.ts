@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,8 @@ import { workerTagsFromMetadata } from '@buildfleet/scheduler';
 import { useTestDatabase, withPgClient } from '@buildfleet/testdb';
 import { runCommand } from '@oclif/test';
 import { stringify } from 'yaml';
+import { contractPath, errorContractPath, type JsonSchema } from './contract/generate';
+import { validate } from './contract/validate';
 
 /** The package root: oclif finds the commands (built, in dist/) through its package.json. */
 export const PACKAGE_ROOT = join(__dirname, '..');
@@ -25,10 +28,33 @@ export async function cli<T = unknown>(args: string): Promise<CliOutcome<T>> {
   return { stdout, stderr, result, error, exitCode: error ? (error.oclif?.exit ?? 1) : 0 };
 }
 
-/** Runs `buildfleet ARGS --json` and parses stdout. */
+/**
+ * Runs `buildfleet ARGS --json`, parses stdout, and checks it against the committed JSON schema
+ * of that command's result (contract/), or of the error result when it failed with one.
+ */
 export async function cliJson<T = unknown>(args: string): Promise<CliOutcome<T> & { json: T }> {
   const outcome = await cli<T>(`${args} --json`);
-  return { ...outcome, json: JSON.parse(outcome.stdout) as T };
+  const json = JSON.parse(outcome.stdout) as T;
+  const failed = outcome.exitCode !== 0 && typeof json === 'object' && json !== null && 'error' in json;
+  const problems = validate(json, failed ? schemaAt(errorContractPath(PACKAGE_ROOT)) : resultSchemaOf(args));
+  if (problems.length) {
+    throw new Error(`buildfleet ${args} --json printed what its committed schema does not allow:\n  ${problems.join('\n  ')}`);
+  }
+  return { ...outcome, json };
+}
+
+function schemaAt(path: string): JsonSchema {
+  return JSON.parse(readFileSync(path, 'utf8')) as JsonSchema;
+}
+
+/** The result schema of the command `args` starts with (`pool show x` → `pool:show`). */
+function resultSchemaOf(args: string): JsonSchema {
+  const words = args.split(' ').filter((w) => w && !w.startsWith('-'));
+  for (let n = words.length; n > 0; n--) {
+    const path = contractPath(PACKAGE_ROOT, words.slice(0, n).join(':'));
+    if (existsSync(path)) return (schemaAt(path) as { result: JsonSchema }).result;
+  }
+  throw new Error(`no committed contract for \`buildfleet ${args}\`: run \`npm run contract:update\` in packages/cli`);
 }
 
 /**

@@ -2,6 +2,7 @@ import { type ScheduleResult } from '../src/commands/schedule/index';
 import { type ScheduleDemandResult } from '../src/commands/schedule/demand';
 import { type WorkRequestCreateResult } from '../src/commands/work-request/create';
 import { type WorkRequestShowResult } from '../src/commands/work-request/show';
+import { type WorkRequestListResult } from '../src/commands/work-request/list';
 import { type WorkerTagResult } from '../src/commands/worker/tag';
 import { type WorkerUntagResult } from '../src/commands/worker/untag';
 import { type WorkerShowResult } from '../src/commands/worker/show';
@@ -105,8 +106,8 @@ describe('schedule demand', () => {
   });
 
   it('groups the work no worker can take by scope and requirement set, with the pools that could serve it', async () => {
-    const queued = await cliJson<WorkRequestShowResult[]>('work-request list --status pending');
-    const unassigned = queued.json.filter((r) => r.worker === null);
+    const queued = await cliJson<WorkRequestListResult>('work-request list --status pending');
+    const unassigned = queued.json.workRequests.filter((r) => r.worker === null);
     const { json, exitCode } = await cliJson<ScheduleDemandResult>('schedule demand');
     expect(exitCode).toBe(0);
     expect(json).toEqual([
@@ -135,7 +136,7 @@ describe('schedule demand', () => {
 
   it('plans without writing: what it counts as met stays unassigned until schedule --once', async () => {
     const unassigned = async () =>
-      (await cliJson<WorkRequestShowResult[]>('work-request list --status pending')).json.filter((r) => r.worker === null).length;
+      (await cliJson<WorkRequestListResult>('work-request list --status pending')).json.workRequests.filter((r) => r.worker === null).length;
     await db.query(`update workers set concurrency = 5 where name = 'static-1'`);
     expect((await cliJson<ScheduleDemandResult>('schedule demand')).json.map((d) => d.requirementSet.key)).toEqual([
       'site:paris task:noop worker-type:external',
