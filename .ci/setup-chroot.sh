@@ -24,6 +24,7 @@ PACKAGES=(
   python3-flask
   python3-flask-cors
   debusine-worker
+  debusine-client
   ca-certificates
   # Used by the worker / its tasks at runtime or handy for debugging
   procps
@@ -31,9 +32,34 @@ PACKAGES=(
   curl
 )
 
+# An existing chroot gets the packages added to PACKAGES since it was built.
+add_missing_packages() {
+  local missing=() p mounted=()
+  for p in "${PACKAGES[@]}"; do
+    chroot "$DIR" dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup-chroot: $DIR already complete, nothing to do"
+    return 0
+  fi
+  echo "setup-chroot: adding ${missing[*]} to $DIR"
+  for p in proc dev; do
+    if ! mountpoint -q "$DIR/$p"; then mount --bind "/$p" "$DIR/$p"; mounted+=("$DIR/$p"); fi
+  done
+  local status=0
+  chroot "$DIR" apt-get update -q && \
+    chroot "$DIR" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" || status=$?
+  for p in "${mounted[@]}"; do umount "$p"; done
+  return $status
+}
+
 if [ -e "$DIR/.complete" ]; then
-  echo "setup-chroot: $DIR already complete, nothing to do"
-  exit 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup-chroot: must run as root" >&2
+    exit 1
+  fi
+  add_missing_packages
+  exit $?
 fi
 
 if [ "$(id -u)" -ne 0 ]; then

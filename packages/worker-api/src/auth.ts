@@ -1,7 +1,7 @@
 import { type Database } from '@buildfleet/models';
 import { type Request, type RequestHandler, type Response } from 'express';
 import { type AuthenticatedWorker } from './interfaces';
-import { notAuthenticated } from './problem';
+import { notAuthenticated, ProblemError } from './problem';
 import { authenticateToken } from './sql/authenticate';
 
 /** Lets a request through only with an enabled worker token (Debusine's IsWorkerAuthenticated). */
@@ -21,6 +21,17 @@ export function requireUser(db: Database): RequestHandler {
     const token = await authenticateToken(db, req.get('token'));
     if (!token?.userName || token.worker) throw notAuthenticated();
     res.locals.user = token.userName;
+    res.locals.admin = token.admin;
+    next();
+  };
+}
+
+/** After requireUser: only an admin's user token; any other user gets 403. */
+export function requireAdmin(): RequestHandler {
+  return (_req, res, next) => {
+    if (res.locals.admin !== true) {
+      throw new ProblemError(403, 'Permission denied', 'Only an admin token may do this: see `buildfleet token create --admin`');
+    }
     next();
   };
 }

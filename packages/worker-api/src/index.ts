@@ -9,6 +9,8 @@ import { collapseRequestSlashes } from './paths';
 import { notFound, problemHandler } from './problem';
 import { DEFAULT_SELF_REGISTRATION } from './registration';
 import { artifactRoutes } from './routes/artifacts';
+import { artifactDownloadRoutes } from './routes/artifactDownloads';
+import { clientWorkRequestRoutes } from './routes/clientWorkRequests';
 import { workerRoutes } from './routes/workers';
 import { workRequestRoutes } from './routes/workRequests';
 import { Sessions } from './sessions';
@@ -70,7 +72,13 @@ export function workerApi(options: WorkerApiOptions): WorkerApi {
   const router = express.Router();
   router.use(collapseRequestSlashes);
   const selfRegistration = options.selfRegistration !== false && { ...DEFAULT_SELF_REGISTRATION, ...options.selfRegistration };
-  router.use(workerRoutes(db, background, logger, selfRegistration), artifactRoutes(db), workRequestRoutes(db, background));
+  router.use(
+    workerRoutes(db, background, logger, selfRegistration),
+    artifactRoutes(db),
+    workRequestRoutes(db, background),
+    clientWorkRequestRoutes(db, background),
+    artifactDownloadRoutes(db),
+  );
   router.use(notFound(), problemHandler(logger));
 
   return {

@@ -1,4 +1,4 @@
-import { type FieldIssue, NotFoundError, ValidationError } from '@buildfleet/models';
+import { ConflictError, type FieldIssue, NotFoundError, ValidationError } from '@buildfleet/models';
 import { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import { type Logger } from './interfaces';
 
@@ -60,6 +60,7 @@ function toProblem(error: unknown, logger: Logger, where: string): ProblemError 
   if (error instanceof ProblemError) return error;
   if (error instanceof ValidationError) return invalidInput(`Invalid ${error.subject}`, error.issues);
   if (error instanceof NotFoundError) return new ProblemError(404, `${capitalize(error.kind)} not found`, error.message);
+  if (error instanceof ConflictError) return new ProblemError(409, 'Conflict', error.message);
   // Body parsers and the router (a path parameter that is not valid percent-encoding) raise
   // errors carrying a 4xx status: they are the client's, whatever their type.
   const client = error as { type?: string; status?: unknown; message?: string };

@@ -5,8 +5,11 @@ import { type DbWorkRequest } from './interfaces';
 /** buildfleet has no workspaces: every work request reports Debusine's default one. */
 export const WORKSPACE = 'System';
 
-/** A work request in Debusine's WorkRequestResponse shape (what the worker and client parse). */
-export function workRequestResponse(row: DbWorkRequest): Record<string, unknown> {
+/**
+ * A work request in Debusine's WorkRequestResponse shape (what the worker and client parse);
+ * `artifacts` are the ids of those it produced (its debug logs).
+ */
+export function workRequestResponse(row: DbWorkRequest, artifactIds: string[] = []): Record<string, unknown> {
   const iso = (date: Date | null) => (date ? date.toISOString() : null);
   return {
     id: Number(row.id),
@@ -25,7 +28,7 @@ export function workRequestResponse(row: DbWorkRequest): Record<string, unknown>
     event_reactions: {},
     status: row.status,
     result: row.result,
-    artifacts: [],
+    artifacts: artifactIds.map(Number),
     workspace: WORKSPACE,
   };
 }

@@ -1,67 +1,28 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { connectedSinceSql, type Database } from '@buildfleet/models';
 import { createWorkRequest, runDispatchPass } from '@buildfleet/scheduler';
 import { createUserToken, setWorkerEnabled } from '../src';
+import {
+  CHROOT,
+  CLIENT_CONFIG,
+  CONFIG_DIR,
+  inChroot,
+  mountProc,
+  redact,
+  requireChroot,
+  run,
+  WorkerProcess,
+  writeWorkerFile,
+} from './chroot';
 import { addPoolMember, recordingLogger, resetDatabase, row, rows, startApi, useDatabase, waitFor } from './fixtures';
-
-/**
- * Runs the real debusine-worker 0.11.3 (and Debusine's own client) from the trixie chroot
- * that .ci/setup-chroot.sh builds, against the API on 127.0.0.1. Needs root (chroot, mount).
- */
-const CHROOT = process.env.BUILDFLEET_WORKER_CHROOT ?? '/var/cache/buildfleet/chroot';
-const CONFIG_DIR = '/etc/debusine/worker';
-const CLIENT_CONFIG = '/tmp/buildfleet-worker-api-client.ini';
-const inChroot = (path: string) => join(CHROOT, path);
-
-function requireChroot(): void {
-  if (!existsSync(inChroot('.complete')) || !existsSync(inChroot('usr/bin/debusine-worker'))) {
-    throw new Error(
-      `No debusine-worker chroot at ${CHROOT}: build it with \`bash .ci/setup-chroot.sh ${CHROOT}\` (as root), ` +
-        'or point BUILDFLEET_WORKER_CHROOT at one',
-    );
-  }
-  if (process.getuid?.() !== 0) throw new Error('These tests chroot and bind-mount /proc: run them as root');
-}
-
-/** Files written with the worker user's ownership as the chroot sees it (its uid differs from the host's). */
-function writeWorkerFile(path: string, content: string): void {
-  writeFileSync(inChroot(path), content, { mode: 0o600 });
-  execFileSync('chroot', [CHROOT, 'chown', 'debusine-worker:debusine-worker', path]);
-}
-
-function procMounted(): boolean {
-  const target = inChroot('proc');
-  return readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .some((line) => line.split(' ')[1] === target);
-}
-
-/** Runs a command with `input` on stdin and returns its stdout; rejects when it fails. */
-function run(command: string, args: string[], input: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, LANG: 'C.UTF-8' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} exited ${code}: ${redact(stderr)}`))));
-    child.stdin.end(input);
-  });
-}
-
-/** The worker's output with anything that looks like a token key hidden: its log prints its token. */
-const redact = (text: string) => text.replace(/[0-9a-f]{64}/g, '<token>');
 
 describe('a real debusine-worker in the fleet', () => {
   const database = useDatabase();
   let db: Database;
   const logger = recordingLogger();
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
-  let worker: ChildProcess | undefined;
-  let workerOutput = '';
+  const worker = new WorkerProcess();
   let mountedProc = false;
   let member: { id: string; activationKey: string };
 
@@ -71,28 +32,6 @@ describe('a real debusine-worker in the fleet', () => {
       `select name, token_id, activation_token_id, ${connectedSinceSql('id')} as connected_at, tags from workers where id = $1`,
       [member.id],
     );
-
-  function startWorker(): void {
-    workerOutput = '';
-    worker = spawn(
-      'chroot',
-      [CHROOT, 'runuser', '-u', 'debusine-worker', '--', 'env', 'LANG=C.UTF-8', 'sh', '-c', 'cd ~ && exec debusine-worker'],
-      { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    worker.stdout!.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
-    worker.stderr!.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
-  }
-
-  async function stopWorker(): Promise<void> {
-    const child = worker;
-    worker = undefined;
-    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(-child.pid, 'SIGTERM');
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
 
   beforeAll(async () => {
     requireChroot();
@@ -104,16 +43,12 @@ describe('a real debusine-worker in the fleet', () => {
     writeWorkerFile(`${CONFIG_DIR}/config.ini`, `[General]\napi-url = ${api.apiUrl}/\nlog-level = DEBUG\n`);
     writeWorkerFile(`${CONFIG_DIR}/activation-token`, `${member.activationKey}\n`);
     rmSync(inChroot(`${CONFIG_DIR}/token`), { force: true });
-    if (!procMounted()) {
-      // psutil needs /proc: without it the worker dies on its first metadata report.
-      execFileSync('mount', ['--bind', '/proc', inChroot('proc')]);
-      mountedProc = true;
-    }
-    startWorker();
+    mountedProc = mountProc();
+    worker.start();
   });
 
   afterAll(async () => {
-    await stopWorker().catch(() => {});
+    await worker.stop().catch(() => {});
     if (mountedProc) execFileSync('umount', [inChroot('proc')]);
     for (const file of ['config.ini', 'activation-token', 'token']) rmSync(inChroot(`${CONFIG_DIR}/${file}`), { force: true });
     rmSync(inChroot(CLIENT_CONFIG), { force: true });
@@ -123,7 +58,7 @@ describe('a real debusine-worker in the fleet', () => {
   /** waitFor, failing with the end of the worker's (redacted) output to show why. */
   const waitForWorker = <T>(what: string, check: () => Promise<T | undefined>) =>
     waitFor(what, check).catch((error: Error) => {
-      throw new Error(`${error.message}\ndebusine-worker output:\n${redact(workerOutput).slice(-6000)}`);
+      throw new Error(`${error.message}\ndebusine-worker output:\n${redact(worker.output).slice(-6000)}`);
     });
 
   it('registers with its activation token, which is then spent, though its api-url ends in a slash', async () => {
@@ -214,13 +149,13 @@ describe('a real debusine-worker in the fleet', () => {
   it('closes the session when its token is disabled', async () => {
     await setWorkerEnabled(db, 'cloud-001', false);
     await waitForWorker('the session lease to end', async () => ((await workerRow()).connected_at === null ? true : undefined));
-    await waitForWorker('the worker to report its disabled token', async () => (/is disabled/.test(workerOutput) ? true : undefined));
+    await waitForWorker('the worker to report its disabled token', async () => (/is disabled/.test(worker.output) ? true : undefined));
   });
 
   it('reconnects once enabled again, and its session lease ends when it stops', async () => {
     await setWorkerEnabled(db, 'cloud-001', true);
     await waitForWorker('the worker to reconnect', async () => (await workerRow()).connected_at ?? undefined);
-    await stopWorker();
+    await worker.stop();
     await waitForWorker('the session lease to end', async () => ((await workerRow()).connected_at === null ? true : undefined));
   });
 

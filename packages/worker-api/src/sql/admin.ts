@@ -110,10 +110,13 @@ export async function setWorkerEnabled(db: Database, name: string, enabled: bool
   });
 }
 
-/** Creates an enabled token for `debusine` client users and returns its key (shown once). */
+/**
+ * Creates an enabled token for `debusine` client users and returns its key (shown once). An admin
+ * token may also change priorities and see worker metadata on the status UI.
+ */
 export async function createUserToken(
   db: Database,
-  input: { user: string; comment?: string; expiresAt?: Date },
+  input: { user: string; comment?: string; expiresAt?: Date; admin?: boolean },
 ): Promise<string> {
   const issues = [
     ...(/^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,149}$/.test(input.user)
@@ -127,8 +130,9 @@ export async function createUserToken(
   if (issues.length) throw new ValidationError('user token', issues);
   const key = generateTokenKey();
   await db.sequelize.query(
-    `insert into tokens (hash, user_name, comment, expire_at, enabled) values ($1::text, $2::text, $3::text, $4::timestamptz, true)`,
-    { bind: [hashTokenKey(key), input.user, input.comment ?? '', input.expiresAt ?? null] },
+    `insert into tokens (hash, user_name, comment, expire_at, enabled, admin)
+     values ($1::text, $2::text, $3::text, $4::timestamptz, true, $5::boolean)`,
+    { bind: [hashTokenKey(key), input.user, input.comment ?? '', input.expiresAt ?? null, input.admin ?? false] },
   );
   return key;
 }

@@ -124,3 +124,17 @@ export async function writeFileChunk(
     return settled!.complete ? { outcome: 'complete', received: written.received } : { outcome: 'hash-mismatch', received: 0 };
   });
 }
+
+/** The contents of the artifact's complete files (all of them, or those at `paths`). */
+export async function readFileContents(
+  db: Database,
+  artifactId: string,
+  paths?: string[],
+): Promise<{ path: string; content: Buffer }[]> {
+  return db.sequelize.query<{ path: string; content: Buffer }>(
+    `select path, content from artifact_files
+      where artifact_id = $1::bigint and complete and ($2::text[] is null or path = any($2::text[]))
+      order by path`,
+    { bind: [artifactId, paths ?? null], type: QueryTypes.SELECT },
+  );
+}

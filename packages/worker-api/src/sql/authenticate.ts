@@ -5,6 +5,8 @@ import { QueryTypes } from 'sequelize';
 export interface ValidToken {
   id: string;
   userName: string | null;
+  /** A user token an admin created with `token create --admin`. */
+  admin: boolean;
   worker: { id: string; name: string; workerPoolId: string | null } | null;
   /** The worker this token activates, when it is an activation token. */
   activatingWorkerId: string | null;
@@ -25,6 +27,7 @@ export async function authenticateToken(db: Database, key: string | undefined): 
     hash: string;
     usable: boolean;
     user_name: string | null;
+    admin: boolean;
     worker_id: string | null;
     worker_name: string | null;
     worker_pool_id: string | null;
@@ -32,7 +35,7 @@ export async function authenticateToken(db: Database, key: string | undefined): 
   }>(
     `update tokens t set last_seen_at = now()
       where t.hash = $1::text
-     returning t.id, t.hash, t.user_name,
+     returning t.id, t.hash, t.user_name, t.admin,
                t.enabled and (t.expire_at is null or t.expire_at > now()) as usable,
                (select w.id from workers w where w.token_id = t.id) as worker_id,
                (select w.name from workers w where w.token_id = t.id) as worker_name,
@@ -44,6 +47,7 @@ export async function authenticateToken(db: Database, key: string | undefined): 
   return {
     id: row.id,
     userName: row.user_name,
+    admin: row.admin && row.user_name !== null,
     worker: row.worker_id ? { id: row.worker_id, name: row.worker_name!, workerPoolId: row.worker_pool_id } : null,
     activatingWorkerId: row.activating_worker_id,
   };

@@ -17,6 +17,20 @@ export async function markRunning(db: Database, workRequestId: string, workerId:
   return row ?? null;
 }
 
+/** The requests with these ids, in that order (missing ones left out), each with the ids of its artifacts. */
+export async function readWorkRequestsWithArtifacts(
+  db: Database,
+  ids: string[],
+): Promise<(DbWorkRequest & { artifact_ids: string[] })[]> {
+  return db.sequelize.query<DbWorkRequest & { artifact_ids: string[] }>(
+    `select ${COLUMNS}, array(select a.id::text from artifacts a where a.work_request_id = r.id order by a.id) as artifact_ids
+       from unnest($1::bigint[]) with ordinality as wanted(id, position)
+       join work_requests r using (id)
+      order by wanted.position`,
+    { bind: [ids], type: QueryTypes.SELECT },
+  );
+}
+
 export async function readWorkRequest(db: Database, workRequestId: string): Promise<DbWorkRequest | null> {
   const [row] = await db.sequelize.query<DbWorkRequest>(`select ${COLUMNS} from work_requests where id = $1::bigint`, {
     bind: [workRequestId],
