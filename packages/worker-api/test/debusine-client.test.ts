@@ -131,4 +131,8 @@ describe("trixie's debusine client", () => {
     const listing = execFileSync('tar', ['-tzf', inChroot(`${DOWNLOADS}/tarball/artifact-${artifact}.tar.gz`)], { encoding: 'utf8' });
     expect(listing.trim().split('\n').sort()).toEqual(files.map((f) => f.path).sort());
   });
+
+  it('gets a problem saying so for a call buildfleet does not serve (show-artifact-relations)', async () => {
+    await expect(client(['show-artifact-relations', artifact])).rejects.toThrow(/as buildfleet serves it/);
+  });
 });

@@ -8,6 +8,7 @@ import {
   setPriorityAdjustment,
 } from '@buildfleet/scheduler';
 import express, { type Request, type Router } from 'express';
+import { jsonBody } from '../body';
 import { z } from 'zod';
 import { apiUrl, requireAdmin, requireUser } from '../auth';
 import { type Background } from '../background';
@@ -31,7 +32,7 @@ const patchBody = z.strictObject({ priority_adjustment: z.number().int() });
 export function clientWorkRequestRoutes(db: Database, background: Background): Router {
   const router = express.Router();
   const user = requireUser(db);
-  const json = express.json({ limit: '64kb', type: () => true });
+  const json = jsonBody('64kb');
 
   router.get('/1.0/work-request/', user, async (req, res) => {
     const parsed = listQuery.safeParse(req.query);
