@@ -12,6 +12,7 @@
  * - decision: what the provisioner chose to do (launch, terminate, hold) and why.
  */
 export * from './capabilities';
+export * from './conflicts';
 export * from './database';
 export * from './errors';
 export * from './hetzner-server-types';
