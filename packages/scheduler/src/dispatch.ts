@@ -1,4 +1,4 @@
-import { type Database } from '@buildfleet/models';
+import { type Database, retryingConflictOnce } from '@buildfleet/models';
 import { planDispatch } from './plan-dispatch';
 import { assignRequests } from './sql/assignRequests';
 import { type QueuedRequest, readDispatchSnapshot } from './sql/readDispatchSnapshot';
@@ -12,14 +12,18 @@ export interface DispatchResult {
 /**
  * One bulk scheduling pass: reads the queue and the free workers (locking those workers),
  * plans in memory, and writes every assignment in one statement, all in one transaction.
- * Safe to run from several processes at once.
+ * Safe to run from several processes at once: rows are locked in a stable order, skipping
+ * those held by others; a deadlock or serialization failure that still happens runs the pass
+ * once more.
  */
 export async function runDispatchPass(db: Database): Promise<DispatchResult> {
-  return db.sequelize.transaction(async (transaction) => {
-    const snapshot = await readDispatchSnapshot(db, { transaction, lock: true });
-    const plan = planDispatch(snapshot);
-    const assignments = await assignRequests(db, plan.assignments, transaction);
-    // A request planned here but claimed by a concurrent pass is that pass's business now.
-    return { assignments, unassigned: plan.unassigned };
-  });
+  return retryingConflictOnce(() =>
+    db.sequelize.transaction(async (transaction) => {
+      const snapshot = await readDispatchSnapshot(db, { transaction, lock: true });
+      const plan = planDispatch(snapshot);
+      const assignments = await assignRequests(db, plan.assignments, transaction);
+      // A request planned here but claimed by a concurrent pass is that pass's business now.
+      return { assignments, unassigned: plan.unassigned };
+    }),
+  );
 }

@@ -1,4 +1,4 @@
-import { connectedSinceSql, type Database, type WorkRequest } from '@buildfleet/models';
+import { connectedSinceSql, type Database, retryingConflictOnce, type WorkRequest } from '@buildfleet/models';
 import { QueryTypes } from 'sequelize';
 import { satisfiesSql, servesScopeSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 
@@ -7,26 +7,31 @@ import { satisfiesSql, servesScopeSql, WORKER_NUMERIC, WORKER_TAGS } from './mat
  * assigned to this worker, else the best pending request it can run, claimed for it if it
  * has a free slot. The worker row is locked for the decision, as in the bulk pass.
  * Does not mark the request running, nor notify: the asking worker gets the answer directly.
- * Returns null when nothing fits.
+ * Returns null when nothing fits. A deadlock or serialization failure runs it once more.
  */
 export async function assignNextForWorker(db: Database, workerId: string): Promise<WorkRequest | null> {
-  const id = await db.sequelize.transaction(async (transaction) => {
-    const [worker] = await db.sequelize.query<{ id: string; free: number; eligible: boolean }>(
-      `select w.id, ${connectedSinceSql('w.id')} is not null and coalesce(t.enabled, false) as eligible,
-              w.concurrency - (select count(*)::int from work_requests r
-                                where r.worker_id = w.id and r.status in ('pending', 'running')) as free
+  const id = await retryingConflictOnce(() => claimNextForWorker(db, workerId));
+  return id ? db.models.WorkRequest.findByPk(id) : null;
+}
+
+function claimNextForWorker(db: Database, workerId: string): Promise<string | null> {
+  return db.sequelize.transaction(async (transaction) => {
+    const [worker] = await db.sequelize.query<{ concurrency: number; eligible: boolean }>(
+      `select w.concurrency, ${connectedSinceSql('w.id')} is not null and coalesce(t.enabled, false) as eligible
          from workers w left join tokens t on t.id = w.token_id
-        where w.id = $1 for update of w`,
+        where w.id = $1 for no key update of w`,
       { bind: [workerId], type: QueryTypes.SELECT, transaction },
     );
     if (!worker) return null;
-    const [assigned] = await db.sequelize.query<{ id: string }>(
-      `select id from work_requests where worker_id = $1 and status = 'pending'
-        order by priority_base + priority_adjustment desc, created_at, id limit 1`,
+    // Read after the lock: work a pass or claim committed while this one waited counts.
+    const [work] = await db.sequelize.query<{ assigned: string | null; active: number }>(
+      `select (select id from work_requests where worker_id = $1 and status = 'pending'
+                order by priority_base + priority_adjustment desc, created_at, id limit 1) as assigned,
+              (select count(*)::int from work_requests where worker_id = $1 and status in ('pending', 'running')) as active`,
       { bind: [workerId], type: QueryTypes.SELECT, transaction },
     );
-    if (assigned) return assigned.id;
-    if (!worker.eligible || worker.free <= 0) return null;
+    if (work!.assigned) return work!.assigned;
+    if (!worker.eligible || work!.active >= worker.concurrency) return null;
     const [claimed] = await db.sequelize.query<{ id: string }>(
       `with able as (
          select rs.id from requirement_sets rs, workers w left join worker_pools p on p.id = w.worker_pool_id
@@ -36,7 +41,7 @@ export async function assignNextForWorker(db: Database, workerId: string): Promi
           where w.id = $1 and r.status = 'pending' and r.worker_id is null
             and r.requirement_set_id in (select id from able) and ${servesScopeSql('r.scope_id')}
           order by r.priority_base + r.priority_adjustment desc, r.created_at, r.id
-          limit 1 for update of r skip locked
+          limit 1 for no key update of r skip locked
        )
        update work_requests r set worker_id = $1 from best where r.id = best.id
        returning r.id`,
@@ -44,5 +49,4 @@ export async function assignNextForWorker(db: Database, workerId: string): Promi
     );
     return claimed?.id ?? null;
   });
-  return id ? db.models.WorkRequest.findByPk(id) : null;
 }

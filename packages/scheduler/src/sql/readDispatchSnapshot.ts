@@ -33,29 +33,35 @@ export interface DispatchSnapshot {
 }
 
 /**
- * Reads the snapshot in four statements, none of whose cost grows with requests × workers:
+ * Reads the snapshot in five statements, none of whose cost grows with requests × workers:
  * requirement sets are matched against worker classes (workers with the same effective tags).
- * With `lock`, the free workers are locked (`for update skip locked`), so concurrent passes
- * work on disjoint workers and none goes over capacity; requests are claimed by a guarded
- * update afterwards.
+ * With `lock`, the workers with a free slot are locked first (`for no key update skip locked`,
+ * in id order), so concurrent passes work on disjoint workers and none goes over capacity, and
+ * their free slots are counted after, so work a concurrent claim committed meanwhile is seen;
+ * requests are claimed by a guarded update afterwards.
  */
 export async function readDispatchSnapshot(
   db: Database,
   { transaction, lock }: { transaction?: Transaction; lock: boolean },
 ): Promise<DispatchSnapshot> {
-  const workers = await db.sequelize.query<{ id: string; free_slots: number }>(
-    `with available as (
-       select w.id, w.concurrency from workers w
-         join tokens t on t.id = w.token_id and t.enabled
-        where ${connectedSinceSql('w.id')} is not null
-        ${lock ? 'for update of w skip locked' : ''}
-     )
-     select a.id, a.concurrency - count(r.id)::int as free_slots
-       from available a
-       left join work_requests r on r.worker_id = a.id and r.status in ('pending', 'running')
-      group by a.id, a.concurrency
-     having a.concurrency > count(r.id)`,
+  const candidates = await db.sequelize.query<{ id: string }>(
+    `select w.id from workers w
+       join tokens t on t.id = w.token_id and t.enabled
+      where ${connectedSinceSql('w.id')} is not null
+        and w.concurrency > (select count(*) from work_requests r
+                              where r.worker_id = w.id and r.status in ('pending', 'running'))
+      order by w.id
+      ${lock ? 'for no key update of w skip locked' : ''}`,
     { type: QueryTypes.SELECT, transaction },
+  );
+  const workers = await db.sequelize.query<{ id: string; free_slots: number }>(
+    `select w.id, w.concurrency - count(r.id)::int as free_slots
+       from workers w
+       left join work_requests r on r.worker_id = w.id and r.status in ('pending', 'running')
+      where w.id = any($1::bigint[])
+      group by w.id, w.concurrency
+     having w.concurrency > count(r.id)`,
+    { bind: [candidates.map((w) => w.id)], type: QueryTypes.SELECT, transaction },
   );
   const requests = await db.sequelize.query<{
     id: string;

@@ -5,6 +5,7 @@ import { mergedMetadata, workerTagsFromMetadata } from '../metadata-tags';
 /**
  * Recomputes `workers.tags` and `workers.numeric_tags` from each worker's metadata and admin
  * tags (pool tags are joined at match time), for the given workers or all. Admin values win.
+ * Rows are locked in id order, so two refreshes over overlapping workers cannot deadlock.
  */
 export async function refreshWorkerTags(
   db: Database,
@@ -34,9 +35,12 @@ export async function refreshWorkerTags(
     };
   });
   await db.sequelize.query(
-    `update workers w set tags = x.tags, numeric_tags = x.numeric
+    `with locked as (
+       select id from workers where id = any($2::bigint[]) order by id for no key update
+     )
+     update workers w set tags = x.tags, numeric_tags = x.numeric
        from json_to_recordset($1::json) as x(id bigint, tags text[], numeric jsonb)
-      where w.id = x.id`,
-    { bind: [JSON.stringify(tagged)], transaction },
+      where w.id = x.id and w.id in (select id from locked)`,
+    { bind: [JSON.stringify(tagged), tagged.map((t) => t.id)], transaction },
   );
 }
