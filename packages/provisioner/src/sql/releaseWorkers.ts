@@ -43,7 +43,7 @@ export async function releaseWorkers(db: Database, releases: Release[], { now }:
          select w.id, w.worker_pool_id, w.instance_created_at, w.token_id, w.activation_token_id, wanted.charge, wanted.why
            from workers w join wanted on wanted.name = w.name
           where w.instance_created_at is not null
-          for update of w
+          order by w.id for update of w
        ), disabled as (
          update tokens t set enabled = false from target where t.id in (target.token_id, target.activation_token_id)
        ), statistics as (
