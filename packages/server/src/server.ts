@@ -8,6 +8,7 @@ import { type SelfRegistrationOptions, workerApi } from '@buildfleet/worker-api'
 import express from 'express';
 import pino, { type Logger } from 'pino';
 import { accessLog } from './access-log';
+import { RequestDrain } from './drain';
 import { Loop } from './loop';
 import { unmetDemandSection } from './sections';
 
@@ -24,6 +25,8 @@ export interface ServeOptions {
   apiUrl?: string;
   /** How often a dispatch pass runs. (Default: 2000) */
   scheduleIntervalMs?: number;
+  /** How long a shutdown waits for the HTTP requests in flight before closing them. (Default: 10000) */
+  shutdownGraceMs?: number;
   /** How often a provisioning tick runs. (Default: 30000) */
   provisionIntervalMs?: number;
   /**
@@ -50,7 +53,10 @@ export interface RunningServer {
   apiUrl: string;
   db: Database;
   logger: Logger;
-  /** Finishes the ticks in flight, closes the sessions and the server, and the database last. */
+  /**
+   * Stops listening and finishes the ticks and HTTP requests in flight (those at most
+   * `shutdownGraceMs`), then closes the WebSocket sessions, and the database last.
+   */
   close(): Promise<void>;
 }
 
@@ -87,6 +93,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     }),
   );
   const server = createServer(app);
+  const requests = new RequestDrain(server);
   api.attach(server);
   await listen(server, options.port ?? 8080, options.host ?? '127.0.0.1');
   const address = server.address() as AddressInfo;
@@ -133,14 +140,14 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     close: () =>
       (closing ??= (async () => {
         beforeClose?.();
-        await Promise.all(loops.map((loop) => loop.stop()));
+        const graceMs = options.shutdownGraceMs ?? 10_000;
+        const [unanswered] = await Promise.all([requests.drain(graceMs), ...loops.map((loop) => loop.stop())]);
+        if (unanswered) logger.warn({ unanswered, graceMs }, 'shutting down: requests still unanswered after the grace period were cut');
         await api.close();
         // Whatever a failure here leaves behind lapses within one lease.
         await releaseSessionLeases(db, api.processId).catch((error: unknown) => {
           logger.warn({ err: error }, 'releasing the session leases failed; they lapse on their own');
         });
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
         await db.close();
         logger.info('buildfleet stopped');
       })()),
@@ -154,7 +161,7 @@ export function closeOnSignals(running: RunningServer): Promise<void> {
     const onSignal = (signal: NodeJS.Signals) => {
       if (received) process.exit(130);
       received = true;
-      running.logger.info({ signal }, 'shutting down: finishing the ticks in flight');
+      running.logger.info({ signal }, 'shutting down: finishing the ticks and requests in flight');
       void running.close().then(resolve);
     };
     process.once('SIGINT', onSignal);
