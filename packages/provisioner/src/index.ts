@@ -15,4 +15,3 @@ export { listPoolHealth, type PoolHealthView } from './sql/poolHealth';
 export { readInstallationId } from './sql/installation';
 export { DatabaseDummyCloud } from './sql/dummyInstances';
 export { launchWorkers, terminateWorker, type ManualOptions, type ManualLaunchResult, type ManualTerminateResult } from './manual';
-export { decisionSections, type DecisionSection } from './statusSections';

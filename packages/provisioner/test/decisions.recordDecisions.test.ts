@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Database, NotFoundError } from '@buildfleet/models';
-import { decisionSections, hold, launch, listDecisions, Reason, recordDecisions } from '../src';
+import { hold, launch, listDecisions, listPoolHealth, Reason, recordDecisions } from '../src';
 import { addPool, resetDatabase, useDatabase } from './fixtures';
 
 const database = useDatabase();
@@ -46,12 +46,10 @@ describe('recordDecisions and listDecisions', () => {
   });
 });
 
-describe('decisionSections', () => {
-  it("gives the status UI each pool's health and the latest decisions", async () => {
-    await recordDecisions(db, randomUUID(), [launched], { now: new Date(), holdDedupeSeconds: 0 });
-    const sections = await decisionSections(db);
-    expect(sections.map((s) => s.title)).toEqual(['Pool health', 'Latest decisions']);
-    expect(sections[0]!.rows).toEqual([{ pool: 'dummy-a', failures: 0, backoffUntil: null, lastError: null }]);
-    expect(sections[1]!.rows).toEqual([expect.objectContaining({ kind: 'launch', reason: Reason.LaunchForDemand, message: launched.message })]);
+describe('listPoolHealth', () => {
+  it('lists every pool, one that never failed with no failures and no backoff', async () => {
+    expect(await listPoolHealth(db)).toEqual([
+      expect.objectContaining({ pool: 'dummy-a', consecutiveFailures: 0, backoffUntil: null, lastErrorKind: null, lastErrorMessage: null }),
+    ]);
   });
 });

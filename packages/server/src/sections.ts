@@ -1,5 +1,41 @@
+import { type DecisionView, type PoolHealthView } from '@buildfleet/provisioner';
 import { type UnmetDemand } from '@buildfleet/scheduler';
 import { type StatusSection } from '@buildfleet/status-ui';
+
+/**
+ * The tables of the status UI's `/decisions/` page: each pool's launch health and the latest
+ * decisions. Nothing in them is secret: provider messages were redacted by the drivers.
+ */
+export function decisionSections(health: PoolHealthView[], decisions: DecisionView[]): StatusSection[] {
+  return [
+    {
+      title: 'Pool health',
+      note: 'A pool whose launches failed is skipped until its backoff ends; its demand goes to the next pool.',
+      columns: [
+        { key: 'pool', label: 'Pool' },
+        { key: 'failures', label: 'Consecutive failures' },
+        { key: 'backoffUntil', label: 'Backing off until' },
+        { key: 'lastError', label: 'Last error' },
+      ],
+      rows: health.map((h) => ({
+        pool: h.pool,
+        failures: h.consecutiveFailures,
+        backoffUntil: h.backoffUntil,
+        lastError: h.lastErrorKind ? `${h.lastErrorKind}: ${h.lastErrorMessage ?? ''}` : null,
+      })),
+    },
+    {
+      title: 'Latest decisions',
+      columns: [
+        { key: 'decidedAt', label: 'Time' },
+        { key: 'kind', label: 'Kind' },
+        { key: 'reason', label: 'Reason' },
+        { key: 'message', label: 'Message' },
+      ],
+      rows: decisions.map((d) => ({ decidedAt: d.decidedAt, kind: d.kind, reason: d.reason, message: d.message })),
+    },
+  ];
+}
 
 /** The scheduler's unmet demand as a table for the status UI's queue page. */
 export function unmetDemandSection(demand: UnmetDemand[]): StatusSection {

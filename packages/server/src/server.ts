@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type Database, openDatabase, releaseSessionLeases } from '@buildfleet/models';
-import { decisionSections, listDecisions, readMonthlyUsage, tick, type TickEvent, type TickOptions } from '@buildfleet/provisioner';
+import { listDecisions, listPoolHealth, readMonthlyUsage, tick, type TickEvent, type TickOptions } from '@buildfleet/provisioner';
 import { getUnmetDemand, runDispatchPass } from '@buildfleet/scheduler';
 import { statusUi } from '@buildfleet/status-ui';
 import { type SelfRegistrationOptions, workerApi } from '@buildfleet/worker-api';
@@ -10,7 +10,7 @@ import pino, { type Logger } from 'pino';
 import { accessLog } from './access-log';
 import { RequestDrain } from './drain';
 import { Loop } from './loop';
-import { unmetDemandSection } from './sections';
+import { decisionSections, unmetDemandSection } from './sections';
 
 export const STATUS_PATH = '/-/status';
 
@@ -86,7 +86,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       basePath: STATUS_PATH,
       metrics: true,
       queueData: async () => [unmetDemandSection(await getUnmetDemand(db))],
-      decisions: () => decisionSections(db),
+      decisions: async () => decisionSections(await listPoolHealth(db), await listDecisions(db, { limit: 100 })),
       monthlyUsage: (now) => readMonthlyUsage(db, { now }),
       poolDecisions: (pool) => listDecisions(db, { pool, limit: 10 }),
       onError: (error) => logger.error({ err: error }, 'status page failed'),
