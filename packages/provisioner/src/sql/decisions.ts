@@ -49,18 +49,11 @@ export async function recordDecisions(
   return row!.recorded;
 }
 
-export interface DecisionView {
+/** A recorded decision: what was decided (its subject is only in the message), when, in which tick. */
+export interface DecisionView extends Omit<Decision, 'subject'> {
   id: string;
   tickId: string;
   decidedAt: string;
-  kind: DecisionKind;
-  reason: Reason;
-  pool: string | null;
-  scope: string | null;
-  requirementSet: string | null;
-  count: number;
-  worker: string | null;
-  message: string;
 }
 
 /** The most recent ticks first (each in the order it decided), of one pool or all. */
