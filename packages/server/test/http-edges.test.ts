@@ -104,3 +104,9 @@ it('refuses registration without an activation token when self-registration is o
   expect(response.headers.get('content-type')).toBe('application/problem+json');
   expect(await running.db.sequelize.query(`select 1 from workers where name = 'stranger-example-org'`, { plain: true })).toBeNull();
 });
+
+it('answers a status page address that is not valid percent-encoding with 400, not 500', async () => {
+  const response = await fetch(`${running.url}/-/status/workers/%ZZ/`);
+  expect(response.status).toBe(400);
+  expect(await response.text()).toContain('not valid');
+});

@@ -91,6 +91,12 @@ export function statusUi(options: StatusUiOptions): express.Express {
   }
 
   app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    // The router's own refusals (an address that is not valid percent-encoding) are the client's.
+    const status = (error as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500 && !res.headersSent) {
+      const message = `The address is not valid: ${(error as Error).message}`;
+      return respond(req, res, status, errorPage(shell, { authenticated: false }, now(), 'Bad request', { error: 'bad_request', message }));
+    }
     onError(error);
     if (res.headersSent) return next(error);
     respond(req, res, 500, errorPage(shell, { authenticated: false }, now(), 'Server error', {
