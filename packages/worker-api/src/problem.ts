@@ -29,9 +29,14 @@ export function notAuthenticated(): ProblemError {
 
 /** A 400 problem listing each bad field the way Debusine's serializers do: `{field: [message]}`. */
 export function invalidInput(title: string, issues: readonly FieldIssue[]): ProblemError {
-  const errors: Record<string, string[]> = {};
-  for (const { field, message } of issues) (errors[field || 'non_field_errors'] ??= []).push(message);
-  return new ProblemError(400, title, issues.map((i) => `${i.field || '(top level)'}: ${i.message}`).join('; '), errors);
+  // A Map, not an object: a field may be called `constructor` or `__proto__`.
+  const errors = new Map<string, string[]>();
+  for (const { field, message } of issues) {
+    const key = field || 'non_field_errors';
+    errors.set(key, [...(errors.get(key) ?? []), message]);
+  }
+  const detail = issues.map((i) => `${i.field || '(top level)'}: ${i.message}`).join('; ');
+  return new ProblemError(400, title, detail, Object.fromEntries(errors));
 }
 
 export function sendProblem(res: Response, problem: ProblemError): void {

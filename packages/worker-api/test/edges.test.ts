@@ -131,6 +131,21 @@ describe('JSON bodies', () => {
   });
 });
 
+describe('fields named after Object.prototype', () => {
+  it('names an unknown field called constructor or __proto__ in a 400, as any other', async () => {
+    const key = await createUserToken(database.db, { user: 'tester' });
+    for (const field of ['constructor', '__proto__', 'toString']) {
+      const response = await request(server.app)
+        .post('/api/1.0/work-request/')
+        .set('token', key)
+        .set('content-type', 'application/json')
+        .send(`{"task_name": "noop", "${field}": 1}`);
+      expectProblem(response, 400, 'Cannot create work request');
+      expect(Object.keys(JSON.parse(response.text).validation_errors)).toEqual([field]);
+    }
+  });
+});
+
 describe('a real fault', () => {
   it('answers 500 with a problem body and logs it, when the database is down', async () => {
     const closed = await connectDatabase(database.db.url, 1);
