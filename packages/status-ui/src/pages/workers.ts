@@ -1,8 +1,8 @@
 import { formatTags, NotFoundError } from '@buildfleet/models';
 import { pagination, type Pagination, parsePage } from '../listing';
 import { type PoolSummary, queryPoolSummaries } from '../queries/pools';
-import { queryServedWorkRequests, queryWorker, type ServedWorkRequest } from '../queries/worker';
-import { queryWorkerPoolChoices, type WorkerStatus } from '../queries/workers';
+import { queryServedWorkRequests, queryWorker, type ServedWorkRequest, type WorkerDetailRow } from '../queries/worker';
+import { queryWorkerPoolChoices } from '../queries/workers';
 import { type PageHandler } from '../types';
 import { monthlyUsage } from './pools';
 import { loadWorkerTable, type WorkerTable } from './worker-table';
@@ -28,20 +28,8 @@ export const workersPage: PageHandler = async ({ query }, { db }) => {
 };
 
 export interface WorkerData {
-  worker: {
-    name: string;
-    type: string;
-    registeredAt: string;
-    connectedAt: string | null;
-    instanceCreatedAt: string | null;
-    concurrency: number;
-    lastSeenAt: string | null;
-    status: WorkerStatus;
-    runningWorkRequests: string[];
-    /** Plain tags then `name=value` numeric tags. */
-    tags: string[];
-    pool: string | null;
-  };
+  /** The worker's public fields; `tags` are its plain tags then `name=value` numeric tags. */
+  worker: Omit<WorkerDetailRow, 'numericTags' | 'privateFields'>;
   /** The worker's pool, public fields only (never its provider account). */
   pool: PoolSummary | null;
   /** Authenticated viewers only: static over dynamic metadata, and provider state. */
