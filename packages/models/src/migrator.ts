@@ -1,5 +1,7 @@
 import pg from 'pg';
+import { QueryTypes } from 'sequelize';
 import { Umzug } from 'umzug';
+import { type Database } from './database';
 import { type Migration, migrations as allMigrations } from './migrations';
 
 /**
@@ -47,6 +49,16 @@ export async function migrationStatus(url: string): Promise<MigrationStatus[]> {
 /** Names of migrations this code knows that the database has not applied. */
 export async function pendingMigrations(url: string): Promise<string[]> {
   return (await migrationStatus(url)).filter((m) => !m.appliedAt).map((m) => m.name);
+}
+
+/**
+ * Names of migrations this code knows that the database has not applied, read over an open
+ * connection without the migration lock: cheap enough for a readiness probe.
+ */
+export async function unappliedMigrations(db: Database): Promise<string[]> {
+  const rows = await db.sequelize.query<{ name: string }>('select name from buildfleet_migrations', { type: QueryTypes.SELECT });
+  const applied = new Set(rows.map((r) => r.name));
+  return allMigrations.filter((m) => !applied.has(m.name)).map((m) => m.name);
 }
 
 async function withMigrator<T>(url: string, fn: (umzug: Umzug<pg.Client>) => Promise<T>): Promise<T> {

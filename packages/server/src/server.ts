@@ -9,6 +9,7 @@ import express from 'express';
 import pino, { type Logger } from 'pino';
 import { accessLog } from './access-log';
 import { RequestDrain } from './drain';
+import { healthRoutes } from './health';
 import { Loop } from './loop';
 import { decisionSections, unmetDemandSection } from './sections';
 
@@ -74,8 +75,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     selfRegistration: options.selfRegistration,
     ...(options.sessionLeaseMs !== undefined ? { sessionLeaseMs: options.sessionLeaseMs } : {}),
   });
+  let closing: Promise<void> | undefined;
   const app = express();
   app.disable('x-powered-by');
+  // Before the access log: load balancers probe every few seconds.
+  app.use(healthRoutes({ db, listening: api.isListening, closing: () => closing !== undefined, logger }));
   app.use(accessLog(logger.child({ component: 'http' })));
   app.get('/', (_req, res) => res.redirect(`${STATUS_PATH}/workers/`));
   app.use('/api', api.router);
@@ -131,7 +135,6 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   logger.info({ url, status: `${url}${STATUS_PATH}/workers/`, api: apiUrl, process: api.processId }, 'buildfleet is serving');
   const beforeClose = await options.onListening?.({ db, url, apiUrl, logger });
 
-  let closing: Promise<void> | undefined;
   return {
     url,
     apiUrl,

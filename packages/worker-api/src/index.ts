@@ -83,6 +83,7 @@ export function workerApi(options: WorkerApiOptions): WorkerApi {
 
   return {
     processId,
+    isListening: () => listener.listening,
     router,
     attach: (server) => sessions.attach(server),
     close: async () => {

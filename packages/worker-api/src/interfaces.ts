@@ -44,6 +44,8 @@ export interface WorkerApiOptions {
 export interface WorkerApi {
   /** The id this process's session leases carry. */
   processId: string;
+  /** Whether the notification connection is up: without it, work assigned elsewhere is not announced. */
+  isListening(): boolean;
   /** Mount under `/api`: the paths are Debusine's, relative to its `api-url`. */
   router: Router;
   /** Serves the WebSocket upgrade on `/api/ws/1.0/worker/connect/` of this server. */

@@ -12,6 +12,7 @@ export class NotificationListener {
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
   private ready: Promise<void> | undefined;
+  private listeningClient: pg.Client | undefined;
 
   constructor(
     private readonly url: string,
@@ -25,6 +26,11 @@ export class NotificationListener {
   start(): Promise<void> {
     this.ready ??= this.connect();
     return this.ready;
+  }
+
+  /** True while the connection is up and listening on every channel. */
+  get listening(): boolean {
+    return this.listeningClient !== undefined && this.listeningClient === this.client;
   }
 
   async close(): Promise<void> {
@@ -42,6 +48,7 @@ export class NotificationListener {
     try {
       await client.connect();
       for (const channel of Object.keys(this.handlers)) await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+      this.listeningClient = client;
       this.onListening();
     } catch (error) {
       this.reconnect(client, error);
@@ -51,6 +58,7 @@ export class NotificationListener {
   private reconnect(client: pg.Client, error?: unknown): void {
     if (this.closed || this.client !== client) return;
     this.client = undefined;
+    this.listeningClient = undefined;
     client.end().catch(() => {});
     this.logger.warn(
       `worker-api: lost the notification connection${error instanceof Error ? ` (${error.message})` : ''}; reconnecting`,
