@@ -68,7 +68,7 @@ describe('a real debusine-worker in the fleet', () => {
     });
     expect(registered).toMatchObject({ name: 'cloud-001', activation_token_id: null });
     // The worker's own log of the request shows the doubled slash it sent.
-    expect(redact(workerOutput)).toContain('/api//1.0/worker/register/');
+    expect(redact(worker.output)).toContain('/api//1.0/worker/register/');
     expect(existsSync(inChroot(`${CONFIG_DIR}/token`))).toBe(true);
 
     const again = await fetch(`${api!.apiUrl}/1.0/worker/register/`, {
