@@ -1,4 +1,6 @@
 import { type RequestHandler } from 'express';
+import { unstorable } from './body';
+import { ProblemError } from './problem';
 
 /**
  * `/api//1.0/x/` as `/api/1.0/x/`: a worker configured with `api-url = http://host/api/` (a
@@ -15,3 +17,16 @@ export const collapseRequestSlashes: RequestHandler = (req, _res, next) => {
   if (path.includes('//')) req.url = collapseSlashes(path) + (queryAt === -1 ? '' : req.url.slice(queryAt));
   next();
 };
+
+/** An artifact file path from its percent-encoded URL segment; a 400 when it cannot name a stored file. */
+export function decodeFilePath(encoded: string): string {
+  let path: string;
+  try {
+    path = decodeURIComponent(encoded);
+  } catch {
+    throw new ProblemError(400, 'Error', 'The file path is not valid percent-encoding');
+  }
+  const problem = unstorable(path);
+  if (problem) throw new ProblemError(400, 'Error', `The file path contains ${problem}: no artifact file has one`);
+  return path;
+}

@@ -55,6 +55,12 @@ describe('paths under /api', () => {
     expect(response.body.detail).toContain('NUL');
   });
 
+  it('refuses an encoded NUL in a file path a client downloads', async () => {
+    const key = await createUserToken(database.db, { user: 'reader' });
+    const response = await request(server.app).get('/api/1.0/artifact/1/files/a%00b/').set('token', key);
+    expectProblem(response, 400, 'Error');
+  });
+
   it('takes repeated slashes as one, as a worker with a trailing-slash api-url sends them', async () => {
     await request(server.app)
       .post('/api//1.0/worker/register/')

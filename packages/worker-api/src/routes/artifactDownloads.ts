@@ -1,6 +1,7 @@
 import { type Database } from '@buildfleet/models';
 import express, { type Request, type Router } from 'express';
 import { apiUrl, requireUser } from '../auth';
+import { decodeFilePath } from '../paths';
 import { ProblemError } from '../problem';
 import { artifactResponse } from '../serialize';
 import { readArtifact, readFileContents, type DbArtifact } from '../sql/artifacts';
@@ -23,12 +24,7 @@ export function artifactDownloadRoutes(db: Database): Router {
 
   router.get(FILE_PATH, user, async (req, res) => {
     const [, artifactId, encodedPath] = FILE_PATH.exec(req.path)!;
-    let path: string;
-    try {
-      path = decodeURIComponent(encodedPath!);
-    } catch {
-      throw new ProblemError(400, 'Error', 'The file path is not valid percent-encoding');
-    }
+    const path = decodeFilePath(encodedPath!);
     const [file] = await readFileContents(db, artifactId!, [path]);
     if (!file) throw new ProblemError(404, 'File not found', `Artifact ${artifactId} has no complete file "${path}"`);
     res.status(200).type('application/octet-stream').set('Content-Length', String(file.content.length)).end(file.content);

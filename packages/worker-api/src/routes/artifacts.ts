@@ -2,7 +2,8 @@ import { type Database, issuesOf } from '@buildfleet/models';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { apiUrl, authenticatedWorker, requireWorker } from '../auth';
-import { jsonBody, unstorable } from '../body';
+import { jsonBody } from '../body';
+import { decodeFilePath } from '../paths';
 import { invalidInput, ProblemError } from '../problem';
 import { artifactResponse } from '../serialize';
 import { createArtifact, readArtifact, readFileProgress, writeFileChunk } from '../sql/artifacts';
@@ -62,7 +63,7 @@ export function artifactRoutes(db: Database): Router {
 
   router.put(FILE_PATH, worker, express.raw({ limit: MAX_ARTIFACT_FILE_SIZE, type: () => true }), async (req, res) => {
     const [, artifactId, encodedPath] = FILE_PATH.exec(req.path)!;
-    const path = decodePath(encodedPath!);
+    const path = decodeFilePath(encodedPath!);
     const artifact = await readArtifact(db, artifactId!);
     if (!artifact) throw new ProblemError(404, 'Artifact not found', `Artifact ${artifactId} does not exist`);
     if (artifact.worker_id !== authenticatedWorker(res).id) {
@@ -88,18 +89,6 @@ export function artifactRoutes(db: Database): Router {
   });
 
   return router;
-}
-
-function decodePath(encoded: string): string {
-  let path: string;
-  try {
-    path = decodeURIComponent(encoded);
-  } catch {
-    throw new ProblemError(400, 'Error', 'The file path is not valid percent-encoding');
-  }
-  const problem = unstorable(path);
-  if (problem) throw new ProblemError(400, 'Error', `The file path contains ${problem}: no artifact file has one`);
-  return path;
 }
 
 /** What a PUT carries: a probe, or bytes starting at `start`. Without Content-Range: the whole file. */
