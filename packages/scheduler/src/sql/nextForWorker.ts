@@ -1,6 +1,7 @@
 import { connectedSinceSql, type Database, retryingConflictOnce, type WorkRequest } from '@buildfleet/models';
 import { QueryTypes } from 'sequelize';
 import { satisfiesSql, servesScopeSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
+import { queueOrderSql } from './queueOrder';
 
 /**
  * The worker-initiated path ("give me my next request"): the first pending request already
@@ -26,7 +27,7 @@ function claimNextForWorker(db: Database, workerId: string): Promise<string | nu
     // Read after the lock: work a pass or claim committed while this one waited counts.
     const [work] = await db.sequelize.query<{ assigned: string | null; active: number }>(
       `select (select id from work_requests where worker_id = $1 and status = 'pending'
-                order by priority_base + priority_adjustment desc, created_at, id limit 1) as assigned,
+                order by ${queueOrderSql()} limit 1) as assigned,
               (select count(*)::int from work_requests where worker_id = $1 and status in ('pending', 'running')) as active`,
       { bind: [workerId], type: QueryTypes.SELECT, transaction },
     );
@@ -40,7 +41,7 @@ function claimNextForWorker(db: Database, workerId: string): Promise<string | nu
          select r.id from work_requests r, workers w left join worker_pools p on p.id = w.worker_pool_id
           where w.id = $1 and r.status = 'pending' and r.worker_id is null
             and r.requirement_set_id in (select id from able) and ${servesScopeSql('r.scope_id')}
-          order by r.priority_base + r.priority_adjustment desc, r.created_at, r.id
+          order by ${queueOrderSql('r')}
           limit 1 for no key update of r skip locked
        )
        update work_requests r set worker_id = $1 from best where r.id = best.id

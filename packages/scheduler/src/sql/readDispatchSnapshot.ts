@@ -2,6 +2,7 @@ import { connectedSinceSql, type Database } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { satisfiesSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 import { scopePoolOrderSql } from './poolOrder';
+import { effectivePrioritySql, queueOrderSql } from './queueOrder';
 
 /** Key of the static workers (those without a pool) in per-pool maps. */
 export const STATIC = 'static';
@@ -70,10 +71,10 @@ export async function readDispatchSnapshot(
     priority: number;
     created_at: Date;
   }>(
-    `select id, requirement_set_id, scope_id, priority_base + priority_adjustment as priority, created_at
+    `select id, requirement_set_id, scope_id, ${effectivePrioritySql()} as priority, created_at
        from work_requests
       where status = 'pending' and worker_id is null and requirement_set_id is not null
-      order by priority_base + priority_adjustment desc, created_at, id`,
+      order by ${queueOrderSql()}`,
     { type: QueryTypes.SELECT, transaction },
   );
   const snapshot: DispatchSnapshot = {
