@@ -36,3 +36,4 @@ export {
   type AbortSelection,
 } from './sql/abortWorkRequests';
 export { abortWorkRequestsAsAdmin, retryWorkRequest, setPriorityAdjustment } from './work-request-lifecycle';
+export { abortLostWork, DEFAULT_LOST_WORK_SECONDS, listLostWork, type LostWorkView } from './sql/lostWork';

@@ -1,8 +1,10 @@
 import { ConflictError, NotFoundError, ValidationError } from '@buildfleet/models';
 import {
+  abortLostWork,
   abortWorkRequests,
   abortWorkRequestsAsAdmin,
   getWorkRequest,
+  listLostWork,
   listWorkRequests,
   MAX_AUTOMATIC_RETRIES,
   retryWorkRequest,
@@ -117,6 +119,54 @@ describe('lost work', () => {
 
     expect((await lose()).aborted).toEqual([id]);
     expect(await lose()).toEqual({ aborted: [], retries: [] });
+  });
+});
+
+describe('the lost-work pass', () => {
+  /** A worker running one request, its only session's lease ended `secondsAgo` ago. */
+  async function disconnectedWorkerRunning(name: string, secondsAgo: number): Promise<string> {
+    const id = await running(name);
+    await ctx.db.sequelize.query(
+      `update worker_sessions set connected_at = now() - interval '2 hours', expires_at = now() - $2 * interval '1 second'
+        where worker_id = (select id from workers where name = $1)`,
+      { bind: [name, secondsAgo] },
+    );
+    return id;
+  }
+
+  it('aborts and retries work of a worker gone longer than the limit or disabled, and leaves the rest running', async () => {
+    const gone = await disconnectedWorkerRunning('gone', 700);
+    const briefly = await disconnectedWorkerRunning('briefly', 60);
+    const connected = await running('connected');
+    const disabled = await running('disabled');
+    await ctx.db.sequelize.query(`update tokens set enabled = false where id = (select token_id from workers where name = 'disabled')`);
+
+    const { aborted, retries } = await abortLostWork(ctx.db, { lostAfterSeconds: 600 });
+
+    expect(aborted.sort()).toEqual([gone, disabled].sort());
+    expect(retries.map((r) => r.supersedes).sort()).toEqual([gone, disabled].sort());
+    expect((await getWorkRequest(ctx.db, briefly)).status).toBe('running');
+    expect((await getWorkRequest(ctx.db, connected)).status).toBe('running');
+    expect((await getWorkRequest(ctx.db, gone)).errors).toEqual([
+      { message: 'The worker was disconnected for more than 600 s while this request ran on it', code: 'worker-failed' },
+    ]);
+    expect(await abortLostWork(ctx.db, { lostAfterSeconds: 600 })).toEqual({ aborted: [], retries: [] });
+  });
+
+  it('lists the work lost, newest first, with the reason and the retry', async () => {
+    const gone = await disconnectedWorkerRunning('gone', 700);
+    const { retries } = await abortLostWork(ctx.db, { lostAfterSeconds: 600 });
+    await abortWorkRequestsAsAdmin(ctx.db, [retries[0]!.id]);
+
+    expect(await listLostWork(ctx.db)).toEqual([
+      expect.objectContaining({
+        id: gone,
+        worker: 'gone',
+        taskName: 'noop',
+        reason: 'The worker was disconnected for more than 600 s while this request ran on it',
+        retriedAs: retries[0]!.id,
+      }),
+    ]);
   });
 });
 

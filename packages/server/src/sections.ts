@@ -1,5 +1,5 @@
 import { type DecisionView, type PoolHealthView } from '@buildfleet/provisioner';
-import { type UnmetDemand } from '@buildfleet/scheduler';
+import { type LostWorkView, type UnmetDemand } from '@buildfleet/scheduler';
 import { type StatusSection } from '@buildfleet/status-ui';
 
 /**
@@ -57,6 +57,32 @@ export function unmetDemandSection(demand: UnmetDemand[]): StatusSection {
       pools: d.pools.length
         ? d.pools.map((p) => `${p.name}${p.enabled ? '' : ' (disabled)'}`).join(', ')
         : 'none: no pool can run this',
+    })),
+  };
+}
+
+/** The work most recently aborted because its worker was lost, with why, for the queue page. */
+export function lostWorkSection(lost: LostWorkView[]): StatusSection {
+  return {
+    title: 'Work lost with its worker',
+    note: 'Running work aborted because its worker disconnected for too long, was disabled, deleted or terminated; retried up to 3 times.',
+    columns: [
+      { key: 'id', label: 'Work request' },
+      { key: 'scope', label: 'Scope' },
+      { key: 'task', label: 'Task' },
+      { key: 'worker', label: 'Worker' },
+      { key: 'abortedAt', label: 'Aborted' },
+      { key: 'reason', label: 'Reason' },
+      { key: 'retriedAs', label: 'Retried as' },
+    ],
+    rows: lost.map((l) => ({
+      id: l.id,
+      scope: l.scope,
+      task: l.taskName,
+      worker: l.worker ?? '-',
+      abortedAt: l.abortedAt,
+      reason: l.reason,
+      retriedAs: l.retriedAs ?? 'not retried: retries used up',
     })),
   };
 }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type Database, openDatabase, releaseSessionLeases } from '@buildfleet/models';
 import { listDecisions, listPoolHealth, readMonthlyUsage, tick, type TickEvent, type TickOptions } from '@buildfleet/provisioner';
-import { getUnmetDemand, runDispatchPass } from '@buildfleet/scheduler';
+import { abortLostWork, DEFAULT_LOST_WORK_SECONDS, getUnmetDemand, listLostWork, runDispatchPass } from '@buildfleet/scheduler';
 import { statusUi } from '@buildfleet/status-ui';
 import { type SelfRegistrationOptions, workerApi } from '@buildfleet/worker-api';
 import express from 'express';
@@ -11,7 +11,7 @@ import { accessLog } from './access-log';
 import { RequestDrain } from './drain';
 import { healthRoutes } from './health';
 import { Loop } from './loop';
-import { decisionSections, unmetDemandSection } from './sections';
+import { decisionSections, lostWorkSection, unmetDemandSection } from './sections';
 
 export const STATUS_PATH = '/-/status';
 
@@ -40,6 +40,8 @@ export interface ServeOptions {
    * it. (Default: `DEFAULT_SELF_REGISTRATION` of `@buildfleet/worker-api`)
    */
   selfRegistration?: SelfRegistrationOptions | false;
+  /** Work running on a worker disconnected this long (or disabled) is aborted and retried. (Default: 600) */
+  lostWorkSeconds?: number;
   /** How long a worker session stays connected without a renewal; a dead process's sessions lapse within it. (Default: 30000) */
   sessionLeaseMs?: number;
   /** (Default: pino to stdout at level info) */
@@ -89,7 +91,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       db,
       basePath: STATUS_PATH,
       metrics: true,
-      queueData: async () => [unmetDemandSection(await getUnmetDemand(db))],
+      queueData: async () => [unmetDemandSection(await getUnmetDemand(db)), lostWorkSection(await listLostWork(db))],
       decisions: async () => decisionSections(await listPoolHealth(db), await listDecisions(db, { limit: 100 })),
       monthlyUsage: (now) => readMonthlyUsage(db, { now }),
       poolDecisions: (pool) => listDecisions(db, { pool, limit: 10 }),
@@ -117,6 +119,19 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       },
     }),
   ];
+  const lostWorkSeconds = options.lostWorkSeconds ?? DEFAULT_LOST_WORK_SECONDS;
+  loops.push(
+    new Loop({
+      name: 'lost-work',
+      // Often enough that work is retried soon after the limit, at most every 30 s.
+      intervalMs: Math.min(30_000, Math.max(1000, (lostWorkSeconds * 1000) / 4)),
+      logger,
+      run: async () => {
+        const { aborted, retries } = await abortLostWork(db, { lostAfterSeconds: lostWorkSeconds });
+        if (aborted.length) logger.warn({ aborted, retries }, 'work lost with its worker: aborted and retried');
+      },
+    }),
+  );
   const provision = options.provision ?? {};
   if (provision) {
     const onEvent = logTickEvent(logger.child({ loop: 'provision' }));

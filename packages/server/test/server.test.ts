@@ -97,3 +97,40 @@ it('shows on a pool page the month-to-date usage and decisions the provisioner a
   expect(page.decisions).toEqual(recorded.map(({ decidedAt, kind, reason, message }) => ({ decidedAt, kind, reason, message })));
   expect(page.decisions.map((d) => d.reason)).toEqual(['PoolDisabled']);
 });
+
+it('aborts and retries work whose worker stays gone longer than lostWorkSeconds, and shows why on the queue page', async () => {
+  const lostWork = await startServer({ databaseUrl: testDb.url, port: 0, provision: false, lostWorkSeconds: 2, logger: pino({ level: 'silent' }) });
+  try {
+    const { id } = await createWorkRequest(running.db, { scope: 'debian', taskName: 'noop', workerRequirements: ['site:lost'] });
+    await running.db.sequelize.query(
+      `with token as (insert into tokens (hash, enabled) values (encode(sha256(random()::text::bytea), 'hex'), true) returning id),
+       worker as (insert into workers (name, token_id) select 'vanished', id from token returning id),
+       session as (
+         insert into worker_sessions (worker_id, process_id, connected_at, expires_at)
+         select id, gen_random_uuid(), now() - interval '1 minute', now() from worker
+       )
+       update work_requests set status = 'running', started_at = now(), worker_id = (select id from worker) where id = $1`,
+      { bind: [id] },
+    );
+
+    const lost = await until(async () => {
+      const request = await getWorkRequest(running.db, id);
+      return request.status === 'aborted' ? request : undefined;
+    }, 'the lost work to be aborted');
+
+    expect(lost).toMatchObject({ result: 'error', supersededBy: expect.any(String) });
+    const queue = (await (await fetch(`${running.url}/-/status/queue/?format=json`)).json()) as {
+      sections: { title: string; rows: Record<string, unknown>[] }[];
+    };
+    expect(queue.sections.find((s) => s.title === 'Work lost with its worker')?.rows).toContainEqual(
+      expect.objectContaining({
+        id,
+        worker: 'vanished',
+        reason: 'The worker was disconnected for more than 2 s while this request ran on it',
+        retriedAs: lost.supersededBy,
+      }),
+    );
+  } finally {
+    await lostWork.close();
+  }
+});

@@ -39,6 +39,12 @@ export default class Serve extends BuildfleetCommand {
       min: 3,
       max: 3600,
     }),
+    'lost-work-seconds': Flags.integer({
+      summary: 'Seconds a worker may stay disconnected with work running before that work is aborted and retried.',
+      default: 600,
+      min: 1,
+      max: 86_400,
+    }),
     'log-level': Flags.option({ options: ['debug', 'info', 'warn', 'error'] as const, default: 'info' })(),
   };
 
@@ -53,6 +59,7 @@ export default class Serve extends BuildfleetCommand {
       ...(flags['api-url'] ? { apiUrl: flags['api-url'] } : {}),
       scheduleIntervalMs: flags['schedule-interval'] * 1000,
       sessionLeaseMs: flags['session-lease'] * 1000,
+      lostWorkSeconds: flags['lost-work-seconds'],
       provisionIntervalMs: (flags.demo ? Math.min(flags['provision-interval'], 3) : flags['provision-interval']) * 1000,
       logger,
       ...(flags['self-registration'] ? {} : { selfRegistration: false as const }),
