@@ -101,6 +101,8 @@ export class Worker extends Model<InferAttributes<Worker>, InferCreationAttribut
   declare registeredAt: CreationOptional<Date>;
   /** Pool workers: when the current instance was launched; null means stopped (inactive). */
   declare instanceCreatedAt: CreationOptional<Date | null>;
+  /** Pool workers: the image the current (or last) instance was launched from. */
+  declare imageId: CreationOptional<string | null>;
   declare tokenId: ForeignKey<Token['id']> | null;
   declare activationTokenId: ForeignKey<Token['id']> | null;
   declare staticMetadata: CreationOptional<Record<string, unknown>>;
@@ -283,6 +285,7 @@ export function initModels(sequelize: Sequelize): Models {
       workerType: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'external' },
       registeredAt: now(),
       instanceCreatedAt: nullableDate(),
+      imageId: { type: DataTypes.TEXT, allowNull: true },
       staticMetadata: jsonb(),
       dynamicMetadata: jsonb(),
       dynamicMetadataUpdatedAt: nullableDate(),

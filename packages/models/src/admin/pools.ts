@@ -8,6 +8,7 @@ import { specificationSchemas, type WorkerPoolSpecification } from '../schemas/s
 import { parseTags } from '../tags';
 import { type FieldIssue, parseInput, ValidationError } from '../validation';
 import { poolCapabilities } from '../capabilities';
+import { imageIdSchema, outdatedInstances, poolImage, withPoolImage } from '../poolImage';
 import { explainConstraints } from './constraint';
 
 /** Fields of a pool as `pool create` and `pool update` take them. */
@@ -29,6 +30,8 @@ export interface WorkerPoolInput {
   ephemeral?: boolean;
   /** For a pool that is not instance-wide: the one scope it serves. */
   scope?: string;
+  /** The image to launch, set into the specification's image field (see `poolImage`). */
+  image?: string;
 }
 
 export interface WorkerPoolView {
@@ -39,12 +42,15 @@ export interface WorkerPoolView {
   architectures: string[];
   tags: string[];
   specifications: WorkerPoolSpecification;
+  /** The image the pool launches (`poolImage`); null for a dummy pool that names none. */
+  image: string | null;
   instanceWide: boolean;
   ephemeral: boolean;
   limits: WorkerPoolLimits;
   registeredAt: string;
   scopes: { scope: string; priority: number }[];
-  workers: { total: number; running: number };
+  /** `outdatedImage`: running instances launched from another image than the pool's. */
+  workers: { total: number; running: number; outdatedImage: number };
 }
 
 const architectureSchema = z
@@ -60,7 +66,8 @@ export async function upsertWorkerPool(
   if (existing) return { pool: await updateWorkerPool(db, input.name, input), created: false };
   const account = await findAccount(db, input.providerAccount);
   const fields = validatePoolFields(input, account.providerType, { creating: true });
-  await writePool(db, async (transaction) => {
+  if (fields.image !== undefined) fields.specifications = withPoolImage(fields.specifications!, fields.image);
+  await writePool(db, undefined, async (transaction) => {
     const pool = await db.models.WorkerPool.create(
       {
         name: input.name,
@@ -82,13 +89,17 @@ export async function upsertWorkerPool(
   return { pool: await getWorkerPool(db, input.name), created: true };
 }
 
-/** Changes the given fields of an existing pool; absent fields stay as they are. */
+/**
+ * Changes the given fields of an existing pool; absent fields stay as they are. Inside
+ * `transaction` when given (its pool row locked until the caller commits).
+ */
 export async function updateWorkerPool(
   db: Database,
   name: string,
   patch: Partial<WorkerPoolInput>,
+  { transaction: outer }: { transaction?: Transaction } = {},
 ): Promise<WorkerPoolView> {
-  const pool = await db.models.WorkerPool.findOne({ where: { name } });
+  const pool = await db.models.WorkerPool.findOne({ where: { name }, transaction: outer, ...(outer ? { lock: true } : {}) });
   if (!pool) throw new NotFoundError('worker pool', name, 'see `buildfleet pool list`');
   const account = patch.providerAccount ? await findAccount(db, patch.providerAccount) : undefined;
   const providerType = account?.providerType ?? pool.providerType;
@@ -100,7 +111,8 @@ export async function updateWorkerPool(
     );
   }
   const fields = validatePoolFields(patch, providerType, { creating: false });
-  await writePool(db, async (transaction) => {
+  if (fields.image !== undefined) fields.specifications = withPoolImage(fields.specifications ?? pool.specifications, fields.image);
+  await writePool(db, outer, async (transaction) => {
     await pool.update(
       {
         ...(account ? { providerAccountId: account.id, providerType: account.providerType } : {}),
@@ -117,7 +129,7 @@ export async function updateWorkerPool(
     await pool.update(capabilityColumns(pool), { transaction });
     if (patch.scope) await linkOnlyScope(db, pool.id, pool.instanceWide, patch.scope, transaction);
   });
-  return getWorkerPool(db, name);
+  return getWorkerPool(db, name, { transaction: outer });
 }
 
 export async function setWorkerPoolEnabled(db: Database, name: string, enabled: boolean): Promise<WorkerPoolView> {
@@ -156,8 +168,12 @@ export async function listWorkerPools(db: Database): Promise<WorkerPoolView[]> {
   return queryPools(db);
 }
 
-export async function getWorkerPool(db: Database, name: string): Promise<WorkerPoolView> {
-  const [pool] = await queryPools(db, name);
+export async function getWorkerPool(
+  db: Database,
+  name: string,
+  { transaction }: { transaction?: Transaction | undefined } = {},
+): Promise<WorkerPoolView> {
+  const [pool] = await queryPools(db, name, transaction);
   if (!pool) throw new NotFoundError('worker pool', name, 'see `buildfleet pool list`');
   return pool;
 }
@@ -167,6 +183,7 @@ interface ValidatedFields {
   tags?: string[];
   specifications?: WorkerPoolSpecification;
   limits?: WorkerPoolLimits;
+  image?: string;
 }
 
 /** Checks every given field and reports all problems at once. */
@@ -198,6 +215,7 @@ function validatePoolFields(
   if (input.limits !== undefined) {
     attempt(() => (fields.limits = parseInput(workerPoolLimitsSchema, input.limits ?? {}, 'worker pool', 'limits')));
   }
+  if (input.image !== undefined) attempt(() => (fields.image = parseInput(imageIdSchema, input.image, 'worker pool', 'image')));
   if (creating && input.instanceWide === false && !input.scope) {
     issues.push({ field: 'scope', message: 'a pool that is not instance-wide needs the one scope it serves (--scope)' });
   }
@@ -267,16 +285,19 @@ async function linkOnlyScope(
   );
 }
 
-/** Runs a pool write in a transaction, turning the scope rules of migration 0001 into clear errors. */
-function writePool(db: Database, fn: (transaction: Transaction) => Promise<void>): Promise<void> {
-  return explainConstraints(() => db.sequelize.transaction(fn), {
+/**
+ * Runs a pool write in a transaction (a savepoint inside `outer`), turning the scope rules of
+ * migration 0001 into clear errors.
+ */
+function writePool(db: Database, outer: Transaction | undefined, fn: (transaction: Transaction) => Promise<void>): Promise<void> {
+  return explainConstraints(() => (outer ? db.sequelize.transaction({ transaction: outer }, fn) : db.sequelize.transaction(fn)), {
     scoped_pool_has_one_scope: true,
     scope_worker_pools_scoped_pool_once:
       'a pool that is not instance-wide belongs to exactly one scope, and this pool is linked to several; unlink the others first',
   });
 }
 
-async function queryPools(db: Database, name?: string): Promise<WorkerPoolView[]> {
+async function queryPools(db: Database, name?: string, transaction?: Transaction): Promise<WorkerPoolView[]> {
   const rows = await db.sequelize.query<{
     name: string;
     account: string;
@@ -292,6 +313,7 @@ async function queryPools(db: Database, name?: string): Promise<WorkerPoolView[]
     scopes: { scope: string; priority: number }[];
     total: number;
     running: number;
+    live_images: Record<string, number>;
   }>(
     `select p.name, a.name as account, p.provider_type, p.enabled, p.architectures, p.tags, p.specifications,
             p.instance_wide, p.ephemeral, p.limits, p.registered_at,
@@ -299,11 +321,15 @@ async function queryPools(db: Database, name?: string): Promise<WorkerPoolView[]
                         from scope_worker_pools l join scopes s on s.id = l.scope_id
                        where l.worker_pool_id = p.id), '[]') as scopes,
             (select count(*)::int from workers w where w.worker_pool_id = p.id) as total,
-            (select count(*)::int from workers w where w.worker_pool_id = p.id and w.instance_created_at is not null) as running
+            (select count(*)::int from workers w where w.worker_pool_id = p.id and w.instance_created_at is not null) as running,
+            coalesce((select json_object_agg(i.image_id, i.n)
+                        from (select w.image_id, count(*)::int as n from workers w
+                               where w.worker_pool_id = p.id and w.instance_created_at is not null and w.image_id is not null
+                               group by w.image_id) i), '{}') as live_images
        from worker_pools p join provider_accounts a on a.id = p.provider_account_id
       where $1::text is null or p.name = $1::text
       order by p.name`,
-    { bind: [name ?? null], type: QueryTypes.SELECT },
+    { bind: [name ?? null], type: QueryTypes.SELECT, transaction },
   );
   return rows.map((r) => ({
     name: r.name,
@@ -313,11 +339,13 @@ async function queryPools(db: Database, name?: string): Promise<WorkerPoolView[]
     architectures: r.architectures,
     tags: r.tags,
     specifications: r.specifications,
+    image: poolImage(r.specifications),
     instanceWide: r.instance_wide,
     ephemeral: r.ephemeral,
     limits: workerPoolLimitsSchema.parse(r.limits),
     registeredAt: r.registered_at.toISOString(),
     scopes: r.scopes,
-    workers: { total: r.total, running: r.running },
+    workers: { total: r.total, running: r.running, outdatedImage: outdatedInstances(r.live_images, poolImage(r.specifications)) },
   }));
 }
+

@@ -13,6 +13,8 @@ export interface WorkerView {
   /** Since when a process holds a live lease on a session of it; null while disconnected. */
   connectedAt: string | null;
   instanceCreatedAt: string | null;
+  /** The image its current (or last) instance was launched from; null for static workers. */
+  image: string | null;
   /** The worker's token is enabled (false when it has none yet). */
   enabled: boolean;
   lastSeenAt: string | null;
@@ -48,6 +50,7 @@ async function queryWorkers(db: Database, filter: { name?: string; pool?: string
     registered_at: Date;
     connected_at: Date | null;
     instance_created_at: Date | null;
+    image_id: string | null;
     enabled: boolean | null;
     last_seen_at: Date | null;
     concurrency: number;
@@ -59,7 +62,7 @@ async function queryWorkers(db: Database, filter: { name?: string; pool?: string
     dynamic_metadata_updated_at: Date | null;
     worker_pool_data: Record<string, unknown> | null;
   }>(
-    `select w.name, w.worker_type, p.name as pool, w.registered_at, ${connectedSinceSql('w.id')} as connected_at, w.instance_created_at,
+    `select w.name, w.worker_type, p.name as pool, w.registered_at, ${connectedSinceSql('w.id')} as connected_at, w.instance_created_at, w.image_id,
             t.enabled, t.last_seen_at, w.concurrency, w.tags, w.numeric_tags, w.admin_tags,
             w.static_metadata, w.dynamic_metadata, w.dynamic_metadata_updated_at, w.worker_pool_data
        from workers w
@@ -76,6 +79,7 @@ async function queryWorkers(db: Database, filter: { name?: string; pool?: string
     registeredAt: r.registered_at.toISOString(),
     connectedAt: iso(r.connected_at),
     instanceCreatedAt: iso(r.instance_created_at),
+    image: r.image_id,
     enabled: r.enabled ?? false,
     lastSeenAt: iso(r.last_seen_at),
     concurrency: r.concurrency,

@@ -4,8 +4,9 @@ import { workerApi } from './0003-worker-api';
 import { provisioning } from './0004-provisioning';
 import { dayTwoOperations } from './0006-day-two-operations';
 import { workerSessions } from './0007-worker-sessions';
+import { images } from './0008-images';
 import { type Migration } from './types';
 
 /** Every migration, oldest first. Append only: a landed migration is never edited. */
-export const migrations: readonly Migration[] = [initial, scheduling, workerApi, provisioning, dayTwoOperations, workerSessions];
+export const migrations: readonly Migration[] = [initial, scheduling, workerApi, provisioning, dayTwoOperations, workerSessions, images];
 export type { Migration };

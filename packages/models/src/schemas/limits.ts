@@ -9,6 +9,8 @@ export const workerPoolLimitsSchema = z.strictObject({
   target_max_seconds_per_month: nonNegativeInt.nullable().default(null),
   /** Idle seconds after which an instance is terminated. (Default: 3600) */
   max_idle_seconds: nonNegativeInt.default(3600),
+  /** Replacement launches in flight at once while instances move to the pool's new image. (Default: 1) */
+  max_surge: positiveInt.default(1),
 });
 export type WorkerPoolLimits = z.output<typeof workerPoolLimitsSchema>;
 

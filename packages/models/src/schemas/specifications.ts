@@ -94,6 +94,19 @@ export const awsSpecificationSchema = z
   .refine((s) => s.max_spot_price_per_hour === undefined || s.instance_market_type === 'spot', {
     message: 'max_spot_price_per_hour applies to spot instances only; remove it or set instance_market_type: spot',
     path: ['max_spot_price_per_hour'],
+  })
+  .superRefine((s, ctx) => {
+    // A pool launches one image (see poolImage), whichever template the fleet picks.
+    const first = s.launch_templates[0]?.ImageId;
+    s.launch_templates.forEach((template, index) => {
+      if (template.ImageId !== first) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['launch_templates', index, 'ImageId'],
+          message: `is ${template.ImageId} but launch_templates[0] names ${first}; a pool launches one image: give every template the same ImageId (\`pool update --image\` sets them all)`,
+        });
+      }
+    });
   });
 
 export const hetznerSpecificationSchema = z
@@ -122,6 +135,8 @@ export const dummySpecificationSchema = z.strictObject({
   boot_delay_seconds: nonNegativeInt.default(0),
   /** Share of launches that fail, from 0 to 1, for failure drills. (Default: 0) */
   failure_rate: z.number().min(0).max(1).default(0),
+  /** A name for the image the simulated instances run, to rehearse image changes. (Default: none) */
+  image: z.string().min(1).max(255).optional(),
 });
 
 export const specificationSchemas = {
