@@ -7,7 +7,8 @@
  * user data (build on an AWS or Hetzner instance); `renderBootUserData` is what a launched
  * instance of the finished image needs. Runners do the I/O: `buildLocal` (debefivm-create and
  * qemu-img), `buildOnAws` and `buildOnHetzner` (build on a provider instance, then snapshot); each
- * writes a manifest, and `listImages`/`pruneImages` find and delete old images by their labels.
+ * writes a manifest, and `listImages`/`pruneImages` find and delete old images by their labels,
+ * never one that a pool names or a live instance runs.
  */
 export * from './types';
 export { nftablesConf, workerConfigIni } from './files';
@@ -52,6 +53,6 @@ export type { BuildResult } from './runners/result';
 export { buildLocal, localBuildCommands, parsePackageList, MIN_DEBVM_VERSION, type LocalBuildOptions, type LocalCommands } from './runners/local';
 export { buildOnAws, type AwsAccess, type AwsBuildOptions } from './runners/aws';
 export { buildOnHetzner, type HetznerAccess, type HetznerBuildOptions } from './runners/hetzner';
-export { imageLabels, selectImagesToPrune, type PublishedImage, type PruneSelection } from './runners/labels';
+export { imageLabels, selectImagesToPrune, type KeptImage, type PublishedImage, type PruneSelection } from './runners/labels';
 export { listImages, pruneImages, type ImageAccount, type PruneOptions, type PruneResult } from './runners/images';
 export { resolveImageAccount } from './accounts';

@@ -4,6 +4,7 @@ import { makeTaggedAmi, motoAccess, motoClient } from './moto';
 
 // This file's own region: pruning here cannot touch the images of other test files.
 const REGION = 'eu-west-1';
+const NOTHING_IN_USE = { pools: {}, instances: {} };
 const account = () => ({ target: 'aws' as const, ...motoAccess(REGION) });
 const secondApart = () => new Promise((resolve) => setTimeout(resolve, 1100)); // moto's CreationDate has whole seconds
 
@@ -32,9 +33,16 @@ describe('listImages and pruneImages on EC2', () => {
   });
 
   it('with dryRun only reports what it would delete', async () => {
-    const result = await pruneImages(account(), { keep: 1, dryRun: true });
+    const result = await pruneImages(account(), { keep: 1, dryRun: true, inUse: NOTHING_IN_USE });
     expect(result.deleted.map((i) => i.id)).toEqual([ids.middle, ids.oldest]);
     expect((await listImages(account())).length).toBe(4);
+  });
+
+  it('keeps the oldest AMI while a pool names it, saying why', async () => {
+    const result = await pruneImages(account(), { keep: 1, dryRun: true, inUse: { pools: { [ids.oldest!]: ['aws-spot', 'aws-big'] }, instances: {} } });
+    expect(result.deleted.map((i) => i.id)).toEqual([ids.middle]);
+    expect(result.kept.find((i) => i.id === ids.oldest)?.keptBecause).toEqual(['in use by pool aws-spot', 'in use by pool aws-big']);
+    expect(result.kept.find((i) => i.id === ids.newest)?.keptBecause).toEqual(['newest 1']);
   });
 
   it('keeps the newest N per release and architecture and deletes the rest with their snapshots', async () => {
@@ -43,7 +51,7 @@ describe('listImages and pruneImages on EC2', () => {
     const snapshots = (before.Images ?? []).flatMap((i) => (i.BlockDeviceMappings ?? []).map((m) => m.Ebs?.SnapshotId ?? '')).filter(Boolean);
     expect(snapshots).toHaveLength(2);
 
-    const result = await pruneImages(account(), { keep: 1 });
+    const result = await pruneImages(account(), { keep: 1, inUse: NOTHING_IN_USE });
     expect(result).toMatchObject({ dryRun: false, failed: [] });
     expect(result.deleted.map((i) => i.id)).toEqual([ids.middle, ids.oldest]);
     expect(result.kept.map((i) => i.id).sort()).toEqual([ids.newest, ids.bookworm].sort());

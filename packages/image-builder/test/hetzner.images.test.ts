@@ -5,6 +5,7 @@ const TOKEN = 'hz-prune-token-0123456789abcdef';
 let fake: HetznerFake;
 let now = 0;
 
+const NOTHING_IN_USE = { pools: {}, instances: {} };
 const account = () => ({ target: 'hetzner' as const, token: TOKEN, apiUrl: fake.url, retry: { attempts: 1 } });
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -57,21 +58,37 @@ describe('listImages and pruneImages on Hetzner', () => {
   });
 
   it('with dryRun deletes nothing', async () => {
-    const result = await pruneImages(account(), { keep: 2, dryRun: true });
+    const result = await pruneImages(account(), { keep: 2, dryRun: true, inUse: NOTHING_IN_USE });
     expect(result.deleted.map((i) => i.id)).toEqual([ids.oldest]);
     expect(fake.state.images.filter((i) => i.type === 'snapshot')).toHaveLength(5);
   });
 
   it('keeps the newest N per release and architecture and deletes the rest', async () => {
-    const result = await pruneImages(account(), { keep: 1 });
+    const result = await pruneImages(account(), { keep: 1, inUse: NOTHING_IN_USE });
     expect(result.deleted.map((i) => i.id)).toEqual([ids.middle, ids.oldest]);
     expect(result.kept.map((i) => i.id)).toEqual([ids.newest, ids.arm]);
     expect(fake.state.images.filter((i) => i.type === 'snapshot').map((i) => String(i.id)).sort()).toEqual([ids.arm, ids.newest, ids.foreign].sort());
   });
 
+  it('keeps the image a pool names and the one instances still run, whatever their age, saying why', async () => {
+    const inUse = { pools: { [ids.oldest!]: ['hetzner-cx32'] }, instances: { [ids.middle!]: 3 } };
+    const result = await pruneImages(account(), { keep: 1, inUse });
+    expect(result.deleted).toEqual([]);
+    expect(result.kept.map((i) => [i.id, i.keptBecause])).toEqual([
+      [ids.newest, ['newest 1']],
+      [ids.middle, ['running on 3 instances']],
+      [ids.arm, ['newest 1']],
+      [ids.oldest, ['in use by pool hetzner-cx32']],
+    ]);
+    expect(fake.state.images.filter((i) => i.type === 'snapshot')).toHaveLength(5);
+
+    const instanceGone = await pruneImages(account(), { keep: 1, inUse: { ...inUse, instances: {} } });
+    expect(instanceGone.deleted.map((i) => i.id)).toEqual([ids.middle]);
+  });
+
   it('reports a deletion that fails and still deletes the others', async () => {
     fake.failNext({ method: 'DELETE', path: `/images/${ids.middle}`, status: 423, code: 'locked', message: 'image is locked' });
-    const result = await pruneImages(account(), { keep: 1 });
+    const result = await pruneImages(account(), { keep: 1, inUse: NOTHING_IN_USE });
     expect(result.deleted.map((i) => i.id)).toEqual([ids.oldest]);
     expect(result.failed).toEqual([{ image: expect.objectContaining({ id: ids.middle }), error: expect.stringContaining('locked') }]);
   });

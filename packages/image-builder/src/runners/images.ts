@@ -1,6 +1,7 @@
 import { type AwsAccess, deleteAwsImage, listAwsImages } from './aws';
 import { deleteHetznerImage, type HetznerAccess, listHetznerImages } from './hetzner';
-import { type PublishedImage, selectImagesToPrune } from './labels';
+import { type ImagesInUse } from '@buildfleet/models';
+import { type KeptImage, type PublishedImage, selectImagesToPrune } from './labels';
 
 /** A provider account to list or prune images in. */
 export type ImageAccount = ({ target: 'aws' } & AwsAccess) | ({ target: 'hetzner' } & HetznerAccess);
@@ -16,10 +17,13 @@ export interface PruneOptions {
   keep: number;
   /** Only report what would be deleted. (Default: false) */
   dryRun?: boolean;
+  /** What pools and live instances use, never deleted (`listImagesInUse`). */
+  inUse: ImagesInUse;
 }
 
 export interface PruneResult {
-  kept: PublishedImage[];
+  /** Each with why it is kept. */
+  kept: KeptImage[];
   /** Deleted, or with `dryRun` the images that would be. */
   deleted: PublishedImage[];
   /** Images whose deletion failed, with why; the others were still deleted. */
@@ -28,11 +32,12 @@ export interface PruneResult {
 }
 
 /**
- * Deletes all but the newest `keep` images of each release and architecture (AMIs with their
- * snapshots, Hetzner snapshots). One failed deletion does not stop the others.
+ * Deletes the images `selectImagesToPrune` selects: all but the newest `keep` of each release
+ * and architecture, except those pools or live instances use (AMIs with their snapshots,
+ * Hetzner snapshots). One failed deletion does not stop the others.
  */
 export async function pruneImages(account: ImageAccount, options: PruneOptions): Promise<PruneResult> {
-  const { keep, prune } = selectImagesToPrune(await listImages(account), options.keep);
+  const { keep, prune } = selectImagesToPrune(await listImages(account), options.keep, options.inUse);
   const dryRun = options.dryRun ?? false;
   const result: PruneResult = { kept: keep, deleted: [], failed: [], dryRun };
   for (const image of prune) {

@@ -1,3 +1,4 @@
+import { type ImagesInUse } from '@buildfleet/models';
 import { planDigest } from '../plan';
 import { IMAGE_LABELS, ownershipLabels } from '../publish';
 import type { BuildPlan } from '../types';
@@ -19,17 +20,20 @@ export interface PublishedImage {
   labels: Record<string, string>;
 }
 
+/** An image prune keeps, with every reason it is kept (`in use by pool hetzner-cx32`, `running on 3 instances`, `newest 2`). */
+export type KeptImage = PublishedImage & { keptBecause: string[] };
+
 export interface PruneSelection {
-  keep: PublishedImage[];
+  keep: KeptImage[];
   prune: PublishedImage[];
 }
 
 /**
  * Keeps the newest `keep` images of each release and architecture (so a fresh amd64 image never
- * pushes out the only arm64 one) and selects the rest. Images still being created are always
- * kept. Pure.
+ * pushes out the only arm64 one), every image a pool names or a live instance was launched from
+ * (`inUse`), whatever its age, and images still being created; selects the rest. Pure.
  */
-export function selectImagesToPrune(images: PublishedImage[], keep: number): PruneSelection {
+export function selectImagesToPrune(images: PublishedImage[], keep: number, inUse: ImagesInUse): PruneSelection {
   if (!Number.isInteger(keep) || keep < 0) throw new RangeError(`keep must be a whole number ≥ 0, not ${keep}`);
   const groups = new Map<string, PublishedImage[]>();
   for (const image of images) {
@@ -39,8 +43,17 @@ export function selectImagesToPrune(images: PublishedImage[], keep: number): Pru
   const selection: PruneSelection = { keep: [], prune: [] };
   for (const group of groups.values()) {
     const ready = group.filter((i) => i.state === 'available').sort(newestFirst);
-    selection.keep.push(...ready.slice(0, keep), ...group.filter((i) => i.state !== 'available'));
-    selection.prune.push(...ready.slice(keep));
+    ready.forEach((image, index) => {
+      const instances = inUse.instances[image.id] ?? 0;
+      const keptBecause = [
+        ...(inUse.pools[image.id] ?? []).map((pool) => `in use by pool ${pool}`),
+        ...(instances ? [`running on ${instances} instance${instances === 1 ? '' : 's'}`] : []),
+        ...(index < keep ? [`newest ${keep}`] : []),
+      ];
+      if (keptBecause.length) selection.keep.push({ ...image, keptBecause });
+      else selection.prune.push(image);
+    });
+    selection.keep.push(...group.filter((i) => i.state !== 'available').map((i) => ({ ...i, keptBecause: [`being created (${i.state})`] })));
   }
   selection.keep.sort(newestFirst);
   selection.prune.sort(newestFirst);
