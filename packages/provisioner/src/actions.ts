@@ -1,5 +1,5 @@
 import { type CloudDriver, forEachBounded, type InstanceSpec, isProviderError, type LaunchResult, ProviderError } from '@buildfleet/cloud-drivers';
-import { type Database, ValidationError } from '@buildfleet/models';
+import { type Database, poolImage, ValidationError } from '@buildfleet/models';
 import { renderUserData } from './bootstrap';
 import { type Decision, error } from './decisions';
 import { type Drivers } from './drivers';
@@ -57,7 +57,12 @@ function asProviderError(cause: unknown): ProviderError {
  * Failures count against the pool's health (backoff) and come back as error decisions; they
  * never throw, so one pool's trouble does not stop another's launches.
  */
-export async function launchInPool(ctx: ActContext, pool: PoolRecord, count: number, { force }: { force: boolean }): Promise<LaunchOutcome> {
+export async function launchInPool(
+  ctx: ActContext,
+  pool: PoolRecord,
+  count: number,
+  { force, replacing = [] }: { force: boolean; /** Outdated workers the first launches replace, remembered on their rows. */ replacing?: string[] },
+): Promise<LaunchOutcome> {
   const { db, now } = ctx;
   const bootstrap = requireBootstrap(ctx.bootstrap);
   const name = pool.state.name;
@@ -65,6 +70,7 @@ export async function launchInPool(ctx: ActContext, pool: PoolRecord, count: num
     force,
     tokenLifetimeSeconds: bootstrap.activationTokenLifetimeSeconds ?? DEFAULT_ACTIVATION_TOKEN_LIFETIME_SECONDS,
     now: now(),
+    image: poolImage(pool.driver.specifications),
   });
   if (!claim.workers.length) return { launched: [], failed: 0, decisions: [] };
 
@@ -93,9 +99,13 @@ export async function launchInPool(ctx: ActContext, pool: PoolRecord, count: num
     const problem = asProviderError(cause);
     result = { launched: [], failed: specs.map((s) => ({ workerName: s.workerName, error: problem })) };
   }
+  const replaces = new Map(claim.workers.slice(0, replacing.length).map((w, i) => [w.name, replacing[i]!]));
   const saved = new Set(
     await saveLaunches(db, {
-      launched: result.launched.map((l) => ({ worker: l.workerName, data: l.data })),
+      launched: result.launched.map((l) => ({
+        worker: l.workerName,
+        data: replaces.has(l.workerName) ? { ...l.data, replaces: replaces.get(l.workerName) } : l.data,
+      })),
       failed: result.failed.map((f) => f.workerName),
     }),
   );

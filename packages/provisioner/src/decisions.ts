@@ -1,6 +1,6 @@
 import { type Reason } from './reasons';
 
-export const DECISION_KINDS = ['launch', 'terminate', 'hold', 'error', 'reconcile'] as const;
+export const DECISION_KINDS = ['launch', 'terminate', 'hold', 'error', 'reconcile', 'image'] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
 
 /** What the provisioner decided and why; one row of `provisioning_decisions`. */
@@ -30,6 +30,7 @@ interface LaunchFacts {
     targetSeconds: number;
   };
   [Reason.ManualLaunch]: { pool: string; count: number; forced: boolean };
+  [Reason.ImageOutdated]: { pool: string; count: number; image: string; replacing: string[] };
 }
 
 export interface HoldFacts {
@@ -40,12 +41,21 @@ export interface HoldFacts {
   [Reason.PoolBackingOff]: { pool: string; until: Date; failures: number; lastErrorKind: string | null; pending: number };
   [Reason.NoCompatiblePool]: { scope: string; requirementSet: string; pending: number };
   [Reason.CoveredByBooting]: { pool: string; scope: string; requirementSet: string; booting: number; pending: number };
+  /** `pending` holds the outdated instances kept. */
+  [Reason.ImageLaunchFailing]: { pool: string; image: string; failures: number; lastErrorKind: string | null; pending: number };
 }
 
 interface TerminateFacts {
   [Reason.IdleTooLong]: { pool: string; worker: string; idleSeconds: number; maxIdleSeconds: number };
   [Reason.EphemeralDone]: { pool: string; worker: string };
   [Reason.ManualTerminate]: { pool: string; worker: string; forced: boolean };
+  /** `atLimit`: the pool is at max_active_instances, so the instance goes before its replacement. */
+  [Reason.ImageOutdated]: { pool: string; worker: string; image: string; poolImage: string; atLimit: boolean };
+}
+
+interface ImageFacts {
+  [Reason.ImageSetByAdmin]: { pool: string; from: string | null; to: string; outdated: number; ephemeral: boolean };
+  [Reason.ImageBuilt]: { pool: string; from: string | null; to: string; outdated: number; ephemeral: boolean; build: string };
 }
 
 interface ReconcileFacts {
@@ -86,7 +96,9 @@ export function launch<R extends keyof LaunchFacts>(reason: R, facts: LaunchFact
   const f = facts as LaunchFacts[keyof LaunchFacts];
   const head = `launch ${f.count} in ${f.pool}`;
   let message: string;
-  if ('waitSeconds' in f) {
+  if ('replacing' in f) {
+    message = `${head}: image ${f.image}, to replace outdated ${f.replacing.join(', ')}`;
+  } else if ('waitSeconds' in f) {
     message = `${head}: scope ${f.scope} wait ${formatDuration(f.waitSeconds)} > target ${formatDuration(f.targetSeconds)}`;
   } else if ('pending' in f) {
     message = `${head}: scope ${f.scope} has ${requests(f.pending)} no live instance can take`;
@@ -136,6 +148,11 @@ export function hold<R extends keyof HoldFacts>(reason: R, facts: HoldFacts[R]):
       const g = f as HoldFacts['CoveredByBooting'];
       return `${not} for scope ${g.scope}: ${g.booting} booting instance${g.booting === 1 ? '' : 's'} will take the work`;
     },
+    ImageLaunchFailing: () => {
+      const g = f as HoldFacts['ImageLaunchFailing'];
+      const after = `${g.failures} failed launch attempt${g.failures === 1 ? '' : 's'}${g.lastErrorKind ? ` (${g.lastErrorKind})` : ''}`;
+      return `not replacing ${g.pending} outdated instance${g.pending === 1 ? '' : 's'} in ${g.pool}: launches of image ${g.image} fail, ${after}; the old ones keep running`;
+    },
   };
   return decision('hold', reason, {
     subject: 'pool' in f ? `pool ${f.pool}` : `scope ${(f as HoldFacts['NoCompatiblePool']).scope}`,
@@ -153,10 +170,31 @@ export function terminate<R extends keyof TerminateFacts>(reason: R, facts: Term
   const message =
     'idleSeconds' in f
       ? `${head}: idle ${formatDuration(f.idleSeconds)} > max_idle_seconds ${formatDuration(f.maxIdleSeconds)}`
-      : 'forced' in f
+      : 'poolImage' in f
+        ? `${head}: launched from image ${f.image}, the pool now launches ${f.poolImage}; ${
+            f.atLimit ? 'the pool is at max_active_instances, so it goes before its replacement' : 'its replacement has connected'
+          }`
+        : 'forced' in f
         ? `${head}: requested by an admin${f.forced ? ' (--force: its work goes back to the queue)' : ''}`
         : `${head}: ephemeral pool, its work request is done`;
   return decision('terminate', reason, { subject: `worker ${f.worker}`, pool: f.pool, worker: f.worker, count: 1, message });
+}
+
+/** A pool moved to another image: outdated instances are replaced by the planner's rollout. */
+export function image<R extends keyof ImageFacts>(reason: R, facts: ImageFacts[R]): Decision {
+  const f = facts as ImageFacts[keyof ImageFacts];
+  const how = 'build' in f ? `built by image build (${f.build})` : 'set by an admin';
+  const then = f.ephemeral
+    ? 'ephemeral pool: its next launches use it'
+    : f.outdated
+      ? `${f.outdated} running instance${f.outdated === 1 ? '' : 's'} will be replaced, idle ones first`
+      : 'no running instance to replace';
+  return decision('image', reason, {
+    subject: `pool ${f.pool}`,
+    pool: f.pool,
+    count: f.outdated,
+    message: `pool ${f.pool} moves from image ${f.from ?? '(none)'} to ${f.to}, ${how}; ${then}`,
+  });
 }
 
 export function reconcile<R extends keyof ReconcileFacts>(reason: R, facts: ReconcileFacts[R]): Decision {

@@ -39,6 +39,10 @@ export interface InstanceState {
   instanceId: string | null;
   instanceCreatedAt: Date;
   connectedAt: Date | null;
+  /** The image it was launched from; null when not recorded. */
+  image: string | null;
+  /** The outdated instance (its worker) this one was launched to replace, if any. */
+  replaces: string | null;
   /** Pending or running work requests assigned to this worker. */
   activeRequests: number;
   /** Work requests completed on this instance (since `instanceCreatedAt`). */
@@ -56,6 +60,8 @@ export interface PoolState {
   name: string;
   enabled: boolean;
   ephemeral: boolean;
+  /** The image its launches use (`poolImage`); null when it names none. */
+  image: string | null;
   limits: WorkerPoolLimits;
   /** Limits of each scope linked to this pool, by scope name. */
   scopeLimits: Record<string, ScopeWorkerPoolLimits>;
@@ -86,6 +92,8 @@ export interface PlanOptions {
 export interface PlannedLaunch {
   pool: string;
   count: number;
+  /** Outdated instances (workers) the first of these launches replace, one each. (Default: none) */
+  replacing?: string[];
 }
 
 export interface PlannedTermination {

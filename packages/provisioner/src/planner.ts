@@ -11,6 +11,7 @@ import {
   type PoolState,
 } from './interfaces';
 import { Reason } from './reasons';
+import { planRollout } from './rollout';
 
 const seconds = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 1000;
 
@@ -38,6 +39,9 @@ export function idleSeconds(instance: InstanceState, now: Date): number {
  * this tick) and the pool's and the scope's `target_max_seconds_per_month` (a launch is expected
  * to cost one median task). A disabled, backing-off, full or exhausted pool is skipped with a
  * hold saying why, and the next pool takes the demand.
+ *
+ * Rollouts: instances launched from another image than their pool's are replaced, idle ones
+ * first, see `planRollout`; the replacements count as planned launches of their pool.
  */
 export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions = {}): Plan {
   const defaultTaskSeconds = options.defaultTaskSeconds ?? DEFAULT_TASK_SECONDS;
@@ -62,6 +66,17 @@ export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions
   }
 
   const planned = new Map<string, number>();
+  const replacing = new Map<string, string[]>();
+  for (const pool of snapshot.pools) {
+    const rollout = planRollout(pool, now, new Set(terminations.filter((t) => t.pool === pool.name).map((t) => t.worker)));
+    decisions.push(...rollout.decisions);
+    terminations.push(...rollout.terminations);
+    if (rollout.replacing.length) {
+      planned.set(pool.name, rollout.replacing.length);
+      replacing.set(pool.name, rollout.replacing);
+    }
+  }
+
   const spent = new Map<string, number>();
   const scopeSpent = new Map<string, number>();
   const holds = new Map<string, HoldInput>();
@@ -129,7 +144,11 @@ export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions
   }
 
   for (const { reason, facts } of holds.values()) decisions.push(hold(reason, facts as never));
-  return { decisions, launches: [...planned].map(([pool, count]) => ({ pool, count })), terminations };
+  return {
+    decisions,
+    launches: [...planned].map(([pool, count]) => ({ pool, count, ...(replacing.has(pool) ? { replacing: replacing.get(pool)! } : {}) })),
+    terminations,
+  };
 }
 
 function terminationFor(pool: PoolState, instance: InstanceState, now: Date): Decision | null {

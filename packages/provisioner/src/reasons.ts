@@ -10,6 +10,11 @@ export const Reason = {
   LaunchForLatency: 'LaunchForLatency',
   /** Launch requested by an admin (`pool launch`). */
   ManualLaunch: 'ManualLaunch',
+  /**
+   * Launch or terminate: the pool names another image than an instance was launched from; the
+   * idle outdated instance is terminated and one with the pool's image launched in its place.
+   */
+  ImageOutdated: 'ImageOutdated',
 
   /** Hold: the pool has `max_active_instances` live instances (booting ones included). */
   PoolAtInstanceLimit: 'PoolAtInstanceLimit',
@@ -25,6 +30,8 @@ export const Reason = {
   NoCompatiblePool: 'NoCompatiblePool',
   /** Hold: instances still booting in the pool will take this work. */
   CoveredByBooting: 'CoveredByBooting',
+  /** Hold: launches of the pool's new image fail; its outdated instances are kept, not replaced. */
+  ImageLaunchFailing: 'ImageLaunchFailing',
 
   /** Terminate: the instance has had no work for longer than the pool's `max_idle_seconds`. */
   IdleTooLong: 'IdleTooLong',
@@ -32,6 +39,11 @@ export const Reason = {
   EphemeralDone: 'EphemeralDone',
   /** Terminate requested by an admin (`pool terminate`). */
   ManualTerminate: 'ManualTerminate',
+
+  /** Image: an admin set the pool's image (`pool update --image`, or a specification naming another). */
+  ImageSetByAdmin: 'ImageSetByAdmin',
+  /** Image: `image build --pool` moved the pool to the image it built. */
+  ImageBuilt: 'ImageBuilt',
 
   /** Reconcile: the provider runs an instance of ours that no worker row claims; it is terminated. */
   OrphanInstance: 'OrphanInstance',

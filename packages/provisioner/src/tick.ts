@@ -92,9 +92,9 @@ export async function tick(db: Database, options: TickOptions): Promise<TickResu
         result.terminated.push(...done.terminated);
         outcomes.push(...done.decisions);
       }
-      const count = planned.launches.find((l) => l.pool === name)?.count ?? 0;
+      const { count = 0, replacing = [] } = planned.launches.find((l) => l.pool === name) ?? {};
       if (count) {
-        const done = await launchInPool(ctx, pool, count, { force: false });
+        const done = await launchInPool(ctx, pool, count, { force: false, replacing });
         result.launched.push(...done.launched);
         outcomes.push(...done.decisions);
       }

@@ -41,7 +41,7 @@ describe('concurrent provisioners', () => {
     const pool = (await db.models.WorkerPool.findOne({ where: { name: 'dummy-a' } }))!;
     const claims = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        claimWorkers(i % 2 ? db : other, pool.id, 2, { force: false, tokenLifetimeSeconds: 3600, now: new Date() }),
+        claimWorkers(i % 2 ? db : other, pool.id, 2, { force: false, tokenLifetimeSeconds: 3600, now: new Date(), image: null }),
       ),
     );
     const names = claims.flatMap((c) => c.workers.map((w) => w.name));

@@ -23,7 +23,7 @@ const poolId = async (name: string) => (await db.models.WorkerPool.findOne({ whe
 
 /** The state a crash leaves between the provider's launch and the database save. */
 async function crashAfterLaunch(pool: string, count: number, at: Date): Promise<string[]> {
-  const claim = await claimWorkers(db, await poolId(pool), count, { force: false, tokenLifetimeSeconds: 3600, now: at });
+  const claim = await claimWorkers(db, await poolId(pool), count, { force: false, tokenLifetimeSeconds: 3600, now: at, image: null });
   const specifications = (await db.models.WorkerPool.findOne({ where: { name: pool } }))!.specifications;
   await driver().launch(
     claim.workers.map((w) => ({
@@ -67,7 +67,7 @@ describe('reconciliation in the tick', () => {
 
   it('stops a row whose launch never reached the provider once the grace period is over', async () => {
     await addPool(db, { name: 'dummy-a' });
-    await claimWorkers(db, await poolId('dummy-a'), 1, { force: false, tokenLifetimeSeconds: 3600, now: new Date(Date.now() - 600_000) });
+    await claimWorkers(db, await poolId('dummy-a'), 1, { force: false, tokenLifetimeSeconds: 3600, now: new Date(Date.now() - 600_000), image: null });
     const result = await run();
     expect(result.decisions).toContainEqual(expect.objectContaining({ reason: Reason.LaunchLost, worker: 'dummy-a-001' }));
     expect(await liveWorkers(db)).toEqual([]);

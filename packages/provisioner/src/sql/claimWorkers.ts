@@ -34,14 +34,19 @@ export function nextWorkerNames(pool: string, taken: Iterable<string>, count: nu
  * never with a cloud call inside it: stopped rows are reused (by name), new `<pool>-NNN` rows
  * fill the gaps. Each gets a fresh activation token (hashed; its lifetime from now), its old
  * tokens are disabled, and `instance_created_at` is set, so the row is live (and counts toward
- * max_active_instances and the month's usage) from here on. The pool row is locked for the
+ * max_active_instances and the month's usage) from here on, with the `image` it launches. The pool row is locked for the
  * count, so concurrent launches never exceed `max_active_instances` unless `force`.
  */
 export async function claimWorkers(
   db: Database,
   poolId: string,
   count: number,
-  { force, tokenLifetimeSeconds, now }: { force: boolean; tokenLifetimeSeconds: number; now: Date },
+  {
+    force,
+    tokenLifetimeSeconds,
+    now,
+    image,
+  }: { force: boolean; tokenLifetimeSeconds: number; now: Date; /** What the launch uses, recorded on each row. */ image: string | null },
 ): Promise<ClaimResult> {
   return db.sequelize.transaction(async (transaction) => {
     // Lock first, count after: a count in the locking statement would see the snapshot from
@@ -89,20 +94,20 @@ export async function claimWorkers(
          update tokens t set enabled = false from old where t.id = old.token_id returning t.id
        ), reused as (
          update workers w
-            set activation_token_id = tokens.id, instance_created_at = $3::timestamptz, worker_pool_data = null
+            set activation_token_id = tokens.id, instance_created_at = $3::timestamptz, worker_pool_data = null, image_id = $5::text
            from wanted join tokens on tokens.hash = wanted.hash
           where w.name = wanted.name and w.worker_pool_id = $2::bigint
          returning w.id, w.name
        ), created as (
-         insert into workers (name, worker_type, worker_pool_id, activation_token_id, instance_created_at, registered_at)
-         select wanted.name, 'external', $2::bigint, tokens.id, $3::timestamptz, $3::timestamptz
+         insert into workers (name, worker_type, worker_pool_id, activation_token_id, instance_created_at, registered_at, image_id)
+         select wanted.name, 'external', $2::bigint, tokens.id, $3::timestamptz, $3::timestamptz, $5::text
            from wanted join tokens on tokens.hash = wanted.hash
           where wanted.name not in (select name from old)
          returning id, name
        )
        select id, name, true as reused from reused union all select id, name, false from created`,
       {
-        bind: [JSON.stringify(names.map((name, i) => ({ name, hash: hashTokenKey(keys[i]!) }))), poolId, now, tokenLifetimeSeconds],
+        bind: [JSON.stringify(names.map((name, i) => ({ name, hash: hashTokenKey(keys[i]!) }))), poolId, now, tokenLifetimeSeconds, image],
         type: QueryTypes.SELECT,
         transaction,
       },

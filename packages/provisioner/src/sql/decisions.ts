@@ -1,5 +1,5 @@
 import { type Database, NotFoundError, ValidationError } from '@buildfleet/models';
-import { QueryTypes } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
 import { type Decision, type DecisionKind } from '../decisions';
 import { type Reason } from '../reasons';
 
@@ -15,7 +15,7 @@ export async function recordDecisions(
   db: Database,
   tickId: string,
   decisions: Decision[],
-  { now, holdDedupeSeconds }: { now: Date; holdDedupeSeconds: number },
+  { now, holdDedupeSeconds, transaction }: { now: Date; holdDedupeSeconds: number; transaction?: Transaction },
 ): Promise<number> {
   if (!decisions.length) return 0;
   const rows = decisions.map((d) => ({
@@ -44,7 +44,7 @@ export async function recordDecisions(
        returning 1
      )
      select count(*)::int as recorded from inserted`,
-    { bind: [JSON.stringify(rows), tickId, now, holdDedupeSeconds, RETENTION_DAYS], type: QueryTypes.SELECT },
+    { bind: [JSON.stringify(rows), tickId, now, holdDedupeSeconds, RETENTION_DAYS], type: QueryTypes.SELECT, transaction },
   );
   return row!.recorded;
 }

@@ -2,6 +2,7 @@ import {
   connectedSinceSql,
   type Database,
   ownValue,
+  poolImage,
   scopeWorkerPoolLimitsSchema,
   type ScopeWorkerPoolLimits,
   workerPoolLimitsSchema,
@@ -63,12 +64,14 @@ export async function readPools(
     instance_id: string | null;
     instance_created_at: Date;
     connected_at: Date | null;
+    image_id: string | null;
+    replaces: string | null;
     active: number;
     completed: number;
     last_completed_at: Date | null;
   }>(
     `select w.worker_pool_id as pool_id, w.name, w.worker_pool_data ->> 'instance-id' as instance_id,
-            w.instance_created_at, ${connectedSinceSql('w.id')} as connected_at,
+            w.instance_created_at, ${connectedSinceSql('w.id')} as connected_at, w.image_id, w.worker_pool_data ->> 'replaces' as replaces,
             (select count(*)::int from work_requests r
               where r.worker_id = w.id and r.status in ('pending', 'running')) as active,
             done.completed, done.last_completed_at
@@ -89,6 +92,8 @@ export async function readPools(
       instanceId: row.instance_id,
       instanceCreatedAt: row.instance_created_at,
       connectedAt: row.connected_at,
+      image: row.image_id,
+      replaces: row.replaces,
       activeRequests: row.active,
       completedRequests: row.completed,
       lastCompletedAt: row.last_completed_at,
@@ -100,6 +105,7 @@ export async function readPools(
       name: p.name,
       enabled: p.enabled,
       ephemeral: p.ephemeral,
+      image: poolImage(p.specifications),
       limits: workerPoolLimitsSchema.parse(p.limits),
       scopeLimits: Object.fromEntries(
         Object.entries(p.scope_limits).map(([scope, limits]): [string, ScopeWorkerPoolLimits] => [
