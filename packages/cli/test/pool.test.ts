@@ -2,6 +2,8 @@ import { type PoolCreateResult } from '../src/commands/pool/create';
 import { type PoolDeleteResult } from '../src/commands/pool/delete';
 import { type PoolListResult } from '../src/commands/pool/list';
 import { type PoolShowResult } from '../src/commands/pool/show';
+import { type PoolUpdateResult } from '../src/commands/pool/update';
+import { type WorkerShowResult } from '../src/commands/worker/show';
 import { type ErrorResult } from '../src/shared/base-command';
 import {
   awsAccount,
@@ -166,7 +168,7 @@ describe('pool update, enable and disable', () => {
   it('changes only the given fields', async () => {
     const { json, exitCode } = await cliJson<PoolShowResult>(`pool update updated --limits ${await db.yamlFile({ max_active_instances: 5 })}`);
     expect(exitCode).toBe(0);
-    expect(json.limits).toEqual({ max_active_instances: 5, target_max_seconds_per_month: null, max_idle_seconds: 3600 });
+    expect(json.limits).toEqual({ max_active_instances: 5, target_max_seconds_per_month: null, max_idle_seconds: 3600, max_surge: 1 });
     expect(json.architectures).toEqual(['amd64']);
   });
 
@@ -185,6 +187,62 @@ describe('pool update, enable and disable', () => {
   it('exits 3 for an unknown pool', async () => {
     expect((await cli('pool update nope --no-enabled')).exitCode).toBe(3);
     expect((await cli('pool enable nope')).exitCode).toBe(3);
+  });
+});
+
+describe('pool images', () => {
+  beforeAll(async () => {
+    await cli(`pool create hz --provider-account hetzner-main --architectures amd64 --specifications ${await db.yamlFile({ server_type: 'cx32', image_name: 'debian-13' })}`);
+    const twoTemplates = awsSpecification({ launch_templates: [awsLaunchTemplate(), awsLaunchTemplate({ InstanceType: 'c7a.large' })] });
+    await cli(`pool create amis --provider-account aws-main --architectures amd64 --specifications ${await db.yamlFile(twoTemplates)}`);
+  });
+
+  it('sets the image with --image, records the change, and shows the instances left on the old image', async () => {
+    await db.insertWorker('hz-001', 'hz', { running: true });
+    await db.query(`update workers set image_id = 'debian-13' where name = 'hz-001'`);
+    const { json, exitCode } = await cliJson<PoolUpdateResult>('pool update hz --image 48213377');
+    expect(exitCode).toBe(0);
+    expect(json.image).toBe('48213377');
+    expect(json.specifications).toMatchObject({ image_name: '48213377' });
+    expect(json.workers.outdatedImage).toBe(1);
+    expect(json.imageDecision).toMatchObject({ kind: 'image', reason: 'ImageSetByAdmin', pool: 'hz', count: 1 });
+    const [recorded] = await db.query<{ message: string }>(`select message from provisioning_decisions where pool = 'hz' and kind = 'image'`);
+    expect(recorded!.message).toBe('pool hz moves from image debian-13 to 48213377, set by an admin; 1 running instance will be replaced, idle ones first');
+
+    const text = await cli('pool show hz');
+    expect(text.stdout).toMatch(/^Image: +48213377$/m);
+    expect(text.stdout).toMatch(/^Workers: +1 \(1 running, 1 on an outdated image\)$/m);
+    expect((await cli('worker show hz-001')).stdout).toMatch(/^Image: +debian-13$/m);
+    expect((await cliJson<WorkerShowResult>('worker show hz-001')).json.image).toBe('debian-13');
+
+    const again = await cliJson<PoolUpdateResult>('pool update hz --image 48213377');
+    expect(again.json.imageDecision).toBeNull();
+  });
+
+  it('takes the image of the pool provider from a manifest', async () => {
+    const manifest = await db.yamlFile(
+      JSON.stringify({ format: 'buildfleet-image-manifest/1', options: {}, images: { aws: { id: 'ami-0fedcba9876543210' }, hetzner: { id: '777' } } }),
+    );
+    const aws = await cliJson<PoolUpdateResult>(`pool update amis --image-from-manifest ${manifest}`);
+    expect(aws.exitCode).toBe(0);
+    expect(aws.json.image).toBe('ami-0fedcba9876543210');
+    expect(aws.json.specifications.provider_type === 'aws' && aws.json.specifications.launch_templates.map((t) => t.ImageId)).toEqual([
+      'ami-0fedcba9876543210',
+      'ami-0fedcba9876543210',
+    ]);
+    expect((await cliJson<PoolUpdateResult>(`pool update hz --image-from-manifest ${manifest}`)).json.image).toBe('777');
+  });
+
+  it('refuses a manifest without the pool provider, an image id that is too long, and both flags, changing nothing', async () => {
+    const manifest = await db.yamlFile(JSON.stringify({ format: 'buildfleet-image-manifest/1', options: {}, images: { local: { id: '/x.qcow2' } } }));
+    const missing = await cliJson<ErrorResult>(`pool update amis --image-from-manifest ${manifest}`);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.json.error.message).toContain('the manifest has no aws image (it has: local)');
+    const tooLong = await cliJson<ErrorResult>(`pool update amis --image ami-${'0'.repeat(300)}`);
+    expect(tooLong.exitCode).toBe(2);
+    expect(tooLong.json.error.issues?.map((i) => i.field)).toEqual(['image']);
+    expect((await cli(`pool update amis --image ami-1 --image-from-manifest ${manifest}`)).exitCode).toBe(2);
+    expect((await cliJson<PoolShowResult>('pool show amis')).json.image).toBe('ami-0fedcba9876543210');
   });
 });
 
@@ -218,7 +276,7 @@ describe('pool delete', () => {
     expect(exitCode).toBe(1);
     expect(error?.message).toContain('has 1 running instance (busy-001)');
     expect(error?.message).toContain('--force');
-    expect((await cliJson<PoolShowResult>('pool show busy')).json.workers).toEqual({ total: 2, running: 1 });
+    expect((await cliJson<PoolShowResult>('pool show busy')).json.workers).toEqual({ total: 2, running: 1, outdatedImage: 0 });
   });
 
   it('deletes with --force and lists the instances left running', async () => {

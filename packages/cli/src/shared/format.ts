@@ -41,8 +41,9 @@ export function poolDetails(pool: WorkerPoolView): string {
       ['Tags', list(pool.tags)],
       ['Instance-wide', yesNo(pool.instanceWide)],
       ['Ephemeral', yesNo(pool.ephemeral)],
+      ['Image', pool.image ?? '-'],
       ['Scopes', list(pool.scopes.map((s) => `${s.scope} (priority ${s.priority})`))],
-      ['Workers', `${pool.workers.total} (${pool.workers.running} running)`],
+      ['Workers', `${pool.workers.total} (${pool.workers.running} running${pool.workers.outdatedImage ? `, ${pool.workers.outdatedImage} on an outdated image` : ''})`],
       ['Registered', pool.registeredAt],
     ],
     [

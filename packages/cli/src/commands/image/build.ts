@@ -1,10 +1,14 @@
 import { buildLocal, buildOnAws, buildOnHetzner, type BuildResult, plan, resolveImageAccount } from '@buildfleet/image-builder';
-import { ValidationError } from '@buildfleet/models';
+import { type Database, getWorkerPool, ValidationError } from '@buildfleet/models';
+import { type Decision, movePoolsToImage } from '@buildfleet/provisioner';
 import { Flags, ux } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
 import { optionsFromFlags, planFlags } from './plan';
 
-export type ImageBuildResult = BuildResult;
+export type ImageBuildResult = BuildResult & {
+  /** The pools moved to the new image (`--pool`), each with its recorded decision. */
+  pools: { pool: string; image: string; decision: Decision | null }[];
+};
 
 export default class ImageBuild extends BuildfleetCommand {
   static override summary = 'Build a debusine-worker image: locally (qcow2), or on an AWS or Hetzner instance (AMI or snapshot).';
@@ -26,6 +30,11 @@ local needs root (or subordinate ids), debvm >= 0.4.4, mmdebstrap, qemu-utils, e
     'instance-type': Flags.string({ helpValue: 'NAME', summary: 'aws: instance type of the build instance. (Default: t3.medium, or t4g.medium for arm64)' }),
     'subnet-id': Flags.string({ helpValue: 'ID', summary: 'aws: subnet with egress to the Debian mirrors. (Default: the default VPC\'s)' }),
     'poll-seconds': Flags.integer({ min: 1, summary: 'Seconds between status checks of the build instance. (Default: 15 on aws, 10 on hetzner)' }),
+    pool: Flags.string({
+      helpValue: 'NAME',
+      multiple: true,
+      summary: 'aws, hetzner: once the image is built, move this pool to it (repeat for more; all in one transaction, each with a recorded decision). A failed build changes no pool.',
+    }),
   };
 
   async run(): Promise<ImageBuildResult> {
@@ -34,6 +43,8 @@ local needs root (or subordinate ids), debvm >= 0.4.4, mmdebstrap, qemu-utils, e
     if (flags.target !== 'local' && !flags.account) {
       throw ValidationError.single('image build', '--account', `--target ${flags.target} builds with a provider account: give --account NAME (see \`${this.config.bin} account list\`)`);
     }
+    const pools = flags.pool ?? [];
+    if (pools.length) await this.withDatabase((db) => checkPools(db, pools, flags.target));
     const started = Date.now();
     const controller = new AbortController();
     const onSignal = () => {
@@ -75,11 +86,32 @@ local needs root (or subordinate ids), debvm >= 0.4.4, mmdebstrap, qemu-utils, e
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
     }
+    const moved = pools.length
+      ? await this.withDatabase((db) =>
+          movePoolsToImage(db, pools, result.imageId, {
+            build: `${result.image.name}, plan ${result.image.plan_digest.slice(0, 12)}`,
+            providerType: result.target as 'aws' | 'hetzner',
+          }),
+        )
+      : [];
     if (!this.jsonEnabled()) {
       this.log(`Built ${result.imageId} (${result.image.name}) in ${result.image.build_seconds} s; manifest: ${result.manifestPath}`);
-      if (result.target === 'hetzner') this.log(`Pools use it with: image_name: "${result.imageId}"`);
-      if (result.target === 'aws') this.log(`Pools use it with: launch_templates: [{ ImageId: ${result.imageId}, ... }]`);
+      for (const { pool, decision } of moved) this.log(decision ? decision.message : `Pool ${pool.name} already launches ${result.imageId}.`);
+      if (!moved.length && result.target !== 'local') this.log(`Pools use it with: \`${this.config.bin} pool update NAME --image ${result.imageId}\``);
     }
-    return result;
+    return { ...result, pools: moved.map(({ pool, decision }) => ({ pool: pool.name, image: result.imageId, decision })) };
+  }
+}
+
+/** Before building: every --pool exists and runs images of the target's provider. */
+async function checkPools(db: Database, pools: string[], target: 'local' | 'aws' | 'hetzner'): Promise<void> {
+  if (target === 'local') {
+    throw ValidationError.single('image build', '--pool', 'no pool launches a local qcow2 image; build with --target aws or --target hetzner to move pools');
+  }
+  for (const name of pools) {
+    const pool = await getWorkerPool(db, name);
+    if (pool.providerType !== target) {
+      throw ValidationError.single('image build', '--pool', `pool "${name}" launches on ${pool.providerType}, which cannot run a ${target} image; give ${target} pools only`);
+    }
   }
 }

@@ -23,6 +23,7 @@ export default class WorkerShow extends BuildfleetCommand {
             ['Enabled', yesNo(worker.enabled)],
             ['Registered', worker.registeredAt],
             ['Instance created', worker.instanceCreatedAt ?? '-'],
+            ['Image', worker.image ?? '-'],
             ['Connected', worker.connectedAt ?? '-'],
             ['Last seen', worker.lastSeenAt ?? '-'],
             ['Concurrency', String(worker.concurrency)],
