@@ -1,5 +1,5 @@
 import { startHetznerFake, type HetznerFake } from '@buildfleet/hetzner-fake';
-import { type Database, upsertProviderAccount } from '@buildfleet/models';
+import { connectedSinceSql, type Database, upsertProviderAccount } from '@buildfleet/models';
 import { QueryTypes } from 'sequelize';
 import { launchWorkers, type TickResult, tick, updatePool } from '../src';
 import { addPool, addRequest, connectWorker, DummyCloud, resetDatabase, tickOptions, useDatabase } from './fixtures';
@@ -72,7 +72,7 @@ interface Row {
 
 const liveRows = () =>
   db.sequelize.query<Row>(
-    `select w.name, w.image_id, w.connected_at is not null as connected,
+    `select w.name, w.image_id, ${connectedSinceSql('w.id')} is not null as connected,
             exists (select 1 from work_requests r where r.worker_id = w.id and r.status = 'running') as busy
        from workers w where w.instance_created_at is not null order by w.name`,
     { type: QueryTypes.SELECT },
