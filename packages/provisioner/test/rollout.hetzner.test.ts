@@ -2,7 +2,7 @@ import { startHetznerFake, type HetznerFake } from '@buildfleet/hetzner-fake';
 import { connectedSinceSql, type Database, upsertProviderAccount } from '@buildfleet/models';
 import { QueryTypes } from 'sequelize';
 import { launchWorkers, type TickResult, tick, updatePool } from '../src';
-import { addPool, addRequest, connectWorker, DummyCloud, resetDatabase, tickOptions, useDatabase } from './fixtures';
+import { addPool, addRequest, connectWorker, InMemoryDummyCloud, resetDatabase, tickOptions, useDatabase } from './fixtures';
 
 /**
  * Rolling replacement end to end: real ticks, the Hetzner driver against the Hetzner fake
@@ -13,7 +13,7 @@ import { addPool, addRequest, connectWorker, DummyCloud, resetDatabase, tickOpti
 const database = useDatabase();
 let db: Database;
 let fake: HetznerFake;
-const options = () => tickOptions(new DummyCloud());
+const options = () => tickOptions(new InMemoryDummyCloud());
 
 beforeAll(() => {
   db = database.db;
