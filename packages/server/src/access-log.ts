@@ -1,4 +1,5 @@
-import { requestWorkerName } from '@buildfleet/worker-api';
+import { type IncomingMessage, type Server } from 'node:http';
+import { isWorkerSocketUrl, requestWorkerName } from '@buildfleet/worker-api';
 import { type RequestHandler } from 'express';
 import { type Logger } from 'pino';
 
@@ -13,12 +14,12 @@ const MAX_LOGGED_PATH = 300;
 export function accessLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    const path = req.originalUrl.split('?', 1)[0]!;
+    const path = loggedPath(req.originalUrl);
     res.once('close', () => {
       const worker = requestWorkerName(res);
       const fields = {
         method: req.method,
-        path: path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path,
+        path,
         status: res.statusCode,
         ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
         ...(worker ? { worker } : {}),
@@ -29,4 +30,21 @@ export function accessLog(logger: Logger): RequestHandler {
     });
     next();
   };
+}
+
+/**
+ * The access-log line of each WebSocket upgrade, which never reaches Express: 101 on the
+ * worker endpoint (the worker API then checks the token), 404 anywhere else.
+ */
+export function logUpgrades(server: Server, logger: Logger): void {
+  server.on('upgrade', (req: IncomingMessage) => {
+    const status = isWorkerSocketUrl(req.url) ? 101 : 404;
+    logger.info({ method: req.method, path: loggedPath(req.url ?? '/'), status, upgrade: 'websocket' }, 'request');
+  });
+}
+
+/** The path of a request URL without its query, cut to MAX_LOGGED_PATH characters. */
+function loggedPath(url: string): string {
+  const path = url.split('?', 1)[0]!;
+  return path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path;
 }

@@ -7,7 +7,7 @@ import { statusUi } from '@buildfleet/status-ui';
 import { type SelfRegistrationOptions, workerApi } from '@buildfleet/worker-api';
 import express from 'express';
 import pino, { type Logger } from 'pino';
-import { accessLog } from './access-log';
+import { accessLog, logUpgrades } from './access-log';
 import { RequestDrain } from './drain';
 import { healthRoutes } from './health';
 import { Loop } from './loop';
@@ -82,7 +82,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   app.disable('x-powered-by');
   // Before the access log: load balancers probe every few seconds.
   app.use(healthRoutes({ db, listening: api.isListening, closing: () => closing !== undefined, logger }));
-  app.use(accessLog(logger.child({ component: 'http' })));
+  const httpLogger = logger.child({ component: 'http' });
+  app.use(accessLog(httpLogger));
   app.get('/', (_req, res) => res.redirect(`${STATUS_PATH}/workers/`));
   app.use('/api', api.router);
   app.use(
@@ -101,6 +102,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const server = createServer(app);
   const requests = new RequestDrain(server);
   api.attach(server);
+  logUpgrades(server, httpLogger);
   await listen(server, options.port ?? 8080, options.host ?? '127.0.0.1');
   const address = server.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${address.port}`;

@@ -36,9 +36,9 @@ afterAll(async () => {
 const requestLines = () => records.filter((r) => r.msg === 'request');
 
 /** Waits for the access-log line of a request whose answer was just read (it is written on 'close'). */
-async function logLineFor(path: string): Promise<Record<string, unknown>> {
+async function logLineFor(path: string, upgrade = false): Promise<Record<string, unknown>> {
   for (let i = 0; i < 50; i++) {
-    const line = requestLines().find((r) => r.path === path);
+    const line = requestLines().find((r) => r.path === path && (r.upgrade === 'websocket') === upgrade);
     if (line) return line;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -59,6 +59,7 @@ it('closes a WebSocket upgrade on /-/status/workers/ within a second', async () 
   });
   expect(status).toBe(404);
   expect(closedAfterMs).toBeLessThan(1000);
+  expect(await logLineFor('/-/status/workers/', true)).toMatchObject({ method: 'GET', status: 404, upgrade: 'websocket' });
 });
 
 it('logs one line per HTTP request with method, path, status and milliseconds, never a query or a header', async () => {
@@ -73,6 +74,7 @@ it('logs one line per HTTP request with method, path, status and milliseconds, n
   expect(await logLineFor('/-/status/workers/')).toMatchObject({ method: 'GET', status: 200, ms: expect.any(Number) });
   expect(await logLineFor('/api/1.0/no-such-endpoint/')).toMatchObject({ method: 'GET', status: 404 });
   expect(requestLines().length - before).toBe(2);
+  expect(requestLines().every((line) => typeof line.path === 'string' && !String(line.path).includes('?'))).toBe(true);
   expect(logLines.join('\n')).not.toContain(secret);
 });
 

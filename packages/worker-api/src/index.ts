@@ -21,7 +21,7 @@ export { PROBLEM_CONTENT_TYPE } from './problem';
 export { requestWorkerName } from './auth';
 export { MAX_JSON_DEPTH } from './body';
 export { DEFAULT_SELF_REGISTRATION, type SelfRegistrationOptions } from './registration';
-export { WEBSOCKET_PATH } from './sessions';
+export { isWorkerSocketUrl, WEBSOCKET_PATH } from './sessions';
 export { WORKSPACE } from './serialize';
 export { DEFAULT_SCOPE } from './routes/workRequests';
 export { MAX_ARTIFACT_FILE_SIZE } from './routes/artifacts';

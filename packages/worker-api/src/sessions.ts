@@ -66,7 +66,7 @@ export class Sessions {
 
   attach(http: Server): void {
     http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (collapseSlashes(upgradePath(request)) !== WEBSOCKET_PATH) return refuseUpgrade(socket);
+      if (!isWorkerSocketUrl(request.url)) return refuseUpgrade(socket);
       this.server.handleUpgrade(request, socket, head, (ws) => this.track(this.open(ws, request)));
     });
   }
@@ -185,11 +185,12 @@ function send(socket: WebSocket, frame: object): void {
   if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
 }
 
-function upgradePath(request: IncomingMessage): string {
+/** Whether an upgrade's URL is the worker endpoint (repeated slashes taken as one); other paths are refused. */
+export function isWorkerSocketUrl(url: string | undefined): boolean {
   try {
-    return new URL(request.url ?? '/', 'http://localhost').pathname;
+    return collapseSlashes(new URL(url ?? '/', 'http://localhost').pathname) === WEBSOCKET_PATH;
   } catch {
-    return '';
+    return false;
   }
 }
 
