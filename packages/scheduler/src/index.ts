@@ -21,10 +21,11 @@ export {
   type WorkRequestView,
 } from './work-request-views';
 export { runDispatchPass, type DispatchResult } from './dispatch';
+export { DispatchPasses } from './dispatch-passes';
 export { planDispatch, type Assignment } from './plan-dispatch';
 export { readDispatchSnapshot, STATIC, type DispatchSnapshot, type QueuedRequest } from './sql/readDispatchSnapshot';
 export { WORK_ASSIGNED_CHANNEL } from './sql/assignRequests';
-export { assignNextForWorker } from './sql/nextForWorker';
+export { assignNextForWorker, settleNextForWorker } from './sql/nextForWorker';
 export { describeUnmetDemand, getUnmetDemand, type UnmetDemand } from './unmet-demand';
 export { satisfiesSql } from './sql/matching';
 export {

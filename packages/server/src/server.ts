@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type Database, openDatabase, releaseSessionLeases } from '@buildfleet/models';
 import { listDecisions, listPoolHealth, readMonthlyUsage, tick, type TickEvent, type TickOptions } from '@buildfleet/provisioner';
-import { abortLostWork, DEFAULT_LOST_WORK_SECONDS, getUnmetDemand, listLostWork, runDispatchPass } from '@buildfleet/scheduler';
+import { abortLostWork, DEFAULT_LOST_WORK_SECONDS, DispatchPasses, getUnmetDemand, listLostWork } from '@buildfleet/scheduler';
 import { statusUi } from '@buildfleet/status-ui';
 import { type SelfRegistrationOptions, workerApi } from '@buildfleet/worker-api';
 import express from 'express';
@@ -70,9 +70,12 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ name: 'buildfleet' });
   const db = await openDatabase({ databaseUrl: options.databaseUrl, migrate: true });
+  // One full pass at a time in this process, whether the interval or a bulk change asked.
+  const passes = new DispatchPasses(db);
   // Other replicas' sessions are left alone: this process only ever touches its own leases.
   const api = workerApi({
     db,
+    dispatchPasses: passes,
     logger: apiLogger(logger),
     selfRegistration: options.selfRegistration,
     ...(options.sessionLeaseMs !== undefined ? { sessionLeaseMs: options.sessionLeaseMs } : {}),
@@ -114,7 +117,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       intervalMs: options.scheduleIntervalMs ?? 2000,
       logger,
       run: async () => {
-        const { assignments, unassigned } = await runDispatchPass(db);
+        const { assignments, unassigned } = await passes.request();
         if (assignments.length) {
           logger.info({ assigned: assignments.length, unassigned: unassigned.length }, 'dispatch pass');
         }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_SESSION_LEASE_MS } from '@buildfleet/models';
-import { WORK_ASSIGNED_CHANNEL } from '@buildfleet/scheduler';
+import { DispatchPasses, WORK_ASSIGNED_CHANNEL } from '@buildfleet/scheduler';
 import express from 'express';
 import { Background } from './background';
 import { type Logger, type WorkerApi, type WorkerApiOptions } from './interfaces';
@@ -50,7 +50,7 @@ const stderrLogger: Logger = {
 export function workerApi(options: WorkerApiOptions): WorkerApi {
   const { db } = options;
   const logger = options.logger ?? stderrLogger;
-  const background = new Background(logger);
+  const background = new Background(logger, db, options.dispatchPasses ?? new DispatchPasses(db));
   const processId = options.processId ?? randomUUID();
   const sessions = new Sessions(db, logger, {
     metadataIntervalMs: options.metadataIntervalMs ?? 3_600_000,

@@ -1,5 +1,6 @@
 import { type Server } from 'node:http';
 import { type Database } from '@buildfleet/models';
+import { type DispatchPasses } from '@buildfleet/scheduler';
 import { type Router } from 'express';
 import { type SelfRegistrationOptions } from './registration';
 
@@ -39,6 +40,11 @@ export interface WorkerApiOptions {
   processId?: string;
   /** How long a session stays connected without a renewal of its lease. (Default: DEFAULT_SESSION_LEASE_MS, 30 s) */
   sessionLeaseMs?: number;
+  /**
+   * This process's full dispatch passes, shared with its other callers (the server's interval)
+   * so one runs at a time. (Default: the API's own)
+   */
+  dispatchPasses?: DispatchPasses;
 }
 
 export interface WorkerApi {

@@ -3,7 +3,19 @@ import { runDispatchPass } from '@buildfleet/scheduler';
 import { WebSocket } from 'ws';
 import { rawUpgrade } from './upgrade';
 import { setWorkerEnabled, WEBSOCKET_PATH } from '../src';
-import { addWorker, addWorkRequest, assign, resetDatabase, row, rows, startApi, type TestWorker, useDatabase, waitFor } from './fixtures';
+import {
+  addWorker,
+  addWorkRequest,
+  assign,
+  resetDatabase,
+  row,
+  rows,
+  startApi,
+  type TestWorker,
+  useDatabase,
+  waitFor,
+  workerMetadata,
+} from './fixtures';
 
 const database = useDatabase();
 let db: Database;
@@ -92,6 +104,46 @@ describe('the worker WebSocket', () => {
 
     expect(assignments.map((a) => a.workerName)).toEqual(['builder']);
     await session.received('work_request_available');
+  });
+
+  it("after a completion, settles that worker's next request and announces it, without a pass over the fleet", async () => {
+    const session = connect(worker.key);
+    await session.received('connected');
+    await addWorker(db, { name: 'idle-other' });
+    const done = await addWorkRequest(db);
+    await assign(db, done, worker.id, 'running');
+    const next = await addWorkRequest(db);
+    await addWorkRequest(db);
+
+    const response = await fetch(`${api.apiUrl}/1.0/work-request/${done}/completed/`, {
+      method: 'PUT',
+      headers: { token: worker.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ result: 'success' }),
+    });
+
+    expect(response.status).toBe(200);
+    await session.received('work_request_available');
+    expect(await rows(db, 'select id, worker_id from work_requests where status = $1 order by id', ['pending'])).toEqual([
+      { id: next, worker_id: worker.id },
+      // A full pass would have given the idle worker the last one; per-event dispatch leaves it to the next pass.
+      { id: expect.any(String), worker_id: null },
+    ]);
+  });
+
+  it('after a metadata report, claims a request the worker can now run and announces it', async () => {
+    const session = connect(worker.key);
+    await session.received('connected');
+    const waiting = await addWorkRequest(db);
+
+    const response = await fetch(`${api.apiUrl}/1.0/worker/dynamic-metadata/`, {
+      method: 'PUT',
+      headers: { token: worker.key, 'content-type': 'application/json' },
+      body: JSON.stringify(workerMetadata()),
+    });
+
+    expect(response.status).toBe(204);
+    await session.received('work_request_available');
+    expect(await row(db, 'select worker_id from work_requests where id = $1', [waiting])).toEqual({ worker_id: worker.id });
   });
 
   it('announces work assigned while its notification connection was down, once it is back', async () => {

@@ -1,5 +1,6 @@
 import { connectedSinceSql, type Database, retryingConflictOnce, type WorkRequest } from '@buildfleet/models';
-import { QueryTypes } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
+import { WORK_ASSIGNED_CHANNEL } from './assignRequests';
 import { satisfiesSql, servesScopeSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 import { queueOrderSql } from './queueOrder';
 
@@ -11,43 +12,61 @@ import { queueOrderSql } from './queueOrder';
  * Returns null when nothing fits. A deadlock or serialization failure runs it once more.
  */
 export async function assignNextForWorker(db: Database, workerId: string): Promise<WorkRequest | null> {
-  const id = await retryingConflictOnce(() => claimNextForWorker(db, workerId));
+  const id = await retryingConflictOnce(() => claimNextForWorker(db, workerId, false));
   return id ? db.models.WorkRequest.findByPk(id) : null;
 }
 
-function claimNextForWorker(db: Database, workerId: string): Promise<string | null> {
+/**
+ * Per-event dispatch: when one worker's state changes (it completed a request, reported its
+ * metadata), settles that worker's next request as get-next-for-worker would, instead of a
+ * pass over the whole queue and fleet, and tells its session (in whichever process holds it)
+ * through WORK_ASSIGNED_CHANNEL on commit. Returns the id of the request waiting for it, if any.
+ */
+export async function settleNextForWorker(db: Database, workerId: string): Promise<string | null> {
+  return retryingConflictOnce(() => claimNextForWorker(db, workerId, true));
+}
+
+function claimNextForWorker(db: Database, workerId: string, notify: boolean): Promise<string | null> {
   return db.sequelize.transaction(async (transaction) => {
-    const [worker] = await db.sequelize.query<{ concurrency: number; eligible: boolean }>(
-      `select w.concurrency, ${connectedSinceSql('w.id')} is not null and coalesce(t.enabled, false) as eligible
-         from workers w left join tokens t on t.id = w.token_id
-        where w.id = $1 for no key update of w`,
-      { bind: [workerId], type: QueryTypes.SELECT, transaction },
-    );
-    if (!worker) return null;
-    // Read after the lock: work a pass or claim committed while this one waited counts.
-    const [work] = await db.sequelize.query<{ assigned: string | null; active: number }>(
-      `select (select id from work_requests where worker_id = $1 and status = 'pending'
-                order by ${queueOrderSql()} limit 1) as assigned,
-              (select count(*)::int from work_requests where worker_id = $1 and status in ('pending', 'running')) as active`,
-      { bind: [workerId], type: QueryTypes.SELECT, transaction },
-    );
-    if (work!.assigned) return work!.assigned;
-    if (!worker.eligible || work!.active >= worker.concurrency) return null;
-    const [claimed] = await db.sequelize.query<{ id: string }>(
-      `with able as (
-         select rs.id from requirement_sets rs, workers w left join worker_pools p on p.id = w.worker_pool_id
-          where w.id = $1 and ${satisfiesSql(WORKER_TAGS, WORKER_NUMERIC, 'rs')}
-       ), best as (
-         select r.id from work_requests r, workers w left join worker_pools p on p.id = w.worker_pool_id
-          where w.id = $1 and r.status = 'pending' and r.worker_id is null
-            and r.requirement_set_id in (select id from able) and ${servesScopeSql('r.scope_id')}
-          order by ${queueOrderSql('r')}
-          limit 1 for no key update of r skip locked
-       )
-       update work_requests r set worker_id = $1 from best where r.id = best.id
-       returning r.id`,
-      { bind: [workerId], type: QueryTypes.SELECT, transaction },
-    );
-    return claimed?.id ?? null;
+    const next = await claimInTransaction(db, workerId, transaction);
+    if (next && notify) {
+      await db.sequelize.query('select pg_notify($1, $2)', { bind: [WORK_ASSIGNED_CHANNEL, workerId], transaction });
+    }
+    return next;
   });
+}
+
+async function claimInTransaction(db: Database, workerId: string, transaction: Transaction): Promise<string | null> {
+  const [worker] = await db.sequelize.query<{ concurrency: number; eligible: boolean }>(
+    `select w.concurrency, ${connectedSinceSql('w.id')} is not null and coalesce(t.enabled, false) as eligible
+       from workers w left join tokens t on t.id = w.token_id
+      where w.id = $1 for no key update of w`,
+    { bind: [workerId], type: QueryTypes.SELECT, transaction },
+  );
+  if (!worker) return null;
+  // Read after the lock: work a pass or claim committed while this one waited counts.
+  const [work] = await db.sequelize.query<{ assigned: string | null; active: number }>(
+    `select (select id from work_requests where worker_id = $1 and status = 'pending'
+              order by ${queueOrderSql()} limit 1) as assigned,
+            (select count(*)::int from work_requests where worker_id = $1 and status in ('pending', 'running')) as active`,
+    { bind: [workerId], type: QueryTypes.SELECT, transaction },
+  );
+  if (work!.assigned) return work!.assigned;
+  if (!worker.eligible || work!.active >= worker.concurrency) return null;
+  const [claimed] = await db.sequelize.query<{ id: string }>(
+    `with able as (
+       select rs.id from requirement_sets rs, workers w left join worker_pools p on p.id = w.worker_pool_id
+        where w.id = $1 and ${satisfiesSql(WORKER_TAGS, WORKER_NUMERIC, 'rs')}
+     ), best as (
+       select r.id from work_requests r, workers w left join worker_pools p on p.id = w.worker_pool_id
+        where w.id = $1 and r.status = 'pending' and r.worker_id is null
+          and r.requirement_set_id in (select id from able) and ${servesScopeSql('r.scope_id')}
+        order by ${queueOrderSql('r')}
+        limit 1 for no key update of r skip locked
+     )
+     update work_requests r set worker_id = $1 from best where r.id = best.id
+     returning r.id`,
+    { bind: [workerId], type: QueryTypes.SELECT, transaction },
+  );
+  return claimed?.id ?? null;
 }

@@ -4,7 +4,6 @@ import {
   listWorkRequests,
   MAX_LIST_LIMIT,
   retryWorkRequest,
-  runDispatchPass,
   setPriorityAdjustment,
 } from '@buildfleet/scheduler';
 import express, { type Request, type Router } from 'express';
@@ -58,13 +57,13 @@ export function clientWorkRequestRoutes(db: Database, background: Background): R
     const id = idOf(req);
     await withInputErrors('Cannot update work request', () => setPriorityAdjustment(db, id, parsed.data.priority_adjustment));
     res.status(200).json(await responseFor(db, id));
-    background.run('scheduling after a priority change', () => runDispatchPass(db));
+    background.dispatchAll('a priority change');
   });
 
   router.post(`${ID_PATH}retry/`, user, async (req, res) => {
     const retry = await retryWorkRequest(db, idOf(req));
     res.status(200).json(await responseFor(db, retry.id));
-    background.run('scheduling after a retry', () => runDispatchPass(db));
+    background.dispatchAll('a retry');
   });
 
   router.post(`${ID_PATH}abort/`, user, async (req, res) => {

@@ -1,5 +1,5 @@
 import { type Database, type FieldIssue, issuesOf, ValidationError } from '@buildfleet/models';
-import { createWorkRequest, runDispatchPass } from '@buildfleet/scheduler';
+import { createWorkRequest } from '@buildfleet/scheduler';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { requireUser } from '../auth';
@@ -54,7 +54,7 @@ export function workRequestRoutes(db: Database, background: Background): Router 
     const row = await readWorkRequest(db, created.id);
     // Debusine answers 200 here, not 201.
     res.status(200).json(workRequestResponse(row!));
-    background.run('scheduling after a new work request', () => runDispatchPass(db));
+    background.dispatchAll('a new work request');
   });
 
   return router;

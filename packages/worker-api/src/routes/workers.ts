@@ -1,5 +1,5 @@
 import { type Database, issuesOf, WORKER_TYPES, type WorkerType } from '@buildfleet/models';
-import { abortWorkRequests, assignNextForWorker, refreshWorkerTags, runDispatchPass } from '@buildfleet/scheduler';
+import { abortWorkRequests, assignNextForWorker, refreshWorkerTags } from '@buildfleet/scheduler';
 import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
 import { authenticatedWorker, requireWorker, setRequestWorkerName } from '../auth';
@@ -12,12 +12,7 @@ import { workRequestResponse } from '../serialize';
 import { authenticateToken } from '../sql/authenticate';
 import { storeDynamicMetadata } from '../sql/metadata';
 import { activateWorker, registerStaticWorker } from '../sql/register';
-import {
-  announceAssignedWork,
-  completeWorkRequest,
-  markRunning,
-  readWorkRequest,
-} from '../sql/workRequests';
+import { completeWorkRequest, markRunning, readWorkRequest } from '../sql/workRequests';
 
 // Unknown fields are ignored, as Debusine's serializers do, so newer workers keep working.
 const registerBody = z.object({
@@ -124,7 +119,7 @@ export function workerRoutes(
     await storeDynamicMetadata(db, id, parsed.data);
     await refreshWorkerTags(db, [id]);
     res.status(204).end();
-    background.run('scheduling after a metadata update', () => runDispatchPass(db));
+    background.dispatchFor(id, 'a metadata update');
   });
 
   router.get('/1.0/work-request/get-next-for-worker/', worker, async (_req, res) => {
@@ -161,10 +156,7 @@ export function workerRoutes(
     await completeWorkRequest(db, workRequest.id, workerId, parsed.data.result, parsed.data.output_data ?? {});
     // Exactly 200 with an empty body: the worker treats anything else as a failed report.
     res.status(200).end();
-    background.run('scheduling after a completion', async () => {
-      const { assignments } = await runDispatchPass(db);
-      if (!assignments.some((a) => a.workerId === workerId)) await announceAssignedWork(db, workerId);
-    });
+    background.dispatchFor(workerId, 'a completion');
   });
 
   return router;

@@ -1,5 +1,4 @@
 import { type Database, type RuntimeStatistics, type WorkRequestOutputData, type WorkRequestResult } from '@buildfleet/models';
-import { WORK_ASSIGNED_CHANNEL } from '@buildfleet/scheduler';
 import { QueryTypes } from 'sequelize';
 import { type DbWorkRequest } from '../interfaces';
 
@@ -70,17 +69,4 @@ export async function completeWorkRequest(
     { bind: [workRequestId, workerId, result, JSON.stringify(outputData), duration ?? null], type: QueryTypes.SELECT },
   );
   return row!.completed > 0;
-}
-
-/**
- * Tells the worker's session (in whichever process holds it) that work waits for it, if a
- * pending request is assigned to it. Returns whether it did.
- */
-export async function announceAssignedWork(db: Database, workerId: string): Promise<boolean> {
-  const rows = await db.sequelize.query<{ notified: string }>(
-    `select pg_notify($2::text, $1::text) as notified
-      where exists (select 1 from work_requests where worker_id = $1::bigint and status = 'pending')`,
-    { bind: [workerId, WORK_ASSIGNED_CHANNEL], type: QueryTypes.SELECT },
-  );
-  return rows.length > 0;
 }
