@@ -160,6 +160,16 @@ describe('/workers/<name>/', () => {
     expect(page).toContain('<dt>Architectures</dt><dd>amd64, i386</dd>');
     expect(page).toContain('ImageId: ami-0123456789abcdef0');
     expect(page).toContain('max_active_instances: 2');
+    expect(page).toContain('<dt>Image</dt><dd><code>ami-0123456789abcdef0</code></dd>');
+    expect(body.worker.image).toBe('ami-0123456789abcdef0');
+  });
+
+  it('marks a worker whose instance runs another image than its pool launches', async () => {
+    expect(await json('workers/aws-amd64-002/')).toMatchObject({ worker: { image: 'ami-0old' }, imageOutdated: true });
+    expect(await html('workers/aws-amd64-002/')).toContain(
+      '<dt>Image</dt><dd><code>ami-0old</code> <span class="muted">(outdated: the pool now launches <code>ami-0123456789abcdef0</code>)</span></dd>',
+    );
+    expect((await json('workers/aws-amd64-001/')).imageOutdated).toBe(false);
     expect((await json('workers/static-idle/')).worker.tags).toEqual(['<script>alert(1)</script>', 'executor:unshare', 'memory_gib=32']);
   });
 
@@ -208,6 +218,16 @@ describe('/worker-pools/', () => {
       ['aws-amd64', 'aws', true, 3, 2, 8140],
       ['hetzner-arm', 'hetzner', false, 2, 1, 9.5 * 86400],
     ]);
+    expect(body.pools.map((p: Record<string, unknown>) => [p.image, p.outdatedInstances])).toEqual([
+      ['ami-0123456789abcdef0', 1],
+      [expect.any(String), 0],
+    ]);
+  });
+
+  it("shows the pool's image and how many of its instances run an outdated one", async () => {
+    const page = await html('worker-pools/aws-amd64/');
+    expect(page).toContain('<dt>Image</dt><dd><code>ami-0123456789abcdef0</code></dd>');
+    expect(page).toContain('<dt>Outdated instances</dt><dd>1 <span class="muted">(launched from another image; the provisioner replaces them, idle ones first)</span></dd>');
   });
 
   it('shows no usage when the host passes no monthlyUsage hook, rather than computing its own', async () => {
@@ -240,10 +260,12 @@ describe('/worker-pools/', () => {
       'architectures',
       'enabled',
       'ephemeral',
+      'image',
       'instanceWide',
       'instances',
       'limits',
       'name',
+      'outdatedInstances',
       'providerType',
       'registeredAt',
       'secondsThisMonth',

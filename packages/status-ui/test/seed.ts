@@ -39,6 +39,8 @@ export interface WorkerSeed {
   staticMetadata?: Record<string, unknown>;
   dynamicMetadata?: Record<string, unknown>;
   workerPoolData?: Record<string, unknown> | null;
+  /** The image its instance was launched from. */
+  imageId?: string;
 }
 
 export async function createWorker(db: Database, seed: WorkerSeed): Promise<SeededWorker> {
@@ -66,6 +68,7 @@ export async function createWorker(db: Database, seed: WorkerSeed): Promise<Seed
     dynamicMetadata: seed.dynamicMetadata ?? {},
     dynamicMetadataUpdatedAt: seed.dynamicMetadata ? new Date() : null,
     workerPoolData: seed.workerPoolData ?? null,
+    imageId: seed.imageId ?? null,
   });
   if (seed.connectedAt) {
     // A session with a live lease, as a serving process would hold.
@@ -175,8 +178,9 @@ export async function seedFleet(db: Database, now = new Date()): Promise<Fleet> 
       connectedAt: minutesAgo(now, 50),
       instanceCreatedAt: minutesAgo(now, 55),
       workerPoolData: { instance_id: 'i-0abc123def4567890' },
+      imageId: 'ami-0123456789abcdef0',
     },
-    { name: 'aws-amd64-002', pool: 'aws-amd64', lastSeenAt: minutesAgo(now, 2), instanceCreatedAt: minutesAgo(now, 4) },
+    { name: 'aws-amd64-002', pool: 'aws-amd64', lastSeenAt: minutesAgo(now, 2), instanceCreatedAt: minutesAgo(now, 4), imageId: 'ami-0old' },
     { name: 'aws-amd64-003', pool: 'aws-amd64', token: 'disabled', lastSeenAt: minutesAgo(now, 2000) },
     { name: 'hetzner-arm-001', pool: 'hetzner-arm', token: 'activation' },
     { name: 'celery', type: 'celery', connectedAt: now },

@@ -1,4 +1,4 @@
-import { formatTags, NotFoundError } from '@buildfleet/models';
+import { formatTags, isOutdatedImage, NotFoundError } from '@buildfleet/models';
 import { pagination, type Pagination, parsePage } from '../listing';
 import { type PoolSummary, queryPoolSummaries } from '../queries/pools';
 import { queryServedWorkRequests, queryWorker, type ServedWorkRequest, type WorkerDetailRow } from '../queries/worker';
@@ -32,6 +32,8 @@ export interface WorkerData {
   worker: Omit<WorkerDetailRow, 'numericTags' | 'privateFields'>;
   /** The worker's pool, public fields only (never its provider account). */
   pool: PoolSummary | null;
+  /** Its live instance runs another image than its pool launches now. */
+  imageOutdated: boolean;
   /** Authenticated viewers only: static over dynamic metadata, and provider state. */
   metadata?: Record<string, unknown>;
   dynamicMetadataUpdatedAt?: string | null;
@@ -55,6 +57,7 @@ export const workerPage: PageHandler = async ({ params, query, viewer, now }, co
   const data: WorkerData = {
     worker: { ...shown, tags: formatTags({ plain: tags, numeric: numericTags }) },
     pool: pool ?? null,
+    imageOutdated: worker.instanceCreatedAt !== null && isOutdatedImage(worker.image, pool?.image ?? null),
     ...(privateFields && {
       metadata: { ...privateFields.dynamicMetadata, ...privateFields.staticMetadata },
       dynamicMetadataUpdatedAt: privateFields.dynamicMetadataUpdatedAt,

@@ -1,5 +1,7 @@
 import {
   type Database,
+  outdatedInstances,
+  poolImage,
   type ProviderType,
   type WorkerPoolLimits,
   type WorkerPoolSpecification,
@@ -36,6 +38,10 @@ export interface PoolSummary {
   workers: number;
   /** Workers with a live instance (`instance_created_at` set). */
   instances: number;
+  /** The image the pool launches; null when it names none. */
+  image: string | null;
+  /** Live instances launched from another image than the pool's, which the provisioner replaces. */
+  outdatedInstances: number;
   /** Instance seconds this UTC month, as the host's `monthlyUsage` hook accounts them; null without it. */
   secondsThisMonth: number | null;
 }
@@ -80,13 +86,14 @@ export async function queryPoolSummaries(
     registered_at: Date;
     workers: number;
     instances: number;
+    live_images: Record<string, number> | null;
     seconds_this_month: number | null;
     total: number;
   }>(
     `select p.name, p.provider_type, p.enabled, p.instance_wide, p.ephemeral, p.architectures, p.tags,
             p.specifications, p.limits, p.registered_at,
             coalesce(w.workers, 0) as workers,
-            coalesce(w.instances, 0) as instances,
+            coalesce(w.instances, 0) as instances, i.live_images,
             case when $1::jsonb is not null then floor(coalesce(($1::jsonb ->> p.name)::float8, 0))::bigint::int end
               as seconds_this_month,
             count(*) over ()::int as total
@@ -97,6 +104,12 @@ export async function queryPoolSummaries(
           where worker_pool_id is not null
           group by worker_pool_id
        ) w on w.worker_pool_id = p.id
+       left join lateral (
+         select json_object_agg(image_id, n) as live_images
+           from (select image_id, count(*)::int as n from workers
+                  where worker_pool_id = p.id and instance_created_at is not null and image_id is not null
+                  group by image_id) counted
+       ) i on true
       where $2::text is null or p.name = $2::text
       order by ${ORDER_SQL[order.column]} ${direction}, p.name ${direction}
       limit $3::int offset $4::int`,
@@ -125,6 +138,8 @@ export async function queryPoolSummaries(
       registeredAt: r.registered_at.toISOString(),
       workers: r.workers,
       instances: r.instances,
+      image: poolImage(r.specifications),
+      outdatedInstances: outdatedInstances(r.live_images ?? {}, poolImage(r.specifications)),
       secondsThisMonth: r.seconds_this_month,
     })),
   };

@@ -8,6 +8,8 @@ export interface WorkerDetailRow {
   registeredAt: string;
   connectedAt: string | null;
   instanceCreatedAt: string | null;
+  /** The image its current (or last) instance was launched from. */
+  image: string | null;
   concurrency: number;
   lastSeenAt: string | null;
   status: WorkerStatus;
@@ -37,6 +39,7 @@ export async function queryWorker(db: Database, name: string, authenticated: boo
     registered_at: Date;
     connected_at: Date | null;
     instance_created_at: Date | null;
+    image_id: string | null;
     concurrency: number;
     last_seen_at: Date | null;
     status: WorkerStatus;
@@ -49,7 +52,7 @@ export async function queryWorker(db: Database, name: string, authenticated: boo
     dynamic_metadata_updated_at: Date | null;
     worker_pool_data: Record<string, unknown> | null;
   }>(
-    `select w.name, w.worker_type, w.registered_at, ${connectedSinceSql('w.id')} as connected_at, w.instance_created_at, w.concurrency,
+    `select w.name, w.worker_type, w.registered_at, ${connectedSinceSql('w.id')} as connected_at, w.instance_created_at, w.image_id, w.concurrency,
             t.last_seen_at, ${WORKER_STATUS_SQL} as status, ${RUNNING_IDS_SQL} as running,
             w.tags, w.numeric_tags, p.name as pool,
             case when $2::boolean then w.static_metadata end as static_metadata,
@@ -69,6 +72,7 @@ export async function queryWorker(db: Database, name: string, authenticated: boo
     registeredAt: r.registered_at.toISOString(),
     connectedAt: iso(r.connected_at),
     instanceCreatedAt: iso(r.instance_created_at),
+    image: r.image_id,
     concurrency: r.concurrency,
     lastSeenAt: iso(r.last_seen_at),
     status: r.status,
