@@ -14,6 +14,7 @@
 export * from './capabilities';
 export * from './conflicts';
 export * from './database';
+export * from './durations';
 export * from './errors';
 export * from './hetzner-server-types';
 export * from './migrator';

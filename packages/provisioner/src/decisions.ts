@@ -1,3 +1,4 @@
+import { formatDuration } from '@buildfleet/models';
 import { type Reason } from './reasons';
 
 export const DECISION_KINDS = ['launch', 'terminate', 'hold', 'error', 'reconcile', 'image'] as const;
@@ -70,16 +71,6 @@ interface ErrorFacts {
   [Reason.TerminateFailed]: { pool: string; worker: string; errorKind: string; message: string };
   [Reason.ListFailed]: { account: string; pools: string[]; errorKind: string; message: string };
   [Reason.PoolMisconfigured]: { pool: string; message: string };
-}
-
-/** `40 min`, `45 s`, `2 h 5 min`: how long, for messages. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 120) return `${s} s`;
-  const minutes = Math.round(s / 60);
-  if (minutes < 120) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
 }
 
 function percent(used: number, target: number): string {

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { NotFoundError, ValidationError } from '@buildfleet/models';
+import { formatDuration, NotFoundError, ValidationError } from '@buildfleet/models';
 import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { formatDuration, joinSorted, relativeTime, toYaml } from './format';
+import { joinSorted, relativeTime, toYaml } from './format';
 import { linkTo, type Query } from './listing';
 import { createMetricsRegistry } from './metrics';
 import { poolPage, poolsPage } from './pages/pools';

@@ -22,15 +22,6 @@ export function relativeTime(iso: string, now: Date): string {
   return seconds < 0 ? `in ${text}` : `${text} ago`;
 }
 
-/** Seconds as "2 h 05 min", "42 min", "17 s". */
-export function formatDuration(totalSeconds: number): string {
-  const seconds = Math.max(0, Math.floor(totalSeconds));
-  if (seconds < MINUTE) return `${seconds} s`;
-  const hours = Math.floor(seconds / HOUR);
-  const minutes = Math.floor((seconds % HOUR) / MINUTE);
-  return hours ? `${hours} h ${String(minutes).padStart(2, '0')} min` : `${minutes} min`;
-}
-
 /** A value as block YAML, or an empty string for nothing/empty. */
 export function toYaml(value: unknown): string {
   if (value === null || value === undefined) return '';

@@ -1,5 +1,5 @@
 import { normalizeBasePath } from '../src';
-import { formatDuration, joinSorted, relativeTime, toYaml } from '../src/format';
+import { joinSorted, relativeTime, toYaml } from '../src/format';
 import { linkTo } from '../src/listing';
 
 const NOW = new Date('2026-03-10T12:00:00Z');
@@ -21,17 +21,6 @@ describe('relativeTime', () => {
     [-4 * 60, 'in 4 min'],
   ])('writes %i seconds ago as "%s"', (seconds, text) => {
     expect(relativeTime(ago(seconds), NOW)).toBe(text);
-  });
-});
-
-describe('formatDuration', () => {
-  it.each([
-    [17, '17 s'],
-    [60 * 42, '42 min'],
-    [3600 * 2 + 60 * 5, '2 h 05 min'],
-    [36000, '10 h 00 min'],
-  ])('writes %i seconds as "%s"', (seconds, text) => {
-    expect(formatDuration(seconds)).toBe(text);
   });
 });
 

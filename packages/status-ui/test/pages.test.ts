@@ -241,7 +241,7 @@ describe('/worker-pools/', () => {
   it('marks a pool at its instance limit, with the limit beside the count', async () => {
     const page = await html('worker-pools/');
     expect(page).toContain('<span class="usage over" title="2 of 2">2 <span class="muted">/ 2</span> <span class="badge badge-disabled">at limit</span></span>');
-    expect(page).toContain('2 h 15 min <span class="muted">/ 10 h 00 min</span>');
+    expect(page).toContain('2 h 16 min <span class="muted">/ 10 h</span>');
   });
 
   it.each([
