@@ -17,6 +17,8 @@ export type { ScopeListResult } from './commands/scope/list';
 export type { ScopePoolLinkResult } from './commands/scope-pool/link';
 export type { ScopePoolListResult } from './commands/scope-pool/list';
 export type { ScopePoolUnlinkResult } from './commands/scope-pool/unlink';
+export type { WorkerActivateResult } from './commands/worker/activate';
+export type { WorkerDeleteResult } from './commands/worker/delete';
 export type { WorkerListResult } from './commands/worker/list';
 export type { WorkerShowResult } from './commands/worker/show';
 export type { WorkerTagResult } from './commands/worker/tag';

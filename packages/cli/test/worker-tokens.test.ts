@@ -1,6 +1,8 @@
 import { hashTokenKey } from '@buildfleet/models';
 import { type TokenCreateResult } from '../src/commands/token/create';
+import { type WorkerActivateResult } from '../src/commands/worker/activate';
 import { type WorkerCreateResult } from '../src/commands/worker/create';
+import { type WorkerDeleteResult } from '../src/commands/worker/delete';
 import { cli, cliJson, useCliDatabase } from './helpers';
 
 const db = useCliDatabase();
@@ -59,4 +61,62 @@ it('creates a user token, printed once and stored as a hash with its owner', asy
   expect(row).toEqual({ user_name: 'alice', enabled: true, comment: 'uploads' });
   expect(new Date(json.expiresAt!).getTime()).toBeGreaterThan(Date.now() + 29 * 86_400_000);
   expect((await cli('token create --user "no spaces"')).exitCode).toBe(2);
+});
+
+describe('worker lifecycle', () => {
+  async function runningOn(worker: string): Promise<string> {
+    await cli('scope create lifecycle');
+    const { json } = await cliJson<{ id: string }>('work-request create --task noop --scope lifecycle');
+    await db.query(
+      `update work_requests set status = 'running', started_at = now(), worker_id = (select id from workers where name = $2) where id = $1`,
+      [json.id, worker],
+    );
+    return json.id;
+  }
+
+  it('refuses to create a worker whose name exists with exit 2, pointing at worker activate, and writes nothing', async () => {
+    await cli('worker create builder3.example.org');
+    const before = await db.count('tokens');
+
+    const { exitCode, error } = await cli('worker create builder3.example.org');
+
+    expect(exitCode).toBe(2);
+    expect(error?.message).toContain('buildfleet worker activate builder3-example-org');
+    expect(await db.count('tokens')).toBe(before);
+  });
+
+  it('activates an existing static worker with a new token, disabling its current one and retrying its running work', async () => {
+    await db.insertConnectedWorker('static-2', {});
+    const running = await runningOn('static-2');
+
+    const { json } = await cliJson<WorkerActivateResult>('worker activate static-2');
+
+    expect(json.worker).toBe('static-2');
+    const [row] = await db.query<{ enabled: boolean; activation: string }>(
+      `select t.enabled, a.hash as activation from workers w join tokens t on t.id = w.token_id
+         join tokens a on a.id = w.activation_token_id where w.name = 'static-2'`,
+    );
+    expect(row).toEqual({ enabled: false, activation: hashTokenKey(json.activationToken) });
+    const [lost] = await db.query<{ status: string; retried: boolean }>(
+      `select status, exists (select 1 from work_requests n where n.supersedes_id = r.id) as retried from work_requests r where r.id = $1`,
+      [running],
+    );
+    expect(lost).toEqual({ status: 'aborted', retried: true });
+    expect((await cli('worker activate nobody')).exitCode).toBe(3);
+  });
+
+  it('deletes a worker with its tokens, refusing one with running work unless --force, which retries the work', async () => {
+    await db.insertConnectedWorker('static-3', {});
+    const running = await runningOn('static-3');
+
+    const refused = await cli('worker delete static-3');
+    expect(refused.exitCode).toBe(1);
+    expect(refused.error?.message).toContain('--force');
+
+    const { json } = await cliJson<WorkerDeleteResult>('worker delete static-3 --force');
+    expect(json).toMatchObject({ worker: 'static-3', aborted: [running], terminated: false });
+    expect(json.retries).toEqual([{ id: expect.any(String), supersedes: running }]);
+    expect(await db.query('select 1 from workers where name = $1', ['static-3'])).toEqual([]);
+    expect((await cli('worker delete static-3')).exitCode).toBe(3);
+  });
 });

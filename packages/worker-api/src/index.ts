@@ -15,6 +15,7 @@ import { workerRoutes } from './routes/workers';
 import { workRequestRoutes } from './routes/workRequests';
 import { Sessions } from './sessions';
 import { TOKEN_DISABLED_CHANNEL } from './sql/admin';
+export { activateStaticWorker, deleteWorker, type WorkerDeletion } from './sql/workerLifecycle';
 
 export type { AuthenticatedWorker, DbWorkRequest, Logger, WorkerApi, WorkerApiOptions } from './interfaces';
 export { PROBLEM_CONTENT_TYPE } from './problem';

@@ -18,14 +18,25 @@ const register = (activationKey: string, key = generateTokenKey()) =>
 describe('createStaticWorker', () => {
   it('names the worker after its FQDN and gives an activation key that registers it enabled', async () => {
     const first = await createStaticWorker(db, 'builder.example.org');
-    const second = await createStaticWorker(db, 'builder.example.org');
 
-    expect([first.worker.name, second.worker.name]).toEqual(['builder-example-org', 'builder-example-org-2']);
+    expect(first.worker.name).toBe('builder-example-org');
     expect(first.worker).toMatchObject({ pool: null, enabled: false });
     await register(first.activationKey).expect(201);
     expect(await row(db, `select t.enabled from workers w join tokens t on t.id = w.token_id where w.name = 'builder-example-org'`)).toEqual({
       enabled: true,
     });
+  });
+
+  it('refuses an FQDN whose worker exists, pointing at worker activate, and writes nothing', async () => {
+    await createStaticWorker(db, 'builder.example.org');
+
+    await expect(createStaticWorker(db, 'builder.example.org')).rejects.toThrow(
+      new ValidationError('worker', [
+        { field: 'fqdn', message: 'worker "builder-example-org" already exists: give it a new activation token with `buildfleet worker activate builder-example-org`' },
+      ]),
+    );
+    expect(await rows(db, 'select name from workers')).toEqual([{ name: 'builder-example-org' }]);
+    expect(await rows(db, 'select id from tokens')).toHaveLength(1);
   });
 
   it('stores only the hash of the activation key', async () => {

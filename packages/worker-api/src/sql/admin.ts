@@ -10,7 +10,7 @@ import {
 } from '@buildfleet/models';
 import { abortWorkRequests } from '@buildfleet/scheduler';
 import { QueryTypes, type Transaction } from 'sequelize';
-import { insertWorkerNamedAfter } from './register';
+import { workerNameFromFqdn } from './register';
 
 /** NOTIFY channel: payload = id of a worker whose token was disabled; its sessions are closed. */
 export const TOKEN_DISABLED_CHANNEL = 'buildfleet_worker_token_disabled';
@@ -62,7 +62,8 @@ export async function createActivationToken(
 /**
  * Creates a static worker (no pool) named after `fqdn` with an activation token, and returns
  * it with the activation key to put in the machine's /etc/debusine/worker/activation-token.
- * The key is shown once: only its hash is stored.
+ * The key is shown once: only its hash is stored. A worker of that name already existing is
+ * refused (ValidationError on `fqdn`): `activateStaticWorker` gives it a new token.
  */
 export async function createStaticWorker(
   db: Database,
@@ -75,14 +76,26 @@ export async function createStaticWorker(
   const lifetimeMs = options.activationTokenLifetimeMs ?? DEFAULT_ACTIVATION_TOKEN_LIFETIME_MS;
   checkLifetime(lifetimeMs);
   const activationKey = generateTokenKey();
-  const name = await db.sequelize.transaction(async (transaction) => {
+  const name = workerNameFromFqdn(fqdn);
+  await db.sequelize.transaction(async (transaction) => {
     const [token] = await db.sequelize.query<{ id: string }>(
       `insert into tokens (hash, enabled, expire_at, comment)
        values ($1::text, true, now() + $2::integer * interval '1 millisecond', 'activation token')
        returning id`,
       { bind: [hashTokenKey(activationKey), lifetimeMs], type: QueryTypes.SELECT, transaction },
     );
-    return insertWorkerNamedAfter(db, transaction, fqdn, { activationTokenId: token!.id, workerType: 'external' });
+    const [created] = await db.sequelize.query<{ name: string }>(
+      `insert into workers (name, worker_type, activation_token_id) values ($1::text, 'external', $2::bigint)
+       on conflict (name) do nothing returning name`,
+      { bind: [name, token!.id], type: QueryTypes.SELECT, transaction },
+    );
+    if (!created) {
+      throw ValidationError.single(
+        'worker',
+        'fqdn',
+        `worker "${name}" already exists: give it a new activation token with \`buildfleet worker activate ${name}\``,
+      );
+    }
   });
   return { worker: await getWorker(db, name), activationKey };
 }

@@ -35,6 +35,6 @@ export default class TokenCreate extends BuildfleetCommand {
       this.log(`Created ${flags.admin ? 'an admin' : 'a'} token for "${flags.user}". It is shown only now:`);
       this.log(token);
     }
-    return { user: flags.user, token, expiresAt: expiresAt?.toISOString() ?? null, admin: flags.admin };
+    return { user: flags.user, token, expiresAt: expiresAt?.toISOString() ?? null, admin: flags.admin ?? false };
   }
 }
