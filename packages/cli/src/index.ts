@@ -5,6 +5,7 @@ export type { AccountCreateResult } from './commands/account/create';
 export type { AccountDeleteResult } from './commands/account/delete';
 export type { AccountListResult } from './commands/account/list';
 export type { AccountShowResult } from './commands/account/show';
+export type { AccountRotateKeyResult } from './commands/account/rotate-key';
 export type { PoolCreateResult } from './commands/pool/create';
 export type { PoolDeleteResult } from './commands/pool/delete';
 export type { PoolDisableResult } from './commands/pool/disable';

@@ -1,9 +1,15 @@
+import { execFile } from 'node:child_process';
+import { copyFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
 import { type FailRule, type HetznerFake, startHetznerFake } from '@buildfleet/hetzner-fake';
 import { startServer } from '@buildfleet/server';
 import pino from 'pino';
 import { type DecisionsListResult } from '../src/commands/decisions/list';
 import { type PoolLaunchResult } from '../src/commands/pool/launch';
+import { type AccountRotateKeyResult } from '../src/commands/account/rotate-key';
 import { type ProvisionResult } from '../src/commands/provision/index';
 import { cli, cliJson, useCliDatabase } from './helpers';
 
@@ -149,5 +155,57 @@ describe('a provider echoing the credential in its errors', () => {
       await server.close();
     }
     expectNoLeak(lines.join(''));
+  });
+});
+
+describe('credentials at rest', () => {
+  /** The whole database as pg_dump writes it (schema and data). */
+  const dump = async () => (await promisify(execFile)('pg_dump', ['--dbname', db.url], { maxBuffer: 64 * 1024 * 1024 })).stdout;
+
+  it('a pg_dump of the database holds no credential', async () => {
+    const text = await dump();
+
+    expect(text).toContain('COPY public.provider_accounts');
+    expect(text).toMatch(/\tbf1\.[0-9a-f]{16}\./);
+    expectNoLeak(text);
+  });
+
+  it('account rotate-key --generate encrypts every account with a new key, and the provider still accepts the credential', async () => {
+    const keyFile = join(tmpdir(), `buildfleet-cli-rotate-${process.pid}.key`);
+    await copyFile(process.env.BUILDFLEET_SECRET_KEY_FILE!, keyFile);
+    const configured = process.env.BUILDFLEET_SECRET_KEY_FILE;
+    process.env.BUILDFLEET_SECRET_KEY_FILE = keyFile;
+    try {
+      const [before] = await db.query<{ sealed: string }>(`select sealed_credentials as sealed from provider_accounts where name = 'hz'`);
+
+      const { json, exitCode } = await cliJson<AccountRotateKeyResult>('account rotate-key --generate');
+
+      expect(exitCode).toBe(0);
+      expect(json).toMatchObject({ generated: true, keyFile, resealed: ['hz'] });
+      const [after] = await db.query<{ sealed: string }>(`select sealed_credentials as sealed from provider_accounts where name = 'hz'`);
+      expect(after!.sealed.split('.')[1]).toBe(json.keyId);
+      expect(after!.sealed).not.toBe(before!.sealed);
+      await db.query('delete from worker_pool_health');
+      expect((await cliJson<PoolLaunchResult>(`pool launch hz-pool 1 --force ${API}`)).json.launched).toHaveLength(1);
+      expectNoLeak(await dump());
+    } finally {
+      process.env.BUILDFLEET_SECRET_KEY_FILE = configured;
+    }
+  });
+
+  it('with DATABASE_URL and no key file, storing credentials fails naming BUILDFLEET_SECRET_KEY_FILE, and nothing is written', async () => {
+    const configured = process.env.BUILDFLEET_SECRET_KEY_FILE;
+    delete process.env.BUILDFLEET_SECRET_KEY_FILE;
+    try {
+      const account = { name: 'hz-2', provider_type: 'hetzner', credentials: { api_token: TOKEN } };
+      const { exitCode, stdout } = await cliJson(`account create --data ${await db.yamlFile(account)}`);
+
+      expect(exitCode).toBe(1);
+      expect(stdout).toContain('set BUILDFLEET_SECRET_KEY_FILE to a file holding a key');
+      expect(await db.query(`select name from provider_accounts where name = 'hz-2'`)).toEqual([]);
+      expect((await cli('account list')).exitCode).toBe(0);
+    } finally {
+      process.env.BUILDFLEET_SECRET_KEY_FILE = configured;
+    }
   });
 });

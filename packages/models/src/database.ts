@@ -3,6 +3,7 @@ import pg from 'pg';
 import { Sequelize } from 'sequelize';
 import { migrateUp, pendingMigrations } from './migrator';
 import { initModels, type Models } from './models';
+import { resolveSecretKeys, type SecretKeys } from './secretKeys';
 
 // bigint ids and counts arrive as strings by default; numeric aggregates we want as numbers.
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
@@ -13,6 +14,8 @@ export interface Database {
   models: Models;
   /** The connection URL (contains the password of the embedded server: never print it). */
   url: string;
+  /** The keys that seal provider credentials (see secretKeys.ts). */
+  secrets: SecretKeys;
   /** Closes the connections, and stops the embedded server if this process started it. */
   close(): Promise<void>;
 }
@@ -27,6 +30,8 @@ export interface OpenDatabaseOptions {
   /** Connection pool size. (Default: 10) */
   poolSize?: number;
   onLog?: (line: string) => void;
+  /** (Default: `BUILDFLEET_SECRET_KEY_FILE`, else for the embedded server a key beside its data directory) */
+  secretKeyFile?: string;
 }
 
 export class SchemaNotMigratedError extends Error {
@@ -42,24 +47,31 @@ export class SchemaNotMigratedError extends Error {
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const server = await startPostgresServer(options);
   try {
-    if (options.migrate) await migrateUp(server.url);
+    const secrets = resolveSecretKeys({
+      ...(options.secretKeyFile ? { keyFile: options.secretKeyFile } : {}),
+      ...(server.dataDir ? { embeddedDataDir: server.dataDir } : {}),
+    });
+    if (options.migrate) await migrateUp(server.url, { secrets });
     else {
       const pending = await pendingMigrations(server.url);
       if (pending.length) throw new SchemaNotMigratedError(pending);
     }
-    return connect(server, options.poolSize ?? 10);
+    return connect(server, options.poolSize ?? 10, secrets);
   } catch (error) {
     await server.stop();
     throw error;
   }
 }
 
-/** Binds models to an existing URL without checks or server management (tests, libraries). */
-export function connectDatabase(url: string, poolSize = 10): Database {
-  return connect({ url, embedded: false, stop: async () => {} }, poolSize);
+/**
+ * Binds models to an existing URL without checks or server management (tests, libraries).
+ * Credentials are sealed with `secrets`. (Default: `BUILDFLEET_SECRET_KEY_FILE`, else none)
+ */
+export function connectDatabase(url: string, poolSize = 10, secrets: SecretKeys = resolveSecretKeys()): Database {
+  return connect({ url, embedded: false, stop: async () => {} }, poolSize, secrets);
 }
 
-function connect(server: PostgresServer, poolSize: number): Database {
+function connect(server: PostgresServer, poolSize: number, secrets: SecretKeys): Database {
   const sequelize = new Sequelize(server.url, {
     dialect: 'postgres',
     logging: false,
@@ -71,6 +83,7 @@ function connect(server: PostgresServer, poolSize: number): Database {
     sequelize,
     models,
     url: server.url,
+    secrets,
     close: async () => {
       await sequelize.close();
       await server.stop();

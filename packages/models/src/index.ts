@@ -22,6 +22,7 @@ export { migrations, type Migration } from './migrations';
 export * from './models';
 export * from './own';
 export * from './poolImage';
+export * from './secretKeys';
 export * from './tags';
 export * from './tokens';
 export * from './validation';

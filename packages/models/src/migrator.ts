@@ -3,6 +3,8 @@ import { QueryTypes } from 'sequelize';
 import { Umzug } from 'umzug';
 import { type Database } from './database';
 import { type Migration, migrations as allMigrations } from './migrations';
+import { type MigrationContext } from './migrations/types';
+import { resolveSecretKeys, type SecretKeys } from './secretKeys';
 
 /**
  * Applies and reverts migrations with umzug. Each migration and its bookkeeping row run in
@@ -17,17 +19,20 @@ export interface MigrationStatus {
   appliedAt: Date | null;
 }
 
-/** Applies pending migrations (up to and including `to`); returns the names applied. */
-export async function migrateUp(url: string, options: { to?: string } = {}): Promise<string[]> {
-  return withMigrator(url, async (umzug) => {
+/**
+ * Applies pending migrations (up to and including `to`); returns the names applied. `secrets`
+ * seal the credentials of existing accounts. (Default: `BUILDFLEET_SECRET_KEY_FILE`, else none)
+ */
+export async function migrateUp(url: string, options: { to?: string; secrets?: SecretKeys } = {}): Promise<string[]> {
+  return withMigrator(url, options.secrets, async (umzug) => {
     const applied = await umzug.up(options.to ? { to: options.to } : {});
     return applied.map((m) => m.name);
   });
 }
 
 /** Reverts the last `step` migrations (default 1), or down to and including `to`. */
-export async function migrateDown(url: string, options: { step?: number; to?: string | 0 } = {}): Promise<string[]> {
-  return withMigrator(url, async (umzug) => {
+export async function migrateDown(url: string, options: { step?: number; to?: string | 0; secrets?: SecretKeys } = {}): Promise<string[]> {
+  return withMigrator(url, options.secrets, async (umzug) => {
     const reverted =
       options.to !== undefined ? await umzug.down({ to: options.to }) : await umzug.down({ step: options.step ?? 1 });
     return reverted.map((m) => m.name);
@@ -61,7 +66,8 @@ export async function unappliedMigrations(db: Database): Promise<string[]> {
   return allMigrations.filter((m) => !applied.has(m.name)).map((m) => m.name);
 }
 
-async function withMigrator<T>(url: string, fn: (umzug: Umzug<pg.Client>) => Promise<T>): Promise<T> {
+async function withMigrator<T>(url: string, secrets: SecretKeys | undefined, fn: (umzug: Umzug<pg.Client>) => Promise<T>): Promise<T> {
+  const context: MigrationContext = { secrets: secrets ?? resolveSecretKeys() };
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -72,8 +78,8 @@ async function withMigrator<T>(url: string, fn: (umzug: Umzug<pg.Client>) => Pro
       logger: undefined,
       migrations: allMigrations.map((migration) => ({
         name: migration.name,
-        up: ({ context }) => runInTransaction(context, migration, 'up'),
-        down: ({ context }) => runInTransaction(context, migration, 'down'),
+        up: ({ context: pgClient }) => runInTransaction(pgClient, migration, 'up', context),
+        down: ({ context: pgClient }) => runInTransaction(pgClient, migration, 'down', context),
       })),
       storage: {
         // Bookkeeping happens inside runInTransaction, atomically with the migration.
@@ -89,10 +95,12 @@ async function withMigrator<T>(url: string, fn: (umzug: Umzug<pg.Client>) => Pro
   }
 }
 
-async function runInTransaction(client: pg.Client, migration: Migration, direction: 'up' | 'down'): Promise<void> {
+async function runInTransaction(client: pg.Client, migration: Migration, direction: 'up' | 'down', context: MigrationContext): Promise<void> {
   await client.query('begin');
   try {
+    if (direction === 'down') await migration.data?.down(client, context);
     await client.query(migration[direction]);
+    if (direction === 'up') await migration.data?.up(client, context);
     if (direction === 'up') {
       await client.query('insert into buildfleet_migrations (name) values ($1)', [migration.name]);
     } else {

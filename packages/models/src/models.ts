@@ -41,20 +41,22 @@ export class Token extends Model<InferAttributes<Token>, InferCreationAttributes
 }
 
 /**
- * A cloud provider account. Its `credentials` column is never loaded by default scopes nor
- * serialised: drivers read it with `readProviderCredentials` only.
+ * A cloud provider account. Its credentials are sealed (encrypted, see secretKeys.ts) in
+ * `sealedCredentials`, which default scopes never load nor serialise: drivers read them with
+ * `readProviderCredentials` only.
  */
 export class ProviderAccount extends Model<InferAttributes<ProviderAccount>, InferCreationAttributes<ProviderAccount>> {
   declare id: CreationOptional<string>;
   declare name: string;
   declare providerType: ProviderType;
   declare configuration: CreationOptional<Record<string, unknown>>;
-  declare credentials: CreationOptional<Record<string, unknown>>;
+  declare sealedCredentials: string;
+  declare credentialFields: CreationOptional<string[]>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
   override toJSON(): object {
-    const { credentials: _secret, ...visible } = super.toJSON() as InferAttributes<ProviderAccount>;
+    const { sealedCredentials: _secret, ...visible } = super.toJSON() as InferAttributes<ProviderAccount>;
     return visible;
   }
 }
@@ -239,7 +241,8 @@ export function initModels(sequelize: Sequelize): Models {
       name: { type: DataTypes.TEXT, allowNull: false, unique: true },
       providerType: { type: DataTypes.TEXT, allowNull: false },
       configuration: jsonb(),
-      credentials: jsonb(),
+      sealedCredentials: { type: DataTypes.TEXT, allowNull: false },
+      credentialFields: { type: DataTypes.ARRAY(DataTypes.TEXT), allowNull: false, defaultValue: [] },
       createdAt: now(),
       updatedAt: now(),
     },
@@ -247,7 +250,7 @@ export function initModels(sequelize: Sequelize): Models {
       ...common,
       sequelize,
       tableName: 'provider_accounts',
-      defaultScope: { attributes: { exclude: ['credentials'] } },
+      defaultScope: { attributes: { exclude: ['sealedCredentials'] } },
     },
   );
   WorkerPool.init(

@@ -38,7 +38,7 @@ it('shows which credential fields are set but never their values', async () => {
 it('leaves credentials out of the model by default, even when serialised', async () => {
   await upsertProviderAccount(ctx.db, awsAccountData());
   const accounts = await ctx.db.models.ProviderAccount.findAll();
-  expect(accounts[0]!.credentials).toBeUndefined();
+  expect(accounts[0]!.sealedCredentials).toBeUndefined();
   const unscoped = await ctx.db.models.ProviderAccount.unscoped().findAll();
   expect(JSON.stringify(unscoped)).not.toContain(SECRET_ACCESS_KEY);
 });

@@ -13,6 +13,8 @@ export interface PostgresServer {
   url: string;
   /** True when this process started an embedded server (and `stop` shuts it down). */
   embedded: boolean;
+  /** The data directory of the embedded server behind `url`; absent for `DATABASE_URL`. */
+  dataDir?: string;
   /** Stops the embedded server this process started; does nothing otherwise. */
   stop(): Promise<void>;
 }
@@ -90,7 +92,7 @@ async function startEmbedded(dataDir: string, onLog: (line: string) => void): Pr
   const running = await runningPort(dataDir);
   if (running !== undefined) {
     // Another buildfleet process owns this server; share it and leave stopping to that process.
-    return { url: localUrl(password, running), embedded: false, stop: async () => {} };
+    return { url: localUrl(password, running), embedded: false, dataDir, stop: async () => {} };
   }
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const port = await freePort();
@@ -115,7 +117,7 @@ async function startEmbedded(dataDir: string, onLog: (line: string) => void): Pr
   } finally {
     await admin.end();
   }
-  return { url: localUrl(password, port), embedded: true, stop };
+  return { url: localUrl(password, port), embedded: true, dataDir, stop };
 }
 
 const PROCESS_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeExit', 'message'] as const;

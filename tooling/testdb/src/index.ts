@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { type PostgresServer, startPostgresServer } from '@buildfleet/pg-server';
@@ -8,10 +9,13 @@ import pg from 'pg';
  * Test databases on a real PostgreSQL: `DATABASE_URL` when set, else an embedded server kept
  * under the temp directory. Jest's globalSetup migrates one template database per package
  * (`prepareTemplate`); each test file clones it (`useTestDatabase`) and drops its clone after.
+ * It also points `BUILDFLEET_SECRET_KEY_FILE` at a test key, unless set, so accounts can be stored.
  */
 
 const ENV_ADMIN_URL = 'BUILDFLEET_TEST_ADMIN_URL';
 const ENV_TEMPLATE = 'BUILDFLEET_TEST_TEMPLATE';
+/** Read by @buildfleet/models: the key that seals provider credentials. */
+const ENV_SECRET_KEY_FILE = 'BUILDFLEET_SECRET_KEY_FILE';
 const SERVER_KEY = Symbol.for('buildfleet.testdb.server');
 
 export interface TemplateOptions {
@@ -46,6 +50,18 @@ export async function prepareTemplate(options: TemplateOptions): Promise<void> {
   });
   process.env[ENV_ADMIN_URL] = server.url;
   process.env[ENV_TEMPLATE] = template;
+  process.env[ENV_SECRET_KEY_FILE] ??= testSecretKeyFile();
+}
+
+/** A key file for sealing provider credentials in tests (one per user, kept under the temp directory). */
+function testSecretKeyFile(): string {
+  const file = join(tmpdir(), `buildfleet-test-secret-${userInfo().uid}.key`);
+  try {
+    writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return file;
 }
 
 /** For Jest's globalTeardown: stops the embedded server if globalSetup started it. */

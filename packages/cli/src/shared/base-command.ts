@@ -1,5 +1,5 @@
 import { type Database, openDatabase } from '@buildfleet/models';
-import { startPostgresServer } from '@buildfleet/pg-server';
+import { type PostgresServer, startPostgresServer } from '@buildfleet/pg-server';
 import { Command, Errors } from '@oclif/core';
 import { describeFailure, ExitCode, type Failure } from './failure';
 
@@ -38,10 +38,10 @@ export abstract class BuildfleetCommand extends Command {
   }
 
   /** Runs `fn` with the server's URL whatever state its schema is in (for `db` commands). */
-  protected async withServer<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  protected async withServer<T>(fn: (url: string, server: PostgresServer) => Promise<T>): Promise<T> {
     const server = await startPostgresServer();
     try {
-      return await fn(server.url);
+      return await fn(server.url, server);
     } finally {
       await server.stop();
     }

@@ -2,11 +2,21 @@ import { initial } from './0001-initial';
 import { scheduling } from './0002-scheduling';
 import { workerApi } from './0003-worker-api';
 import { provisioning } from './0004-provisioning';
+import { sealedCredentials } from './0005-sealed-credentials';
 import { dayTwoOperations } from './0006-day-two-operations';
 import { workerSessions } from './0007-worker-sessions';
 import { images } from './0008-images';
 import { type Migration } from './types';
 
 /** Every migration, oldest first. Append only: a landed migration is never edited. */
-export const migrations: readonly Migration[] = [initial, scheduling, workerApi, provisioning, dayTwoOperations, workerSessions, images];
+export const migrations: readonly Migration[] = [
+  initial,
+  scheduling,
+  workerApi,
+  provisioning,
+  sealedCredentials,
+  dayTwoOperations,
+  workerSessions,
+  images,
+];
 export type { Migration };
