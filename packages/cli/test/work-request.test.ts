@@ -116,8 +116,8 @@ describe('work-request create', () => {
 
   it.each([
     ['a task type that does not run on workers', '--task-type Internal', 'Expected --task-type=Internal to be one of: Worker, Server, Signing'],
-    ['a priority that is not an integer', '--priority 1.5', 'Expected an integer'],
-    ['a priority beyond the integer range', '--priority 2147483648', 'less than or equal to 2147483647'],
+    ['a priority that is not an integer', '--priority 1.5', '"1.5" is not a whole number from -2147483648 to 2147483647'],
+    ['a priority beyond the integer range', '--priority 2147483648', '"2147483648" is not a whole number from -2147483648 to 2147483647'],
   ])('refuses %s with exit 2', async (_case, flag, message) => {
     const { error, exitCode } = await cli(`work-request create --task noop --scope debian ${flag}`);
     expect(exitCode).toBe(2);

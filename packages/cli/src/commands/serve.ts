@@ -3,6 +3,7 @@ import { DEFAULT_SELF_REGISTRATION } from '@buildfleet/worker-api';
 import { Flags } from '@oclif/core';
 import pino from 'pino';
 import { BuildfleetCommand } from '../shared/base-command';
+import { boundedInteger } from '../shared/flags';
 
 export interface ServeResult {
   url: string;
@@ -21,11 +22,11 @@ export default class Serve extends BuildfleetCommand {
   ];
   static override flags = {
     host: Flags.string({ summary: 'Address to listen on.', default: '127.0.0.1' }),
-    port: Flags.integer({ summary: 'Port to listen on (0 picks a free one).', default: 8080, min: 0, max: 65535 }),
+    port: boundedInteger({ min: 0, max: 65535, summary: 'Port to listen on (0 picks a free one).', defaultText: '8080' })({ default: 8080 }),
     'api-url': Flags.string({ summary: 'API URL launched workers are given, when they reach this server by another name.' }),
     demo: Flags.boolean({ summary: 'Seed a dummy pool and synthetic work, and play the dummy instances\' workers.' }),
-    'schedule-interval': Flags.integer({ summary: 'Seconds between dispatch passes.', default: 2, min: 1 }),
-    'provision-interval': Flags.integer({ summary: 'Seconds between provisioning ticks.', default: 30, min: 1 }),
+    'schedule-interval': boundedInteger({ min: 1, max: 86_400, unit: 'seconds', summary: 'Seconds between dispatch passes.', defaultText: '2' })({ default: 2 }),
+    'provision-interval': boundedInteger({ min: 1, max: 86_400, unit: 'seconds', summary: 'Seconds between provisioning ticks.', defaultText: '30' })({ default: 30 }),
     'self-registration': Flags.boolean({
       summary: 'Let workers without an activation token register as static workers an admin must enable.',
       description:
@@ -33,18 +34,20 @@ export default class Serve extends BuildfleetCommand {
       default: true,
       allowNo: true,
     }),
-    'session-lease': Flags.integer({
-      summary: 'Seconds a worker session counts as connected without a renewal; a replica that dies loses its workers within it.',
-      default: 30,
+    'session-lease': boundedInteger({
       min: 3,
       max: 3600,
-    }),
-    'lost-work-seconds': Flags.integer({
-      summary: 'Seconds a worker may stay disconnected with work running before that work is aborted and retried.',
-      default: 600,
+      unit: 'seconds',
+      summary: 'Seconds a worker session counts as connected without a renewal; a replica that dies loses its workers within it.',
+      defaultText: '30',
+    })({ default: 30 }),
+    'lost-work-seconds': boundedInteger({
       min: 1,
       max: 86_400,
-    }),
+      unit: 'seconds',
+      summary: 'Seconds a worker may stay disconnected with work running before that work is aborted and retried.',
+      defaultText: '600',
+    })({ default: 600 }),
     'log-level': Flags.option({ options: ['debug', 'info', 'warn', 'error'] as const, default: 'info' })(),
   };
 

@@ -1,4 +1,5 @@
-import { Flags } from '@oclif/core';
+import { Args, Errors, Flags } from '@oclif/core';
+import { ExitCode } from './failure';
 
 /** A comma-separated list (`amd64,arm64`); blanks around items are dropped. */
 export const commaList = Flags.custom<string[]>({
@@ -54,3 +55,54 @@ export function poolFlags({ creating }: { creating: boolean }) {
 export const scopeLinkLimits = yamlFile({
   summary: "YAML limits of this scope in this pool: target_max_seconds_per_month, target_latency_seconds.",
 });
+
+/** The range of PostgreSQL's `integer`, which priority columns use. */
+export const INTEGER_RANGE = { min: -(2 ** 31), max: 2 ** 31 - 1 } as const;
+
+/**
+ * Longest activation token lifetime a flag accepts: 7 days, in seconds, ample for a slow boot or
+ * a hand-installed worker, and within what worker-api accepts (24 days). (604800)
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 7 * 86_400;
+
+interface Bounds {
+  min: number;
+  max: number;
+  /** Shown after the range: "seconds", "days". */
+  unit?: string;
+}
+
+function describeRange({ min, max, unit }: Bounds): string {
+  return `${min} to ${max}${unit ? ` ${unit}` : ''}`;
+}
+
+/** `input` as a whole number within `bounds`, or a bad-input error (exit 2) that gives the range. */
+function parseBounded(input: string, bounds: Bounds): number {
+  const text = input.trim();
+  const value = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < bounds.min || value > bounds.max) {
+    throw new Errors.CLIError(`"${input}" is not a whole number from ${describeRange(bounds)}`, { exit: ExitCode.BadInput });
+  }
+  return value;
+}
+
+/**
+ * A flag taking a whole number from `min` to `max`, both in its help text: `summary` gets
+ * " (min to max; default …)". Anything else (a fraction, 1e12, a number past `max`) is refused
+ * naming the flag and the range, and the command exits 2 before touching anything.
+ */
+export function boundedInteger({ summary, defaultText, ...bounds }: Bounds & { summary: string; defaultText?: string }) {
+  return Flags.custom<number>({
+    helpValue: 'N',
+    summary: `${summary} (${describeRange(bounds)}${defaultText === undefined ? '' : `; default ${defaultText}`})`,
+    parse: async (input) => parseBounded(input, bounds),
+  });
+}
+
+/** The same for an argument: its range goes into its description. */
+export function boundedIntegerArg({ description, ...bounds }: Bounds & { description: string }) {
+  return Args.custom<number>({
+    description: `${description} (${describeRange(bounds)})`,
+    parse: async (input) => parseBounded(input, bounds),
+  });
+}

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type BootstrapOptions, type Decision, type TickEvent } from '@buildfleet/provisioner';
 import { Flags } from '@oclif/core';
+import { boundedInteger, MAX_TOKEN_LIFETIME_SECONDS } from './flags';
 
 /** Flags of every command that launches instances: what a launched worker is told at boot. */
 export const bootstrapFlags = {
@@ -9,11 +10,13 @@ export const bootstrapFlags = {
     env: 'BUILDFLEET_API_URL',
     summary: 'API URL launched workers register with, e.g. https://debusine.example.net/api (env: BUILDFLEET_API_URL).',
   }),
-  'token-lifetime': Flags.integer({
+  'token-lifetime': boundedInteger({
     min: 60,
-    helpValue: 'SECONDS',
-    summary: "Lifetime of each launch's activation token. (Default: 3600)",
-  }),
+    max: MAX_TOKEN_LIFETIME_SECONDS,
+    unit: 'seconds',
+    summary: "Lifetime of each launch's activation token.",
+    defaultText: '3600',
+  })(),
   'daily-builds-source': Flags.string({
     helpValue: 'FILE',
     summary: 'deb822 source of the daily build repository, for pools installing from daily-builds ("Suites: $RELEASE" allowed).',

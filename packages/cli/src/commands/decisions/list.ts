@@ -2,6 +2,7 @@ import { type DecisionView, listDecisions } from '@buildfleet/provisioner';
 import { Flags } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
 import { renderTable } from '../../shared/format';
+import { boundedInteger } from '../../shared/flags';
 
 export type DecisionsListResult = DecisionView[];
 
@@ -10,7 +11,7 @@ export default class DecisionsList extends BuildfleetCommand {
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --pool aws-spot --limit 20 --json'];
   static override flags = {
     pool: Flags.string({ helpValue: 'NAME', summary: 'Only decisions about this pool.' }),
-    limit: Flags.integer({ min: 1, max: 10_000, summary: 'Show at most this many. (Default: 50)' }),
+    limit: boundedInteger({ min: 1, max: 10_000, summary: 'Show at most this many.', defaultText: '50' })(),
   };
 
   async run(): Promise<DecisionsListResult> {

@@ -4,6 +4,7 @@ import { type Decision, movePoolsToImage } from '@buildfleet/provisioner';
 import { Flags, ux } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
 import { optionsFromFlags, planFlags } from './plan';
+import { boundedInteger } from '../../shared/flags';
 
 export type ImageBuildResult = BuildResult & {
   /** The pools moved to the new image (`--pool`), each with its recorded decision. */
@@ -29,7 +30,7 @@ local needs root (or subordinate ids), debvm >= 0.4.4, mmdebstrap, qemu-utils, e
     'server-type': Flags.string({ helpValue: 'NAME', summary: 'hetzner: server type of the build server. (Default: cx23, or cax11 for arm64)' }),
     'instance-type': Flags.string({ helpValue: 'NAME', summary: 'aws: instance type of the build instance. (Default: t3.medium, or t4g.medium for arm64)' }),
     'subnet-id': Flags.string({ helpValue: 'ID', summary: 'aws: subnet with egress to the Debian mirrors. (Default: the default VPC\'s)' }),
-    'poll-seconds': Flags.integer({ min: 1, summary: 'Seconds between status checks of the build instance. (Default: 15 on aws, 10 on hetzner)' }),
+    'poll-seconds': boundedInteger({ min: 1, max: 3600, unit: 'seconds', summary: 'Seconds between status checks of the build instance.', defaultText: '15 on aws, 10 on hetzner' })(),
     pool: Flags.string({
       helpValue: 'NAME',
       multiple: true,

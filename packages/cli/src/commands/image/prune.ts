@@ -4,6 +4,7 @@ import { Flags } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
 import { renderTable } from '../../shared/format';
 import { IMAGE_COLUMNS, imageAccountFlags, imageRows } from './list';
+import { boundedInteger } from '../../shared/flags';
 
 export type ImagePruneResult = PruneResult;
 
@@ -17,7 +18,7 @@ export default class ImagePrune extends BuildfleetCommand {
   ];
   static override flags = {
     ...imageAccountFlags,
-    keep: Flags.integer({ min: 0, summary: 'Images to keep per release and architecture, newest first, besides those in use.', required: true }),
+    keep: boundedInteger({ min: 0, max: 1000, summary: 'Images to keep per release and architecture, newest first, besides those in use.' })({ required: true }),
     'dry-run': Flags.boolean({ summary: 'Only show what would be deleted.' }),
   };
 

@@ -2,6 +2,7 @@ import { launchWorkers, type ManualLaunchResult } from '@buildfleet/provisioner'
 import { Args, Errors, Flags } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
 import { ExitCode } from '../../shared/failure';
+import { boundedIntegerArg } from '../../shared/flags';
 import { bootstrapFlags, bootstrapOptions, eventLine } from '../../shared/provision-flags';
 
 export type PoolLaunchResult = ManualLaunchResult;
@@ -16,7 +17,7 @@ export default class PoolLaunch extends BuildfleetCommand {
   ];
   static override args = {
     pool: Args.string({ description: 'Name of the pool.', required: true }),
-    count: Args.integer({ description: 'How many instances to launch.', required: true, min: 1, max: 1000 }),
+    count: boundedIntegerArg({ min: 1, max: 1000, description: 'How many instances to launch.' })({ required: true }),
   };
   static override flags = {
     force: Flags.boolean({ summary: 'Launch even if the pool is disabled, backing off, full or over budget.' }),

@@ -4,6 +4,7 @@ import { Errors, Flags } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
 import { ExitCode } from '../../shared/failure';
 import { bootstrapFlags, bootstrapOptions, eventLine } from '../../shared/provision-flags';
+import { boundedInteger } from '../../shared/flags';
 
 export interface ProvisionResult {
   ticks: TickResult[];
@@ -21,7 +22,7 @@ export default class Provision extends BuildfleetCommand {
   static override flags = {
     once: Flags.boolean({ summary: 'Run one tick and exit.', exactlyOne: ['once', 'loop'] }),
     loop: Flags.boolean({ summary: 'Run a tick every --interval seconds until interrupted (SIGINT or SIGTERM).', exactlyOne: ['once', 'loop'] }),
-    interval: Flags.integer({ min: 1, summary: 'Seconds between the starts of two ticks with --loop. (Default: 30)', dependsOn: ['loop'] }),
+    interval: boundedInteger({ min: 1, max: 86_400, unit: 'seconds', summary: 'Seconds between the starts of two ticks with --loop.', defaultText: '30' })({ dependsOn: ['loop'] }),
     'dry-run': Flags.boolean({ summary: 'Plan and print the decisions; record, launch and terminate nothing.' }),
     ...bootstrapFlags,
   };

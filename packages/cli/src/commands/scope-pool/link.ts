@@ -1,7 +1,7 @@
 import { linkScopePool, type ScopePoolLinkView } from '@buildfleet/models';
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
-import { scopeLinkLimits } from '../../shared/flags';
+import { boundedInteger, INTEGER_RANGE, scopeLinkLimits } from '../../shared/flags';
 import { readYamlFlags } from '../../shared/yaml-input';
 
 export type ScopePoolLinkResult = ScopePoolLinkView;
@@ -19,7 +19,7 @@ export default class ScopePoolLink extends BuildfleetCommand {
     pool: Args.string({ description: 'Name of the worker pool.', required: true }),
   };
   static override flags = {
-    priority: Flags.integer({ summary: 'Higher is used first. (Default: 0 for a new link)' }),
+    priority: boundedInteger({ ...INTEGER_RANGE, summary: 'Higher is used first.', defaultText: '0 for a new link' })(),
     limits: scopeLinkLimits,
   };
 

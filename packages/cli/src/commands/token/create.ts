@@ -1,6 +1,7 @@
 import { createUserToken } from '@buildfleet/worker-api';
 import { Flags } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
+import { boundedInteger } from '../../shared/flags';
 
 export interface TokenCreateResult {
   user: string;
@@ -21,7 +22,7 @@ export default class TokenCreate extends BuildfleetCommand {
   static override flags = {
     user: Flags.string({ summary: 'Who the token belongs to.', required: true }),
     comment: Flags.string({ summary: 'What the token is for (at most 100 characters).' }),
-    'expires-in': Flags.integer({ summary: 'Days until the token expires. (Default: never)', min: 1 }),
+    'expires-in': boundedInteger({ min: 1, max: 3650, unit: 'days', summary: 'Days until the token expires.', defaultText: 'never' })(),
     admin: Flags.boolean({ summary: "An admin's token: may change work request priorities and see worker metadata. (Default: no)" }),
   };
 

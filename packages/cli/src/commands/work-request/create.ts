@@ -1,14 +1,11 @@
 import { createWorkRequest, type WorkRequestView } from '@buildfleet/scheduler';
 import { Flags } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
-import { yamlFile } from '../../shared/flags';
+import { boundedInteger, INTEGER_RANGE, yamlFile } from '../../shared/flags';
 import { workRequestDetails } from '../../shared/format';
 import { namingFlags, workRequestInputFromFlags } from '../../shared/work-request-input';
 
 export type WorkRequestCreateResult = WorkRequestView;
-
-/** The range of the priority columns (PostgreSQL integer). */
-const INTEGER = { min: -(2 ** 31), max: 2 ** 31 - 1 };
 
 export default class WorkRequestCreate extends BuildfleetCommand {
   static override summary = 'Queue a work request for the scheduler.';
@@ -32,8 +29,8 @@ The requirements a worker must meet come from the task type and name (an sbuild 
       summary: 'A requirement on the worker, e.g. memory_gib>=16 (a minimum from 0 to 1000000000) or site:paris; repeat for more. (Default: none)',
     }),
     scope: Flags.string({ helpValue: 'NAME', summary: 'The scope the work belongs to.', required: true }),
-    priority: Flags.integer({ ...INTEGER, summary: 'Base priority; higher runs first. (Default: 0)' }),
-    'priority-adjustment': Flags.integer({ ...INTEGER, summary: 'Added to the base priority. (Default: 0)' }),
+    priority: boundedInteger({ ...INTEGER_RANGE, summary: 'Base priority; higher runs first.', defaultText: '0' })(),
+    'priority-adjustment': boundedInteger({ ...INTEGER_RANGE, summary: 'Added to the base priority.', defaultText: '0' })(),
   };
 
   async run(): Promise<WorkRequestCreateResult> {

@@ -3,6 +3,7 @@ import { listWorkRequests, MAX_LIST_LIMIT, type WorkRequestPage } from '@buildfl
 import { Flags } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
 import { renderTable } from '../../shared/format';
+import { boundedInteger } from '../../shared/flags';
 
 export type WorkRequestListResult = WorkRequestPage;
 
@@ -19,7 +20,7 @@ export default class WorkRequestList extends BuildfleetCommand {
     scope: Flags.string({ helpValue: 'NAME', summary: 'Only work requests of this scope.' }),
     worker: Flags.string({ helpValue: 'NAME', summary: 'Only work requests assigned to this worker.' }),
     task: Flags.string({ helpValue: 'NAME', summary: 'Only work requests of this task (sbuild, noop, ...).' }),
-    limit: Flags.integer({ min: 1, max: MAX_LIST_LIMIT, summary: 'Show at most this many. (Default: 100)' }),
+    limit: boundedInteger({ min: 1, max: MAX_LIST_LIMIT, summary: 'Show at most this many.', defaultText: '100' })(),
     before: Flags.string({ helpValue: 'ID', summary: 'Only work requests older than this one: the `next` of the previous page.' }),
   };
 

@@ -1,6 +1,7 @@
 import { createStaticWorker } from '@buildfleet/worker-api';
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
+import { boundedInteger, MAX_TOKEN_LIFETIME_SECONDS } from '../../shared/flags';
 
 export interface WorkerCreateResult {
   worker: string;
@@ -18,11 +19,13 @@ export default class WorkerCreate extends BuildfleetCommand {
     fqdn: Args.string({ description: 'Host name of the worker machine.', required: true }),
   };
   static override flags = {
-    'token-lifetime': Flags.integer({
-      summary: 'Seconds the activation token stays valid.',
-      default: 3600,
+    'token-lifetime': boundedInteger({
       min: 60,
-    }),
+      max: MAX_TOKEN_LIFETIME_SECONDS,
+      unit: 'seconds',
+      summary: 'Seconds the activation token stays valid.',
+      defaultText: '3600',
+    })({ default: 3600 }),
   };
 
   async run(): Promise<WorkerCreateResult> {
