@@ -1,5 +1,5 @@
 import { linkScopePool } from '@buildfleet/models';
-import { getUnmetDemand, runDispatchPass, tagWorker } from '../src';
+import { assignNextForWorker, getUnmetDemand, runDispatchPass, tagWorker } from '../src';
 import { addPool, addRequest, addScope, addWorker, assignmentsByName, resetDatabase, useDatabase, workerMetadata } from './fixtures';
 import { taskData } from './task-data';
 
@@ -111,6 +111,17 @@ describe('scopes', () => {
     await runDispatchPass(ctx.db);
     expect(await assignmentsByName(ctx.db)).toEqual({ [kali]: 'kali-only-001' });
     expect((await getUnmetDemand(ctx.db)).map((d) => [d.scope, d.workRequestIds])).toEqual([['debian', [debian]]]);
+  });
+
+  it('keep a scope-only pool for its own scope when its worker asks for work, as the pass does', async () => {
+    await addPool(ctx.db, { name: 'kali-only', instanceWide: false, scope: 'kali' });
+    await addPool(ctx.db, { name: 'shared' });
+    const kaliWorker = await addWorker(ctx.db, { name: 'kali-only-001', pool: 'kali-only' });
+    const sharedWorker = await addWorker(ctx.db, { name: 'shared-001', pool: 'shared' });
+    const debian = await addRequest(ctx.db, { scope: 'debian', createdAt: new Date('2026-01-01') });
+    const kali = await addRequest(ctx.db, { scope: 'kali', createdAt: new Date('2026-01-02') });
+    expect((await assignNextForWorker(ctx.db, kaliWorker))?.id).toBe(kali);
+    expect((await assignNextForWorker(ctx.db, sharedWorker))?.id).toBe(debian);
   });
 });
 

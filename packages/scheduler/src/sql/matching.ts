@@ -25,8 +25,16 @@ export const WORKER_TAGS = `(w.tags || coalesce(p.worker_tags, '{}'))`;
 /** A worker's effective numeric tags: its pool's nominal sizes, overridden by what it reports. */
 export const WORKER_NUMERIC = `(coalesce(p.numeric_tags, '{}') || w.numeric_tags)`;
 
+/**
+ * Whether pool `p` serves scope `scopeId`: it is instance-wide, or the scope links it. Stated
+ * once for the bulk pass, unmet demand (through `scopePoolOrderSql`) and get-next-for-worker.
+ */
+export function poolServesScopeSql(scopeId: string): string {
+  return `(p.instance_wide
+           or exists (select 1 from scope_worker_pools link where link.worker_pool_id = p.id and link.scope_id = ${scopeId}))`;
+}
+
 /** Whether the worker `w` in pool `p` (null for static workers) may serve scope `scopeId`. */
 export function servesScopeSql(scopeId: string): string {
-  return `(w.worker_pool_id is null or p.instance_wide
-           or exists (select 1 from scope_worker_pools l where l.worker_pool_id = p.id and l.scope_id = ${scopeId}))`;
+  return `(w.worker_pool_id is null or ${poolServesScopeSql(scopeId)})`;
 }

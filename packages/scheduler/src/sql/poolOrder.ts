@@ -1,3 +1,5 @@
+import { poolServesScopeSql } from './matching';
+
 /**
  * The one statement of a scope's pool preference, which dispatch (which free worker takes a
  * request) and unmet demand (which pools the provisioner grows) both use, so the pools grown
@@ -14,5 +16,5 @@ export function scopePoolOrderSql(scopeIds: string): string {
             from scopes s
             join worker_pools p on true
             left join scope_worker_pools l on l.worker_pool_id = p.id and l.scope_id = s.id
-           where s.id = any(${scopeIds}) and (p.instance_wide or l.id is not null)`;
+           where s.id = any(${scopeIds}) and ${poolServesScopeSql('s.id')}`;
 }
