@@ -45,6 +45,15 @@ describe('listImages and pruneImages on EC2', () => {
     expect(result.kept.find((i) => i.id === ids.newest)?.keptBecause).toEqual(['newest 1']);
   });
 
+  it('keeps an AMI that instances of a pool which moved on still run, until they are gone', async () => {
+    const running = { pools: { [ids.newest!]: ['aws-spot'] }, instances: { [ids.middle!]: 2 } };
+    const kept = await pruneImages(account(), { keep: 1, dryRun: true, inUse: running });
+    expect(kept.kept.find((i) => i.id === ids.middle)?.keptBecause).toEqual(['running on 2 instances']);
+    expect(kept.deleted.map((i) => i.id)).toEqual([ids.oldest]);
+    const gone = await pruneImages(account(), { keep: 1, dryRun: true, inUse: { ...running, instances: {} } });
+    expect(gone.deleted.map((i) => i.id)).toEqual([ids.middle, ids.oldest]);
+  });
+
   it('keeps the newest N per release and architecture and deletes the rest with their snapshots', async () => {
     const client = motoClient(REGION);
     const before = await client.send(new DescribeImagesCommand({ ImageIds: [ids.middle!, ids.oldest!] }));
