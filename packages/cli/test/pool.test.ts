@@ -219,6 +219,14 @@ describe('pool images', () => {
     expect(again.json.imageDecision).toBeNull();
   });
 
+  it('records an image change made by running pool create again with other specifications', async () => {
+    const spec = await db.yamlFile({ server_type: 'cx32', image_name: '5550001' });
+    const again = await cliJson<PoolCreateResult>(`pool create hz --provider-account hetzner-main --architectures amd64 --specifications ${spec}`);
+    expect(again.json).toMatchObject({ created: false, pool: { image: '5550001' }, imageDecision: { reason: 'ImageSetByAdmin', pool: 'hz' } });
+    const same = await cliJson<PoolCreateResult>(`pool create hz --provider-account hetzner-main --architectures amd64 --specifications ${spec}`);
+    expect(same.json.imageDecision).toBeNull();
+  });
+
   it('takes the image of the pool provider from a manifest', async () => {
     const manifest = await db.yamlFile(
       JSON.stringify({ format: 'buildfleet-image-manifest/1', options: {}, images: { aws: { id: 'ami-0fedcba9876543210' }, hetzner: { id: '777' } } }),

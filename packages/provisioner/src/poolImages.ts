@@ -4,6 +4,7 @@ import {
   getWorkerPool,
   type ProviderType,
   updateWorkerPool,
+  upsertWorkerPool,
   ValidationError,
   type WorkerPoolInput,
   type WorkerPoolView,
@@ -29,6 +30,17 @@ export async function updatePool(db: Database, name: string, patch: Partial<Work
     const [result] = await changePools(db, transaction, [{ name, patch }], Reason.ImageSetByAdmin, null);
     return result!;
   });
+}
+
+/**
+ * `pool create`: creates the pool (no decision: it has no instances yet), or updates the existing
+ * one as `updatePool` does, so an image change through it is recorded too.
+ */
+export async function upsertPool(db: Database, input: WorkerPoolInput): Promise<PoolUpdateResult & { created: boolean }> {
+  if (!(await db.models.WorkerPool.findOne({ where: { name: input.name }, attributes: ['id'] }))) {
+    return { ...(await upsertWorkerPool(db, input)), decision: null };
+  }
+  return { ...(await updatePool(db, input.name, input)), created: false };
 }
 
 /**

@@ -1,4 +1,5 @@
-import { upsertWorkerPool, type WorkerPoolView } from '@buildfleet/models';
+import { type WorkerPoolView } from '@buildfleet/models';
+import { type Decision, upsertPool } from '@buildfleet/provisioner';
 import { Args } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
 import { poolFlags, providerAccount } from '../../shared/flags';
@@ -9,6 +10,8 @@ export interface PoolCreateResult {
   pool: WorkerPoolView;
   /** False when a pool of that name existed and the given flags updated it. */
   created: boolean;
+  /** The recorded decision when an update changed the pool's image (see `pool update`). */
+  imageDecision: Decision | null;
 }
 
 export default class PoolCreate extends BuildfleetCommand {
@@ -26,13 +29,13 @@ export default class PoolCreate extends BuildfleetCommand {
   async run(): Promise<PoolCreateResult> {
     const { args, flags } = await this.parse(PoolCreate);
     const input = await poolInputFromFlags(flags);
-    const result = await this.withDatabase((db) =>
-      upsertWorkerPool(db, { ...input, name: args.name, providerAccount: flags['provider-account'] }),
+    const { pool, created, decision } = await this.withDatabase((db) =>
+      upsertPool(db, { ...input, name: args.name, providerAccount: flags['provider-account'] }),
     );
     if (!this.jsonEnabled()) {
-      this.log(`${result.created ? 'Created' : 'Updated'} worker pool "${result.pool.name}".\n`);
-      this.log(poolDetails(result.pool));
+      this.log(`${created ? 'Created' : 'Updated'} worker pool "${pool.name}".${decision ? `\n${decision.message}` : ''}\n`);
+      this.log(poolDetails(pool));
     }
-    return result;
+    return { pool, created, imageDecision: decision };
   }
 }
