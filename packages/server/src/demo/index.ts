@@ -9,6 +9,7 @@ import { WorkStream } from './work-stream';
 export { bootstrapFromUserData } from './user-data';
 export { DEMO_POOL, DEMO_SCOPES, seedDemo } from './seed';
 export { SIMULATED_METADATA, SimulatedWorker } from './simulated-worker';
+export { SimulatedFleet, type SimulatedFleetOptions } from './simulated-fleet';
 
 export interface DemoOptions {
   db: Database;

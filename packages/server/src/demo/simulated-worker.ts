@@ -97,11 +97,23 @@ export class SimulatedWorker {
     }
   }
 
-  private call(method: string, path: string, body?: unknown): Promise<Response> {
-    return fetch(`${this.options.apiUrl}${path}`, {
-      method,
-      headers: { token: this.token, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
+  /**
+   * One API call, tried again (up to 10 times, 500 ms apart) when the connection fails or a
+   * proxy answers 502/503 because the server behind it went away: another replica answers.
+   */
+  private async call(method: string, path: string, body?: unknown): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      const answer = await fetch(`${this.options.apiUrl}${path}`, {
+        method,
+        headers: { token: this.token, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      }).catch((error: unknown) => error as Error);
+      const unreachable = answer instanceof Error || answer.status === 502 || answer.status === 503;
+      if (!unreachable || attempt === 10 || this.stopped) {
+        if (answer instanceof Error) throw answer;
+        return answer;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 }
