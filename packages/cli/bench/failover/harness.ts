@@ -14,6 +14,7 @@ import {
   disconnectedWorkers,
   installRecorders,
   launchAudit,
+  lostRuns,
   readOutcome,
   reconnectDelays,
   select,
@@ -133,6 +134,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
 
     await until('every request to complete', 90_000, async () => (await progress()) >= requests).catch(() => undefined);
     const outcome = await readOutcome(db, queued, killedAt);
+    if (outcome.lost) say(`lost:\n${(await lostRuns(db, queued)).join('\n')}`);
     // Workers whose last session went down with the final restart may still be reconnecting.
     await until('every worker to be connected again', 20_000, async () => (await disconnectedWorkers(db, everyone)).length === 0).catch(() => undefined);
     let audit = await launchAudit(db);

@@ -95,6 +95,26 @@ export async function readOutcome(db: Database, queued: string[], killedAt: Date
   return { lost: row!.lost, duplicates: row!.duplicates, expiredAssignments: row!.expired, stallMaxMs: Math.round(Number(row!.stall_ms ?? 0)) };
 }
 
+/** The runs of each lost request, to show why. */
+export async function lostRuns(db: Database, queued: string[]): Promise<string[]> {
+  const rows = await select<{ line: string }>(
+    db,
+    `with recursive chain as (
+       select id as root, id from work_requests where id = any($1::bigint[])
+       union all
+       select c.root, r.id from chain c join work_requests r on r.supersedes_id = c.id
+     ), lost as (
+       select c.root from chain c join work_requests r on r.id = c.id
+        group by c.root having count(*) filter (where r.status = 'completed' and r.result = 'success') = 0
+     )
+     select format('request %s: %s %s on %s, errors %s', r.id, r.status, r.result, w.name, r.output_data -> 'errors') as line
+       from lost l join chain c on c.root = l.root join work_requests r on r.id = c.id left join workers w on w.id = r.worker_id
+      order by r.id`,
+    [queued],
+  );
+  return rows.map((r) => r.line);
+}
+
 /** How many queued chains have a completed run yet. */
 export async function completedCount(db: Database, queued: string[]): Promise<number> {
   const [row] = await select<{ n: number }>(
