@@ -1,15 +1,16 @@
 import { migrateUp } from '@buildfleet/models';
-import { createEmptyDatabase } from '@buildfleet/testdb';
+import { createTestDatabase, prepareTemplate, stopTemplateServer } from '@buildfleet/testdb';
 import { runFailover } from './failover/harness';
 
 /**
  * `npm run bench`: the failover run of test/failover.test.ts on a fresh database, ending with
  * one JSON line. Goals: lost 0, duplicates 0, reconnect p95 <= 5 s, stall <= lease + 5 s.
+ * Needs root, haproxy and the debusine-worker chroot, as the test does.
  */
 async function main(): Promise<void> {
-  const database = await createEmptyDatabase();
+  await prepareTemplate({ name: 'cli-bench', migrate: (url) => migrateUp(url).then(() => undefined) });
+  const database = await createTestDatabase();
   try {
-    await migrateUp(database.url);
     const leaseSeconds = 5;
     const report = await runFailover({ databaseUrl: database.url, leaseSeconds, progress: (line) => process.stderr.write(`${line}\n`) });
     process.stderr.write(`${JSON.stringify(report)}\n`);
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await database.drop();
+    await stopTemplateServer();
   }
 }
 

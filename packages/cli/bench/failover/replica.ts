@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
-const BIN = join(__dirname, '..', '..', 'bin', 'run.js');
+/** The built CLI, from the test (ts-jest) and from the compiled benchmark alike. */
+const BIN = join(dirname(require.resolve('@buildfleet/cli/package.json')), 'bin', 'run.js');
 
 export interface ReplicaOptions {
   name: string;
