@@ -19,7 +19,7 @@ describe('failover of serve replicas behind haproxy', () => {
     drop = database.drop;
     report = await runFailover({ databaseUrl: database.url, progress: (line) => process.stderr.write(`failover: ${line}\n`) });
     process.stderr.write(`failover: ${JSON.stringify(report)}\n`);
-  }, 110_000);
+  }, 170_000);
   afterAll(() => drop());
 
   it('completes every request exactly once (a retry superseding an aborted run counts once)', () => {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 /**
  * The haproxy configuration docs/deploy.md describes, for replicas on 127.0.0.1: WebSockets
  * pass through (`timeout tunnel`), `/readyz` decides which replicas take traffic, and a
- * request whose connection to a replica failed goes to another one.
+ * request whose replica failed before answering (refused, or died with it in flight) goes to
+ * another one.
  */
 export function haproxyConfig(port: number, replicas: { name: string; port: number }[]): string {
   return `global
@@ -23,6 +24,8 @@ defaults
     timeout http-request 10s
     retries 3
     option redispatch
+    option http-buffer-request
+    retry-on conn-failure empty-response
 
 frontend buildfleet
     bind 127.0.0.1:${port}
