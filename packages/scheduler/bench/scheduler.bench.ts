@@ -96,7 +96,7 @@ async function seed(db: Database) {
   await db.sequelize.query(
     `with rows as (select * from json_to_recordset($1::json)
                      as x(name text, pool int, metadata jsonb, concurrency int, "connectedAt" int, hash text)),
-          tokens as (insert into tokens (hash, enabled) select hash, true from rows returning id, hash)
+          tokens as (insert into tokens (hash, enabled) select hash, true from rows returning id, hash),
           workers as (
             insert into workers (name, token_id, worker_pool_id, instance_created_at, dynamic_metadata, concurrency)
             select r.name, t.id, r.pool, case when r.pool is null then null else now() end, r.metadata, r.concurrency
