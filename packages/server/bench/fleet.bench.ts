@@ -1,0 +1,185 @@
+/**
+ * `npm run bench`: N simulated workers speak Debusine's protocol (register, WebSocket session,
+ * metadata, get-next-for-worker, completed) to one `serve` in its own process, running `noop`
+ * work that completes at once; the same run at a baseline of 100 workers gives the ratios.
+ * Ends with one JSON line.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { connectDatabase, connectedSinceSql, type Database, migrateUp, upsertScope } from '@buildfleet/models';
+import { createWorkRequest } from '@buildfleet/scheduler';
+import { createTestDatabase, prepareTemplate, stopTemplateServer } from '@buildfleet/testdb';
+import { createStaticWorker } from '@buildfleet/worker-api';
+import { QueryTypes } from 'sequelize';
+import { SimulatedWorker } from '../src';
+
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2000);
+const BASELINE_WORKERS = Number(process.env.BENCH_BASELINE_WORKERS ?? 100);
+const TASKS_PER_WORKER = Number(process.env.BENCH_TASKS_PER_WORKER ?? 5);
+const TIMEOUT_MS = 300_000;
+
+interface Phase {
+  workers: number;
+  connected_s: number;
+  metadata_s: number;
+  completions: number;
+  completions_per_s: number;
+  start_to_complete_p50_ms: number;
+  start_to_complete_p95_ms: number;
+  completed_to_next_start_p50_ms: number;
+  completed_to_next_start_p95_ms: number;
+  server_cpu_s_per_1000: number;
+  rss_idle_mib: number;
+  rss_per_worker_kib: number;
+  rss_peak_mib: number;
+}
+
+async function until(what: string, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + TIMEOUT_MS;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function count(db: Database, sql: string): Promise<number> {
+  const [row] = await db.sequelize.query<{ n: number }>(sql, { type: QueryTypes.SELECT });
+  return row!.n;
+}
+
+function ask(child: ChildProcess): Promise<{ rss: number; cpuMs: number }> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { type: string; rss: number; cpuMs: number }) => {
+      if (message.type !== 'rss') return;
+      child.off('message', onMessage);
+      resolve(message);
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'rss' });
+  });
+}
+
+/** The server's peak resident set so far (Linux's VmHWM), in MiB. */
+function peakRssMib(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  return Math.round(Number(line!.split(/\s+/)[1]) / 1024);
+}
+
+async function runPhase(workers: number): Promise<Phase> {
+  const database = await createTestDatabase();
+  const db = connectDatabase(database.url, 4);
+  const child = fork(join(__dirname, 'serve.js'), { env: { ...process.env, BENCH_DATABASE_URL: database.url } });
+  const fleet: SimulatedWorker[] = [];
+  try {
+    const { apiUrl } = await new Promise<{ apiUrl: string }>((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    });
+    await upsertScope(db, { name: 'bench' });
+    const idle = await ask(child);
+
+    const keys: string[] = [];
+    for (let i = 0; i < workers; i++) keys.push((await createStaticWorker(db, `sim-${i}`)).activationKey);
+    const started = Date.now();
+    for (let i = 0; i < workers; i++) {
+      fleet.push(new SimulatedWorker({ apiUrl, activationToken: keys[i]!, name: `sim-${i}`, duration: () => 0 }));
+    }
+    await Promise.all(fleet.map((worker) => worker.start()));
+    await until('every worker connected', async () =>
+      (await count(db, `select count(*)::int as n from workers w where ${connectedSinceSql('w.id')} is not null`)) === workers,
+    );
+    const connectedS = (Date.now() - started) / 1000;
+    await until('every worker reported its metadata', async () =>
+      (await count(db, 'select count(*)::int as n from workers where dynamic_metadata_updated_at is not null')) === workers,
+    );
+    const metadataS = (Date.now() - started) / 1000;
+    const connected = await ask(child);
+
+    const total = workers * TASKS_PER_WORKER;
+    const first = await createWorkRequest(db, { scope: 'bench', taskName: 'noop' });
+    await db.sequelize.query(
+      `insert into work_requests (scope_id, task_name, task_data, requirement_set_id)
+       select scope_id, task_name, task_data, requirement_set_id from work_requests, generate_series(2, $2::int)
+        where id = $1::bigint`,
+      { bind: [first.id, total] },
+    );
+    await until('every request completed', async () =>
+      (await count(db, `select count(*)::int as n from work_requests where status = 'completed'`)) === total,
+    );
+    const done = await ask(child);
+    const rssPeak = peakRssMib(child.pid!);
+
+    const [figures] = await db.sequelize.query<Record<string, number>>(
+      `with timed as (
+         select worker_id, started_at, completed_at,
+                lead(started_at) over (partition by worker_id order by started_at) as next_started_at
+           from work_requests where status = 'completed'
+       )
+       select count(*)::int as completions,
+              extract(epoch from max(completed_at) - min(started_at)) as span_s,
+              percentile_cont(0.5) within group (order by extract(epoch from completed_at - started_at)) * 1000 as s2c_p50,
+              percentile_cont(0.95) within group (order by extract(epoch from completed_at - started_at)) * 1000 as s2c_p95,
+              percentile_cont(0.5) within group (order by extract(epoch from next_started_at - completed_at)) * 1000 as c2n_p50,
+              percentile_cont(0.95) within group (order by extract(epoch from next_started_at - completed_at)) * 1000 as c2n_p95
+         from timed`,
+      { type: QueryTypes.SELECT },
+    );
+    const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+    return {
+      workers,
+      connected_s: round(connectedS),
+      metadata_s: round(metadataS),
+      completions: figures!.completions!,
+      completions_per_s: round(figures!.completions! / figures!.span_s!),
+      start_to_complete_p50_ms: round(figures!.s2c_p50!),
+      start_to_complete_p95_ms: round(figures!.s2c_p95!),
+      completed_to_next_start_p50_ms: round(figures!.c2n_p50!),
+      completed_to_next_start_p95_ms: round(figures!.c2n_p95!),
+      server_cpu_s_per_1000: round((done.cpuMs - connected.cpuMs) / total, 2),
+      rss_idle_mib: round(idle.rss / 2 ** 20),
+      rss_per_worker_kib: round((connected.rss - idle.rss) / workers / 1024),
+      rss_peak_mib: rssPeak,
+    };
+  } finally {
+    for (const worker of fleet) worker.stop();
+    child.send({ type: 'stop' });
+    await new Promise((resolve) => child.once('exit', resolve));
+    await db.close();
+    await database.drop();
+  }
+}
+
+async function main() {
+  await prepareTemplate({ name: 'server-bench', migrate: (url) => migrateUp(url).then(() => undefined) });
+  try {
+    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}; ${TASKS_PER_WORKER} noop requests per worker`);
+    const baseline = await runPhase(BASELINE_WORKERS);
+    console.log(JSON.stringify(baseline));
+    const fleet = await runPhase(WORKERS);
+    console.log(JSON.stringify(fleet));
+    console.log(
+      JSON.stringify({
+        bench: 'fleet',
+        workers: WORKERS,
+        completions_per_s: fleet.completions_per_s,
+        start_to_complete_p95_ms: fleet.start_to_complete_p95_ms,
+        rss_mib: fleet.rss_peak_mib,
+        rss_per_worker_kib: fleet.rss_per_worker_kib,
+        baseline_workers: BASELINE_WORKERS,
+        baseline_start_to_complete_p95_ms: baseline.start_to_complete_p95_ms,
+        p95_ratio: Math.round((fleet.start_to_complete_p95_ms / baseline.start_to_complete_p95_ms) * 10) / 10,
+        completed_to_next_start_p95_ms: fleet.completed_to_next_start_p95_ms,
+        baseline_completed_to_next_start_p95_ms: baseline.completed_to_next_start_p95_ms,
+      }),
+    );
+  } finally {
+    await stopTemplateServer();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,30 @@
+/**
+ * The `serve` the fleet bench drives, in a process of its own so its CPU time and memory are
+ * its own: started on the database named by the parent, it reports its URLs, then answers
+ * `rss` with its resident set and `stop` by shutting down as on SIGTERM.
+ */
+import pino from 'pino';
+import { startServer } from '../src';
+
+async function main() {
+  const running = await startServer({
+    databaseUrl: process.env.BENCH_DATABASE_URL!,
+    port: 0,
+    provision: false,
+    logger: pino({ level: 'warn' }, pino.destination(2)),
+  });
+  process.send!({ type: 'listening', url: running.url, apiUrl: running.apiUrl });
+  process.on('message', (message: { type: string }) => {
+    if (message.type === 'rss') {
+      const usage = process.resourceUsage();
+      process.send!({ type: 'rss', rss: process.memoryUsage().rss, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 });
+    } else if (message.type === 'stop') {
+      void running.close().then(() => process.exit(0));
+    }
+  });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
