@@ -23,6 +23,13 @@ export function connectedSinceSql(workerId: string): string {
 }
 
 /**
+ * SQL: a relation of the workers connected now (`worker_id`, `connected_since`), the same test
+ * as connectedSinceSql for a whole fleet at once: join it where every worker is asked about, so
+ * the sessions are read once instead of once per worker.
+ */
+export const CONNECTED_WORKERS_SQL = `(select c.worker_id, c.connected_since from worker_connections c where c.connected_since is not null)`;
+
+/**
  * SQL: since when the worker with id `workerId` has been disconnected (the end of its last
  * lease), or null while it is connected or if it never connected.
  */

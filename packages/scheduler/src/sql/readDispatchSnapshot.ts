@@ -1,4 +1,4 @@
-import { connectedSinceSql, type Database } from '@buildfleet/models';
+import { CONNECTED_WORKERS_SQL, type Database } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { satisfiesSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 import { scopePoolOrderSql } from './poolOrder';
@@ -48,9 +48,11 @@ export async function readDispatchSnapshot(
   const candidates = await db.sequelize.query<{ id: string }>(
     `select w.id from workers w
        join tokens t on t.id = w.token_id and t.enabled
-      where ${connectedSinceSql('w.id')} is not null
-        and w.concurrency > (select count(*) from work_requests r
-                              where r.worker_id = w.id and r.status in ('pending', 'running'))
+       join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
+       left join (select worker_id, count(*) as active from work_requests
+                   where status in ('pending', 'running') and worker_id is not null group by worker_id) a
+         on a.worker_id = w.id
+      where w.concurrency > coalesce(a.active, 0)
       order by w.id
       ${lock ? 'for no key update of w skip locked' : ''}`,
     { type: QueryTypes.SELECT, transaction },
@@ -94,10 +96,10 @@ export async function readDispatchSnapshot(
   const setIds = [...new Set(requests.map((r) => r.requirement_set_id))];
   const matches = await db.sequelize.query<{ set_id: string; pool: string; workers: string[] }>(
     `with free as materialized (
-       select w.id, coalesce(w.worker_pool_id::text, '${STATIC}') as pool,
-              ${connectedSinceSql('w.id')} as connected_at,
+       select w.id, coalesce(w.worker_pool_id::text, '${STATIC}') as pool, c.connected_since as connected_at,
               ${WORKER_TAGS} as tags, ${WORKER_NUMERIC} as numeric
          from workers w left join worker_pools p on p.id = w.worker_pool_id
+         left join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
         where w.id = any($1::bigint[])
      ), classes as materialized (
        select tags, numeric, array_agg(id) as ids from free group by tags, numeric
