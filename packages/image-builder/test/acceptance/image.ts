@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { type Database } from '@buildfleet/models';
 import { workerApi, type WorkerApi } from '@buildfleet/worker-api';
 import express from 'express';
-import { type BuildOptionsInput, type BuildPlan, buildLocal, type ManifestImage, plan, planDigest, readManifest } from '../../src';
+import { type BuildOptionsInput, type BuildPlan, buildLocal, type ManifestImage, plan, planDigest, readManifest, shellQuote } from '../../src';
 
 const run = promisify(execFile);
 
@@ -110,15 +110,43 @@ export async function startWorkerApi(db: Database): Promise<{ api: WorkerApi; po
 }
 
 /** A NoCloud seed: a FAT image labelled CIDATA with `meta-data` and `user-data`, made with mkfs.fat and mcopy. */
-export async function makeSeed(dir: string, userData: string, hostname: string): Promise<string> {
+export async function makeSeed(dir: string, userData: string, hostname: string, vendorData?: string): Promise<string> {
   const seed = join(dir, 'seed.img');
+  const files = ['user-data', 'meta-data', ...(vendorData === undefined ? [] : ['vendor-data'])];
   await writeFile(join(dir, 'user-data'), userData);
   await writeFile(join(dir, 'meta-data'), `instance-id: ${hostname}\nlocal-hostname: ${hostname}\n`);
+  if (vendorData !== undefined) await writeFile(join(dir, 'vendor-data'), vendorData);
   await writeFile(seed, '');
   await truncate(seed, 2 * 1024 * 1024);
   await run('mkfs.fat', ['-n', 'CIDATA', seed]);
-  await run('mcopy', ['-i', seed, join(dir, 'user-data'), join(dir, 'meta-data'), '::']);
+  await run('mcopy', ['-i', seed, ...files.map((file) => join(dir, file)), '::']);
   return seed;
+}
+
+const EXPECT_MARK = 'buildfleet-expect';
+
+/**
+ * A cloud-init vendor-data script that runs the plan's `expect` shell checks as root once the
+ * guest has booted (cloud-init's final stage), and writes one line per check to the console:
+ * `buildfleet-expect <index> ok|failed`, then `buildfleet-expect done`. Vendor data, so the
+ * user data stays exactly what a launched instance gets.
+ */
+export function expectChecksScript(checks: BuildPlan['expect']['checks']): string {
+  return [
+    '#!/bin/sh',
+    'say() { for t in /dev/console /dev/ttyS0; do echo "$1" >"$t"; done 2>/dev/null; }',
+    ...checks.map((check, index) => `if bash -c ${shellQuote(check.command)} >/dev/null 2>&1; then say '${EXPECT_MARK} ${index} ok'; else say '${EXPECT_MARK} ${index} failed'; fi`),
+    `say '${EXPECT_MARK} done'`,
+    '',
+  ].join('\n');
+}
+
+/** The results `expectChecksScript` wrote to the console, `<check name>: ok|failed`, or undefined until it is done. */
+export function expectCheckResults(console: string, checks: BuildPlan['expect']['checks']): string[] | undefined {
+  if (!console.includes(`${EXPECT_MARK} done`)) return undefined;
+  const outcome = new Map<number, string>();
+  for (const [, index, result] of console.matchAll(new RegExp(`${EXPECT_MARK} (\\d+) (ok|failed)`, 'g'))) outcome.set(Number(index), result!);
+  return checks.map((check, index) => `${check.name}: ${outcome.get(index) ?? 'missing'}`);
 }
 
 /** The one address the guest can reach: QEMU forwards it to the API and isolates everything else. */

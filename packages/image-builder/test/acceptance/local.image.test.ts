@@ -10,6 +10,8 @@ import {
   bootVm,
   buildCached,
   eventually,
+  expectCheckResults,
+  expectChecksScript,
   fileSize,
   GUEST_API_ADDRESS,
   makeFlatRepository,
@@ -79,11 +81,11 @@ describe('a default image built locally', () => {
     expect(/^root:([^:]*):/m.exec(shadow)?.[1]).toMatch(/^[*!]/);
   });
 
-  it('boots with only an API URL and an activation token, registers (spending the token), connects and reports exactly the expected capabilities', async () => {
+  it('boots with only an API URL and an activation token, registers (spending the token), connects, reports exactly the expected capabilities and passes every expect check', async () => {
     api = await startWorkerApi(db);
     const { worker, activationKey } = await createStaticWorker(db, 'acceptance-vm');
     const userData = renderBootUserData({ apiUrl: `http://${GUEST_API_ADDRESS}/api`, activationToken: activationKey });
-    const seed = await makeSeed(scratch, userData, 'acceptance-vm');
+    const seed = await makeSeed(scratch, userData, 'acceptance-vm', expectChecksScript(buildPlan.expect.checks));
     const consoleLog = join(scratch, 'console.log');
     const started = Date.now();
     vm = bootVm(image.files.qcow2, seed, consoleLog, api.port);
@@ -130,6 +132,12 @@ describe('a default image built locally', () => {
     });
     expect(again.status).toBe(403);
     expect(await vm.console()).not.toContain(activationKey);
+
+    // The plan's shell checks (firewall, metadata service, subordinate ids, unshare, groups), run in the guest.
+    const checks = await eventually(async () => expectCheckResults(await vm!.console(), buildPlan.expect.checks), 5 * MINUTE, describe);
+    say(`expect checks: ${checks.join('; ')}`);
+    expect(buildPlan.expect.checks.length).toBeGreaterThanOrEqual(5);
+    expect(checks).toEqual(buildPlan.expect.checks.map((check) => `${check.name}: ok`));
   }, 25 * MINUTE);
 });
 
