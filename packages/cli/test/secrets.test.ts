@@ -9,6 +9,7 @@ import { startServer } from '@buildfleet/server';
 import pino from 'pino';
 import { type DecisionsListResult } from '../src/commands/decisions/list';
 import { type PoolLaunchResult } from '../src/commands/pool/launch';
+import { type PoolTerminateResult } from '../src/commands/pool/terminate';
 import { type AccountRotateKeyResult } from '../src/commands/account/rotate-key';
 import { type ProvisionResult } from '../src/commands/provision/index';
 import { cli, cliJson, useCliDatabase } from './helpers';
@@ -100,14 +101,15 @@ describe('a provider echoing the credential in its errors', () => {
     expectNoLeak(`${stdout}\n${stderr}\n${error?.message}`);
   });
 
-  it('a failed termination reports the provider error redacted', async () => {
+  it('pool terminate --json prints its documented result, redacted, when the provider refuses, and exits 1', async () => {
     const launched = await cliJson<PoolLaunchResult>(`pool launch hz-pool 1 --force ${API}`);
     expect(launched.exitCode).toBe(0);
     fake.failNext(echo('part', { method: 'DELETE', status: 403 }));
 
-    const terminated = await cliJson(`pool terminate ${launched.json.launched[0]!.worker}`);
+    const terminated = await cliJson<PoolTerminateResult>(`pool terminate ${launched.json.launched[0]!.worker}`);
 
     expect(terminated.exitCode).toBe(1);
+    expect(terminated.json.decisions.map((d) => d.reason)).toEqual(['ManualTerminate', 'TerminateFailed']);
     expect(terminated.stdout).toContain('[redacted]');
     expectNoLeak(terminated.stdout);
   });

@@ -14,5 +14,5 @@ export { listDecisions, recordDecisions, type DecisionView } from './sql/decisio
 export { listPoolHealth, type PoolHealthView } from './sql/poolHealth';
 export { readInstallationId } from './sql/installation';
 export { DatabaseDummyCloud } from './sql/dummyInstances';
-export { launchWorkers, terminateWorker, type ManualOptions, type ManualLaunchResult, type ManualTerminateResult } from './manual';
+export { launchWorkers, terminateWorker, TerminateFailedError, type ManualOptions, type ManualLaunchResult, type ManualTerminateResult } from './manual';
 export { updatePool, upsertPool, movePoolsToImage, type PoolUpdateResult } from './poolImages';

@@ -112,6 +112,20 @@ export async function launchWorkers(db: Database, poolName: string, count: numbe
 }
 
 /**
+ * The provider refused to terminate the instance: the worker's tokens are disabled and the
+ * decisions recorded (`result`), and the next tick tries again.
+ */
+export class TerminateFailedError extends ConflictError {
+  constructor(
+    message: string,
+    readonly result: ManualTerminateResult,
+  ) {
+    super(message);
+    this.name = 'TerminateFailedError';
+  }
+}
+
+/**
  * Terminates one pool worker's instance now, as `pool terminate` does. A worker with pending or
  * running work is refused unless `force`; forced, its pending work goes back to the queue and
  * its running work is retried as a worker failure.
@@ -143,8 +157,9 @@ export async function terminateWorker(db: Database, workerName: string, options:
       throw new ConflictError(`worker "${workerName}" was given work meanwhile; terminate with --force to requeue it`);
     }
     await record(ctx, [decided, ...outcome.decisions]);
+    const result = { pool: pool.state.name, worker: workerName, decisions: [decided, ...outcome.decisions] };
     const failed = outcome.decisions.find((d) => d.kind === 'error');
-    if (failed) throw new ConflictError(failed.message);
-    return { pool: pool.state.name, worker: workerName, decisions: [decided, ...outcome.decisions] };
+    if (failed) throw new TerminateFailedError(failed.message, result);
+    return result;
   });
 }

@@ -3,6 +3,7 @@ import { type Database, getWorkerPool, ValidationError } from '@buildfleet/model
 import { type Decision, movePoolsToImage } from '@buildfleet/provisioner';
 import { Flags, ux } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
+import { describeFailure } from '../../shared/failure';
 import { optionsFromFlags, planFlags } from './plan';
 import { boundedInteger } from '../../shared/flags';
 
@@ -93,6 +94,13 @@ local needs root (or subordinate ids), debvm >= 0.4.4, mmdebstrap, qemu-utils, e
             build: `${result.image.name}, plan ${result.image.plan_digest.slice(0, 12)}`,
             providerType: result.target as 'aws' | 'hetzner',
           }),
+        ).catch((error: unknown) =>
+          // The image exists: print it as the result, with no pool moved.
+          this.partlyFailed(
+            { ...result, pools: [] },
+            `built ${result.imageId}, but no pool was moved to it: ${describeFailure(error).message}; move them with \`${this.config.bin} pool update NAME --image ${result.imageId}\``,
+            describeFailure(error).exitCode,
+          ),
         )
       : [];
     if (!this.jsonEnabled()) {
