@@ -12,6 +12,7 @@ import {
 } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { z } from 'zod';
+import { notifyWorkRequested } from './sql/workRequested';
 import { taskRequirements } from './task-types';
 import { getWorkRequest, type WorkRequestView } from './work-request-views';
 
@@ -76,8 +77,8 @@ export async function createWorkRequest(db: Database, input: WorkRequestInput): 
   const { data, requirements } = validateWorkRequest(input);
   const scope = await db.models.Scope.findOne({ where: { name: data.scope } });
   if (!scope) throw new NotFoundError('scope', data.scope, 'create it with `buildfleet scope create`');
-  const request = await db.sequelize.transaction(async (transaction) =>
-    db.models.WorkRequest.create(
+  const request = await db.sequelize.transaction(async (transaction) => {
+    const created = await db.models.WorkRequest.create(
       {
         scopeId: scope.id,
         taskType: data.taskType,
@@ -89,8 +90,10 @@ export async function createWorkRequest(db: Database, input: WorkRequestInput): 
         requirementSetId: await requirementSetIdFor(db, requirements, transaction),
       },
       { transaction },
-    ),
-  );
+    );
+    await notifyWorkRequested(db, transaction);
+    return created;
+  });
   return getWorkRequest(db, request.id);
 }
 

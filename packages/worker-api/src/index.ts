@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_SESSION_LEASE_MS } from '@buildfleet/models';
-import { DispatchPasses, WORK_ASSIGNED_CHANNEL } from '@buildfleet/scheduler';
+import { DispatchPasses, WORK_ASSIGNED_CHANNEL, WORK_REQUESTED_CHANNEL } from '@buildfleet/scheduler';
 import express from 'express';
 import { Background } from './background';
 import { type Logger, type WorkerApi, type WorkerApiOptions } from './interfaces';
@@ -64,9 +64,14 @@ export function workerApi(options: WorkerApiOptions): WorkerApi {
     {
       [WORK_ASSIGNED_CHANNEL]: (workerId) => sessions.announceWork(workerId),
       [TOKEN_DISABLED_CHANNEL]: (workerId) => sessions.closeDisabled(workerId),
+      // Work queued by any process (the CLI, another replica) is dispatched at once.
+      [WORK_REQUESTED_CHANNEL]: () => background.dispatchAll('new work requested'),
     },
     logger,
-    () => background.run('announcing work after (re)listening', () => sessions.announceAllAssignedWork()),
+    () => {
+      background.run('announcing work after (re)listening', () => sessions.announceAllAssignedWork());
+      background.dispatchAll('(re)listening, as work requested meanwhile went unheard');
+    },
   );
   void listener.start();
 

@@ -1,10 +1,12 @@
 import { type Database } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
+import { notifyWorkRequested } from './workRequested';
 
 /**
  * Queues a retry of each given request: a pending copy (same scope, task, data, priorities and
  * requirements) that supersedes it, with retry_count + 1. A request already superseded gets no
- * second retry (a unique index guards it), so a repeat or a race does nothing.
+ * second retry (a unique index guards it), so a repeat or a race does nothing. Within a
+ * transaction, servers are told to dispatch once it commits (WORK_REQUESTED_CHANNEL).
  */
 export async function supersedeWorkRequests(
   db: Database,
@@ -23,5 +25,6 @@ export async function supersedeWorkRequests(
      returning id::text, supersedes_id::text as supersedes`,
     { bind: [ids, options.now ?? null], type: QueryTypes.SELECT, transaction: options.transaction },
   );
+  if (rows.length && options.transaction) await notifyWorkRequested(db, options.transaction);
   return rows;
 }
