@@ -71,7 +71,8 @@ const fromTags = (tags: Tag[] | undefined): Record<string, string> =>
 /** One EC2 call with the drivers' retry policy and error classification; secrets are redacted. */
 function caller(access: AwsAccess) {
   const client = ec2Client(access);
-  const redact = makeRedactor([access.credentials.access_key_id, access.credentials.secret_access_key]);
+  // Uncapped: it also cleans the console tail, longer than a provider message (which classifyAwsError caps).
+  const redact = makeRedactor([access.credentials.access_key_id, access.credentials.secret_access_key], { maxLength: Number.POSITIVE_INFINITY });
   const call = <T>(operation: string, fn: (client: EC2Client) => Promise<T>): Promise<T> =>
     withRetry(async () => {
       try {
