@@ -18,7 +18,8 @@ import { SimulatedWorker } from '../src';
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2000);
 const BASELINE_WORKERS = Number(process.env.BENCH_BASELINE_WORKERS ?? 100);
 const TASKS_PER_WORKER = Number(process.env.BENCH_TASKS_PER_WORKER ?? 5);
-const TIMEOUT_MS = 300_000;
+const TIMEOUT_MS = 600_000;
+const START_BATCH = 50;
 
 interface Phase {
   workers: number;
@@ -86,7 +87,8 @@ async function runPhase(workers: number): Promise<Phase> {
     for (let i = 0; i < workers; i++) {
       fleet.push(new SimulatedWorker({ apiUrl, activationToken: keys[i]!, name: `sim-${i}`, duration: () => 0 }));
     }
-    await Promise.all(fleet.map((worker) => worker.start()));
+    // Workers boot over a few seconds, not all in the same millisecond: START_BATCH at a time.
+    for (let i = 0; i < fleet.length; i += START_BATCH) await Promise.all(fleet.slice(i, i + START_BATCH).map((w) => w.start()));
     await until('every worker connected', async () =>
       (await count(db, `select count(*)::int as n from workers w where ${connectedSinceSql('w.id')} is not null`)) === workers,
     );
