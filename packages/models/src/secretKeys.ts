@@ -69,7 +69,10 @@ export function generateKeyLine(): string {
   return randomBytes(32).toString('base64');
 }
 
-/** The keys of `file`, read on first use (so commands that never touch credentials never need them). */
+/**
+ * The keys of `file`, read on first use (so commands that never touch credentials never need
+ * them), and again when a value names a key not yet read (another process rotated).
+ */
 export function secretKeysFromFile(file: string): SecretKeys {
   let keys: Key[] | undefined;
   const load = () => {
@@ -96,7 +99,8 @@ export function secretKeysFromFile(file: string): SecretKeys {
     open(sealed, context) {
       const [envelope, id, iv, tag, data] = sealed.split('.');
       if (envelope !== ENVELOPE || data === undefined) throw new SecretKeyError(`${context}: the stored credentials are not sealed by buildfleet`);
-      const key = load().find((k) => k.id === id);
+      // Another process may have put a new key into the file (a rotation): read it again once.
+      const key = load().find((k) => k.id === id) ?? ((keys = undefined), load().find((k) => k.id === id));
       if (!key) {
         throw new SecretKeyError(
           `${context}: the credentials were sealed with key ${id}, which ${file} does not hold (its keys: ${load()

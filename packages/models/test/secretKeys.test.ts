@@ -127,6 +127,20 @@ describe('rotateSecretKey', () => {
     }
   });
 
+  it('lets a process that read the key file before the rotation read what the rotation sealed', async () => {
+    await upsertProviderAccount(db, hetznerAccountData());
+    const replica = connectDatabase(database.url, 1, secretKeysFromFile(keyFile));
+    try {
+      expect(await readProviderCredentials(replica, await accountId('hetzner-main'), 'hetzner')).toEqual({ api_token: HETZNER_TOKEN });
+
+      await rotateSecretKey(db, { generate: true });
+
+      expect(await readProviderCredentials(replica, await accountId('hetzner-main'), 'hetzner')).toEqual({ api_token: HETZNER_TOKEN });
+    } finally {
+      await replica.close();
+    }
+  });
+
   it('reports credentials sealed with a key the file no longer holds, naming that key', async () => {
     await upsertProviderAccount(db, hetznerAccountData());
     const oldKeyId = db.secrets.currentKeyId();
