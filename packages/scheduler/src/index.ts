@@ -28,6 +28,7 @@ export { WORK_ASSIGNED_CHANNEL } from './sql/assignRequests';
 export { assignNextForWorker, settleNextForWorker } from './sql/nextForWorker';
 export { describeUnmetDemand, getUnmetDemand, type UnmetDemand } from './unmet-demand';
 export { satisfiesSql } from './sql/matching';
+export { satisfies } from './matching';
 export {
   abortWorkRequests,
   MAX_AUTOMATIC_RETRIES,

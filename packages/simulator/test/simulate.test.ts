@@ -1,0 +1,97 @@
+import { buildfleetPolicy, formatTrace, measure, parseTrace, type Scenario, simulate, staticPolicy, taskscalerPolicy, type TraceJob } from '../src';
+
+// Four days before a month ends, so a budget test sees the next month's budget.
+const START = '2026-03-28T00:00:00.000Z';
+
+function traceOf(jobs: Partial<TraceJob>[], extra: string[] = []) {
+  const text = formatTrace({
+    meta: { type: 'meta', version: 1, source: 'test', start: START, days: 1 },
+    jobs: jobs.map((j, i) => ({ type: 'job', id: `j${i}`, at: 0, scope: 'debian', task: 'sbuild', requirements: ['arch:amd64'], priority: 0, duration: 600, outcome: 'success', ...j })),
+    faults: [],
+  });
+  return parseTrace(text + extra.join('\n'));
+}
+
+function scenario(overrides: Partial<Scenario['pools'][number]> = {}, scopeLimits = {}): Scenario {
+  return {
+    seed: 3,
+    tickSeconds: 60,
+    pools: [
+      {
+        name: 'aws',
+        billing: 'aws',
+        price: { hourly: 3.6 },
+        tags: [],
+        architectures: ['amd64'],
+        limits: { max_idle_seconds: 300, max_active_instances: 4 },
+        boot: { medianSeconds: 30, sigma: 0 },
+        ...overrides,
+      },
+      { name: 'arm', billing: 'aws', price: { hourly: 1 }, tags: [], architectures: ['arm64'], boot: { medianSeconds: 30, sigma: 0 } },
+    ],
+    scopes: [{ name: 'debian', pools: [{ pool: 'aws', limits: scopeLimits }, { pool: 'arm' }] }],
+  };
+}
+
+describe('replaying a trace through the real planners', () => {
+  it('launches for pending work at the tick, runs it when the instance connects, and reaps the idle instance', () => {
+    const trace = traceOf([{ at: 10, duration: 600 }]);
+    const run = simulate(trace, scenario(), buildfleetPolicy());
+    const metrics = measure(run, scenario());
+    // Arrives at 10 s, the tick at 60 s launches in the only amd64 pool, it connects 30 s later.
+    expect(metrics.wait.p50).toBe(80);
+    expect(metrics.decisions).toMatchObject({ 'launch:LaunchForDemand': 1, 'terminate:IdleTooLong': 1 });
+    expect(metrics.pools.arm!.launches).toBe(0);
+    const aws = metrics.pools.aws!;
+    expect(aws.launches).toBe(1);
+    expect(aws.billedSeconds.booting).toBe(30);
+    expect(aws.billedSeconds.busy).toBe(600);
+    // Idle from 690 s; the first tick with more than 300 idle seconds is at 1020 s.
+    expect(aws.billedSeconds.total).toBe(1020 - 60);
+    expect(aws.cost).toBeCloseTo(0.96);
+    expect(metrics.churn).toEqual({ wastedLaunches: 0, relaunches: 0, abortedWork: 0 });
+  });
+
+  it('holds launches once the pool has used its monthly budget, and says so', () => {
+    const trace = traceOf([{ at: 0 }, { at: 3600 }]);
+    const limited = scenario({ limits: { max_idle_seconds: 60, target_max_seconds_per_month: 700 } });
+    const metrics = measure(simulate(trace, limited, buildfleetPolicy()), limited);
+    // One launch in March, the next in April.
+    expect(metrics.pools.aws!.launches).toBe(2);
+    expect(metrics.decisions['hold:PoolBudgetExhausted']).toBeGreaterThan(0);
+    // The second job waits for April's budget.
+    expect(metrics.wait.max).toBeGreaterThan(3 * 86400);
+    expect(metrics.wait.max).toBeLessThan(4 * 86400);
+    expect(metrics.wait.unstarted).toBe(0);
+  });
+
+  it('fails launches during a capacity fault, and launches again after it', () => {
+    const trace = traceOf([{ at: 0 }], ['{"type":"fault","pool":"aws","at":0,"until":300,"kind":"capacity"}']);
+    const metrics = measure(simulate(trace, scenario(), buildfleetPolicy()), scenario());
+    expect(metrics.pools.aws!.launchFailures).toBe(5);
+    expect(metrics.decisions['error:LaunchFailed']).toBe(5);
+    expect(metrics.wait.p50).toBe(300 + 30);
+  });
+
+  it('gives the same figures for the same trace, scenario and seed', () => {
+    const trace = traceOf(Array.from({ length: 40 }, (_, i) => ({ at: i * 97, duration: 300 + ((i * 131) % 900) })));
+    const flaky = scenario({ launchFailureRate: 0.3, boot: { medianSeconds: 60, sigma: 0.5 } });
+    const once = JSON.stringify(measure(simulate(trace, flaky, buildfleetPolicy()), flaky));
+    expect(JSON.stringify(measure(simulate(trace, flaky, buildfleetPolicy()), flaky))).toBe(once);
+    expect(JSON.stringify(measure(simulate(trace, { ...flaky, seed: 4 }, buildfleetPolicy()), flaky))).not.toBe(once);
+  });
+
+  it('runs peers policies through the same loop: a static fleet and taskscaler keep idle instances', () => {
+    const trace = traceOf([{ at: 0 }, { at: 4000 }]);
+    const fixed = measure(simulate(trace, scenario(), staticPolicy({ instances: 2 })), scenario());
+    expect(fixed.pools.aws!.launches).toBe(2);
+    expect(fixed.pools.arm!.launches).toBe(2);
+    // The first job arrives with the first tick and waits for the fleet to boot; the second does not wait.
+    expect([fixed.wait.p50, fixed.wait.max]).toEqual([0, 30]);
+
+    const taskscaler = measure(simulate(trace, scenario(), taskscalerPolicy({ idle_count: 1, scale_factor: 0, idle_time: 600 })), scenario());
+    // One idle instance stays ready: the second job does not wait for a boot.
+    expect([taskscaler.wait.p50, taskscaler.wait.max]).toEqual([0, 30]);
+    expect(taskscaler.pools.aws!.abortedWork).toBe(0);
+  });
+});
