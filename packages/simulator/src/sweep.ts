@@ -1,0 +1,51 @@
+import { simulate } from './engine';
+import { type Policy } from './fleet';
+import { measure } from './metrics';
+import { buildfleetPolicy, karpenterPolicy, staticPolicy, taskscalerPolicy } from './policies';
+import { type Scenario } from './scenario';
+import { type Trace } from './trace';
+
+export const POLICY_NAMES = ['buildfleet', 'static', 'taskscaler', 'karpenter'] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
+/** The settings each policy is swept over: the knobs its users turn. */
+export function sweepSettings(name: PolicyName): Policy[] {
+  switch (name) {
+    case 'buildfleet':
+      return [buildfleetPolicy()];
+    case 'static':
+      return [1, 2, 4, 6, 8, 12].map((instances) => staticPolicy({ instances }));
+    case 'taskscaler':
+      return [0, 1, 2, 4, 8].flatMap((idle_count) => [300, 900, 1800].map((idle_time) => taskscalerPolicy({ idle_count, scale_factor: 0, idle_time })));
+    case 'karpenter':
+      return [0, 30, 300].map((consolidate_after) => karpenterPolicy({ consolidate_after }));
+  }
+}
+
+/** One point of a policy's cost-versus-wait curve. */
+export interface SweepPoint {
+  policy: string;
+  settings: Record<string, number>;
+  cost: number;
+  p95Wait: number;
+  budgetOvershootPct: number;
+}
+
+/** Runs every setting of each policy on the same trace: the cost-versus-p95-wait curves. */
+export function sweep(trace: Trace, scenario: Scenario, names: readonly PolicyName[], onProgress?: (done: number, total: number) => void): SweepPoint[] {
+  const policies = names.flatMap(sweepSettings);
+  return policies.map((policy, index) => {
+    const metrics = measure(simulate(trace, scenario, policy), scenario);
+    onProgress?.(index + 1, policies.length);
+    return { policy: policy.name, settings: policy.settings, cost: metrics.cost, p95Wait: metrics.wait.p95, budgetOvershootPct: metrics.budgetOvershootPct };
+  });
+}
+
+/**
+ * The cheapest point of a curve whose p95 wait is no worse than `p95Wait`, or, when none is,
+ * the point with the lowest p95 wait: what the peer costs for the same waiting.
+ */
+export function cheapestAtWait(points: readonly SweepPoint[], p95Wait: number): SweepPoint | undefined {
+  const matching = points.filter((p) => p.p95Wait <= p95Wait).sort((a, b) => a.cost - b.cost);
+  return matching[0] ?? [...points].sort((a, b) => a.p95Wait - b.p95Wait || a.cost - b.cost)[0];
+}
