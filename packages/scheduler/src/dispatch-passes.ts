@@ -26,11 +26,6 @@ export class DispatchPasses {
     return this.next;
   }
 
-  /** Waits for the pass in flight and the one queued, if any. */
-  async settle(): Promise<void> {
-    while (this.current || this.next) await Promise.allSettled([this.current, this.next]);
-  }
-
   private start(): Promise<DispatchResult> {
     const pass = runDispatchPass(this.db).finally(() => {
       if (this.current === pass) this.current = undefined;
