@@ -28,4 +28,4 @@ export {
   type TraceMeta,
   type UnknownNames,
 } from './trace';
-export { cheapestAtWait, POLICY_NAMES, sweep, sweepSettings, type PolicyName, type SweepPoint } from './sweep';
+export { cheapestAtWait, makePolicy, POLICY_DEFAULTS, POLICY_NAMES, sweep, sweepSettings, type PolicyName, type SweepPoint } from './sweep';

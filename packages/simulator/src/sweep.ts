@@ -1,3 +1,4 @@
+import { ValidationError } from '@buildfleet/models';
 import { simulate } from './engine';
 import { type Policy } from './fleet';
 import { measure } from './metrics';
@@ -7,6 +8,43 @@ import { type Trace } from './trace';
 
 export const POLICY_NAMES = ['buildfleet', 'static', 'taskscaler', 'karpenter'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
+
+/** Each policy's settings and their defaults. */
+export const POLICY_DEFAULTS: Record<PolicyName, Record<string, number>> = {
+  buildfleet: {},
+  static: { instances: 4 },
+  taskscaler: { idle_count: 2, scale_factor: 0, idle_time: 1200 },
+  karpenter: { consolidate_after: 30, batch_seconds: 10 },
+};
+
+/** The named policy with its defaults overridden by `settings`; an unknown name or setting is a ValidationError naming it. */
+export function makePolicy(name: string, settings: Record<string, number> = {}): Policy {
+  if (!(POLICY_NAMES as readonly string[]).includes(name)) {
+    throw ValidationError.single('policy', 'policy', `"${name}" is not a policy; choose one of ${POLICY_NAMES.join(', ')}`);
+  }
+  const defaults = POLICY_DEFAULTS[name as PolicyName];
+  const unknown = Object.keys(settings).filter((key) => !Object.hasOwn(defaults, key));
+  if (unknown.length) {
+    throw new ValidationError(
+      'policy settings',
+      unknown.map((key) => ({
+        field: key,
+        message: `${name} has no setting "${key}"; ${Object.keys(defaults).length ? `its settings are ${Object.keys(defaults).join(', ')}` : 'it takes none'}`,
+      })),
+    );
+  }
+  const s = { ...defaults, ...settings };
+  switch (name as PolicyName) {
+    case 'buildfleet':
+      return buildfleetPolicy();
+    case 'static':
+      return staticPolicy({ instances: s.instances! });
+    case 'taskscaler':
+      return taskscalerPolicy({ idle_count: s.idle_count!, scale_factor: s.scale_factor!, idle_time: s.idle_time! });
+    case 'karpenter':
+      return karpenterPolicy({ consolidate_after: s.consolidate_after!, batch_seconds: s.batch_seconds! });
+  }
+}
 
 /** The settings each policy is swept over: the knobs its users turn. */
 export function sweepSettings(name: PolicyName): Policy[] {

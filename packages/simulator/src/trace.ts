@@ -1,4 +1,4 @@
-import { mergeRequirements, parseRequirements, type Requirements } from '@buildfleet/models';
+import { mergeRequirements, parseRequirement, parseRequirements, type Requirements } from '@buildfleet/models';
 import { knownTaskNames } from '@buildfleet/scheduler';
 
 /**
@@ -129,6 +129,12 @@ export function parseTrace(content: string): Trace {
         check(issues, line, row, 'duration', (v) => seconds(v) && (v as number) > 0, 'must be the run time in seconds (> 0)'),
         check(issues, line, row, 'outcome', (v) => (OUTCOMES as readonly unknown[]).includes(v), `must be one of ${OUTCOMES.join(', ')}`),
       ].every(Boolean);
+      if (ok) {
+        (row.requirements as string[]).forEach((requirement, i) => {
+          const parsed = parseRequirement(requirement);
+          if ('error' in parsed) issues.push({ line, field: `requirements[${i}]`, message: parsed.error });
+        });
+      }
       if (ok && ids.has(row.id as string)) issues.push({ line, field: 'id', message: `"${String(row.id)}" is used by an earlier line` });
       else if (ok) {
         ids.add(row.id as string);

@@ -17,7 +17,7 @@ function issuesOf(content: string) {
 describe('reading a trace', () => {
   it('reports every malformed line with its line number and field, before anything runs', () => {
     const issues = issuesOf(
-      [META, job(), job({ id: 'j2', duration: -5 }), 'not json', job({ id: 'j3', outcome: 'maybe', at: 'soon' }), job()].join('\n'),
+      [META, job(), job({ id: 'j2', duration: -5 }), 'not json', job({ id: 'j3', outcome: 'maybe', at: 'soon' }), job(), job({ id: 'j4', requirements: ['arch:amd64', 'memory_gib=16'] })].join('\n'),
     );
     expect(issues).toEqual([
       { line: 3, field: 'duration', message: expect.stringContaining('run time in seconds') },
@@ -25,6 +25,7 @@ describe('reading a trace', () => {
       { line: 5, field: 'at', message: expect.stringContaining('"soon"') },
       { line: 5, field: 'outcome', message: expect.stringContaining('success, failure, error') },
       { line: 6, field: 'id', message: expect.stringContaining('used by an earlier line') },
+      { line: 7, field: 'requirements[1]', message: expect.stringContaining('write name>=value') },
     ]);
   });
 

@@ -1,0 +1,175 @@
+import { readFile } from 'node:fs/promises';
+import { ValidationError } from '@buildfleet/models';
+import {
+  cheapestAtWait,
+  defaultGeneratorOptions,
+  defaultScenario,
+  generateTrace,
+  makePolicy,
+  measure,
+  type Metrics,
+  oracleLowerBound,
+  parseTrace,
+  POLICY_NAMES,
+  simulate,
+  sweep,
+  type SweepPoint,
+  type Trace,
+  TraceError,
+  unknownNames,
+  type UnknownNames,
+} from '@buildfleet/simulator';
+import { Flags } from '@oclif/core';
+import { BuildfleetCommand } from '../shared/base-command';
+import { boundedInteger } from '../shared/flags';
+import { renderTable } from '../shared/format';
+
+export interface SimulateResult {
+  trace: { source: string; jobs: number; days: number };
+  metrics: Metrics;
+  /** Cost of running every job at once on its cheapest pool for exactly its run time: no policy does better. */
+  oracleCost: number;
+  /** Scopes and task names the replay does not know, with their job counts (jobs of unknown scopes are skipped). */
+  unknown: UnknownNames;
+  /** With --sweep: each peer policy's settings, as cost against p95 wait. */
+  sweep?: SweepPoint[];
+}
+
+const setting = Flags.custom<[string, number]>({
+  helpValue: 'NAME=VALUE',
+  parse: async (input) => {
+    const match = /^([a-z_]+)=(\d+(?:\.\d+)?)$/.exec(input.trim());
+    if (!match) throw ValidationError.single('--set', '--set', `"${input}" is not NAME=VALUE with a number ≥ 0, e.g. idle_count=2`);
+    return [match[1]!, Number(match[2])];
+  },
+});
+
+export default class Simulate extends BuildfleetCommand {
+  static override summary = 'Replay a workload trace through the real planners on a simulated clock, and report cost against wait.';
+  static override description =
+    'Without --trace, replays a synthetic trace from the seeded generator. Runs on the built-in scenario (its pools, prices and budgets are in the simulator README); needs no database.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --trace month.jsonl --policy taskscaler --set idle_count=2 --set idle_time=900',
+    '<%= config.bin %> <%= command.id %> --days 7 --sweep --json',
+  ];
+  static override flags = {
+    trace: Flags.string({ helpValue: 'FILE', summary: 'JSON Lines trace to replay. (Default: a generated one)' }),
+    seed: boundedInteger({ min: 0, max: 2 ** 31 - 1, summary: 'Seed of the generated trace.', defaultText: '42' })(),
+    days: boundedInteger({ min: 1, max: 366, unit: 'days', summary: 'Days of the generated trace.', defaultText: '30' })(),
+    'jobs-per-day': boundedInteger({ min: 1, max: 100_000, summary: 'Average jobs per day of the generated trace.', defaultText: '180' })(),
+    policy: Flags.string({ options: [...POLICY_NAMES], default: 'buildfleet', summary: 'Scaling policy to replay.' }),
+    set: setting({ multiple: true, summary: "A policy setting, e.g. idle_count=2 (taskscaler); repeatable. (Default: the policy's defaults)" }),
+    sweep: Flags.boolean({ summary: 'Also run every setting of the peer policies and report their cost against p95 wait.' }),
+  };
+
+  async run(): Promise<SimulateResult> {
+    const { flags } = await this.parse(Simulate);
+    // oclif types a repeatable custom flag as one value; it holds one per occurrence.
+    const settings = (flags.set ?? []) as unknown as [string, number][];
+    const policy = makePolicy(flags.policy, Object.fromEntries(settings));
+    const trace = await this.readTrace(flags);
+    const scenario = defaultScenario();
+    const unknown = unknownNames(trace.jobs, new Set(scenario.scopes.map((s) => s.name)));
+    for (const [kind, counts] of [['scopes', unknown.scopes], ['task names', unknown.tasks]] as const) {
+      const names = Object.entries(counts).map(([name, jobs]) => `${name} (${jobs} jobs)`);
+      if (names.length) this.warn(`unknown ${kind} in the trace: ${names.join(', ')}${kind === 'scopes' ? '; their jobs are skipped' : ''}`);
+    }
+
+    const progress = this.progressBar();
+    const run = simulate(trace, scenario, policy, { onProgress: (share) => progress(`replaying ${policy.name}`, share) });
+    const metrics = measure(run, scenario);
+    const result: SimulateResult = {
+      trace: { source: trace.meta.source, jobs: trace.jobs.length, days: metrics.simDays },
+      metrics,
+      oracleCost: oracleLowerBound(trace, scenario).cost,
+      unknown,
+    };
+    if (flags.sweep) {
+      result.sweep = sweep(trace, scenario, POLICY_NAMES.filter((n) => n !== 'buildfleet'), (done, total) => progress('sweeping', done / total));
+    }
+    progress('', -1);
+    if (!this.jsonEnabled()) this.log(report(result));
+    return result;
+  }
+
+  private async readTrace(flags: { trace?: string; seed?: number; days?: number; 'jobs-per-day'?: number }): Promise<Trace> {
+    let content: string;
+    if (flags.trace === undefined) {
+      content = generateTrace(defaultGeneratorOptions({ seed: flags.seed ?? 42, days: flags.days ?? 30, jobsPerDay: flags['jobs-per-day'] ?? 180 }));
+    } else {
+      try {
+        content = await readFile(flags.trace, 'utf8');
+      } catch (error) {
+        throw ValidationError.single('--trace', '--trace', `cannot read ${flags.trace}: ${(error as Error).message}`);
+      }
+    }
+    try {
+      return parseTrace(content);
+    } catch (error) {
+      if (!(error instanceof TraceError)) throw error;
+      throw new ValidationError('trace', error.issues.map((i) => ({ field: `line ${i.line}: ${i.field}`, message: i.message })));
+    }
+  }
+
+  /** A bar on stderr while the replay runs, when stderr is a terminal; `share` −1 clears it. */
+  private progressBar(): (label: string, share: number) => void {
+    if (!process.stderr.isTTY) return () => {};
+    return (label, share) => {
+      if (share < 0) process.stderr.write('\r\x1b[K');
+      else process.stderr.write(`\r${label} [${'#'.repeat(Math.round(share * 30)).padEnd(30)}] ${Math.round(share * 100)}%`);
+    };
+  }
+}
+
+const n = (value: number, digits = 0) => value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const pct = (value: number | null) => (value === null ? '-' : `${n(value, 1)} %`);
+
+function report({ trace, metrics, oracleCost, sweep: points }: SimulateResult): string {
+  const lines = [
+    `${metrics.policy.name}${Object.keys(metrics.policy.settings).length ? ` (${Object.entries(metrics.policy.settings).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}: ` +
+      `${n(trace.jobs)} jobs over ${n(trace.days, 1)} simulated days from ${trace.source}`,
+    `cost ${n(metrics.cost, 2)} (oracle lower bound ${n(oracleCost, 2)}), wait p95 ${n(metrics.wait.p95)} s, worst budget overshoot ${pct(metrics.budgetOvershootPct)}`,
+    '',
+    renderTable(
+      ['Scope', 'Jobs', 'Wait p50 s', 'p95 s', 'p99 s', 'Within target', 'Target s'],
+      Object.entries(metrics.scopes).map(([name, s]) => [name, n(s.jobs), n(s.p50), n(s.p95), n(s.p99), pct(s.withinTarget * 100), n(s.targetSeconds)]),
+      'No scopes.',
+    ),
+    '',
+    renderTable(
+      ['Pool', 'Launches', 'Failed', 'Booting s', 'Busy s', 'Idle s', 'Cost', 'Budget use', 'Wasted', 'Relaunches', 'Aborted'],
+      Object.entries(metrics.pools).map(([name, p]) => [
+        name,
+        n(p.launches),
+        n(p.launchFailures),
+        n(p.billedSeconds.booting),
+        n(p.billedSeconds.busy),
+        n(p.billedSeconds.idle),
+        n(p.cost, 2),
+        pct(p.budget.usePct),
+        n(p.wastedLaunches),
+        n(p.relaunches),
+        n(p.abortedWork),
+      ]),
+      'No pools.',
+    ),
+    '',
+    renderTable(['Decision', 'Count'], Object.entries(metrics.decisions).map(([reason, count]) => [reason, n(count)]), 'No decisions.'),
+  ];
+  if (points) {
+    lines.push(
+      '',
+      renderTable(
+        ['Policy', 'Settings', 'Cost', 'Wait p95 s', 'Budget overshoot'],
+        points.map((p) => [p.policy, Object.entries(p.settings).map(([k, v]) => `${k}=${v}`).join(' '), n(p.cost, 2), n(p.p95Wait), pct(p.budgetOvershootPct)]),
+        'No points.',
+      ),
+    );
+    for (const name of new Set(points.map((p) => p.policy))) {
+      const match = cheapestAtWait(points.filter((p) => p.policy === name), metrics.wait.p95);
+      if (match) lines.push(`${name} at p95 ≤ ${n(metrics.wait.p95)} s: cost ${n(match.cost, 2)} (${Object.entries(match.settings).map(([k, v]) => `${k}=${v}`).join(' ')})`);
+    }
+  }
+  return lines.join('\n');
+}
