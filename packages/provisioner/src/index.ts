@@ -15,4 +15,4 @@ export { listPoolHealth, type PoolHealthView } from './sql/poolHealth';
 export { readInstallationId } from './sql/installation';
 export { DatabaseDummyCloud } from './sql/dummyInstances';
 export { launchWorkers, terminateWorker, TerminateFailedError, type ManualOptions, type ManualLaunchResult, type ManualTerminateResult } from './manual';
-export { updatePool, upsertPool, movePoolsToImage, type PoolUpdateResult } from './poolImages';
+export { updatePool, upsertPool, movePoolsToImage, checkPoolsRunImagesOf, type PoolUpdateResult } from './poolImages';

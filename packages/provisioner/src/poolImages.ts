@@ -44,6 +44,28 @@ export async function upsertPool(db: Database, input: WorkerPoolInput): Promise<
 }
 
 /**
+ * Refuses an unknown pool (NotFoundError) and a pool of another provider than `providerType`
+ * (ValidationError on `--pool`): `image build` checks before building, and again when moving.
+ */
+export async function checkPoolsRunImagesOf(
+  db: Database,
+  pools: string[],
+  providerType: ProviderType,
+  { transaction }: { transaction?: Transaction } = {},
+): Promise<void> {
+  for (const name of pools) {
+    const pool = await getWorkerPool(db, name, { transaction });
+    if (pool.providerType !== providerType) {
+      throw ValidationError.single(
+        'image build',
+        '--pool',
+        `pool "${name}" launches on ${pool.providerType}, which cannot run a ${providerType} image; give ${providerType} pools only`,
+      );
+    }
+  }
+}
+
+/**
  * `image build --pool`: moves every pool to `imageId` in one transaction with one decision
  * each, or none of them (an unknown pool, a pool whose provider cannot run it).
  */
@@ -55,16 +77,7 @@ export async function movePoolsToImage(
 ): Promise<PoolUpdateResult[]> {
   return db.sequelize.transaction(async (transaction) => {
     const names = [...new Set(pools)];
-    for (const name of names) {
-      const pool = await getWorkerPool(db, name, { transaction });
-      if (pool.providerType !== providerType) {
-        throw ValidationError.single(
-          'image build',
-          '--pool',
-          `pool "${name}" launches on ${pool.providerType}, which cannot run a ${providerType} image; give ${providerType} pools only`,
-        );
-      }
-    }
+    await checkPoolsRunImagesOf(db, names, providerType, { transaction });
     return changePools(db, transaction, names.map((name) => ({ name, patch: { image: imageId } })), Reason.ImageBuilt, build);
   });
 }

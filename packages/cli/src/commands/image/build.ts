@@ -1,6 +1,6 @@
 import { buildLocal, buildOnAws, buildOnHetzner, type BuildResult, plan, resolveImageAccount } from '@buildfleet/image-builder';
-import { type Database, getWorkerPool, ValidationError } from '@buildfleet/models';
-import { type Decision, movePoolsToImage } from '@buildfleet/provisioner';
+import { type Database, ValidationError } from '@buildfleet/models';
+import { checkPoolsRunImagesOf, type Decision, movePoolsToImage } from '@buildfleet/provisioner';
 import { Flags, ux } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
 import { describeFailure } from '../../shared/failure';
@@ -117,10 +117,5 @@ async function checkPools(db: Database, pools: string[], target: 'local' | 'aws'
   if (target === 'local') {
     throw ValidationError.single('image build', '--pool', 'no pool launches a local qcow2 image; build with --target aws or --target hetzner to move pools');
   }
-  for (const name of pools) {
-    const pool = await getWorkerPool(db, name);
-    if (pool.providerType !== target) {
-      throw ValidationError.single('image build', '--pool', `pool "${name}" launches on ${pool.providerType}, which cannot run a ${target} image; give ${target} pools only`);
-    }
-  }
+  await checkPoolsRunImagesOf(db, pools, target);
 }
