@@ -54,7 +54,9 @@ export function sweepSettings(name: PolicyName): Policy[] {
     case 'static':
       return [1, 2, 4, 6, 8, 12].map((instances) => staticPolicy({ instances }));
     case 'taskscaler':
-      return [0, 1, 2, 4, 8].flatMap((idle_count) => [300, 900, 1800].map((idle_time) => taskscalerPolicy({ idle_count, scale_factor: 0, idle_time })));
+      return [0, 1, 2, 4, 8].flatMap((idle_count) =>
+        [0, 0.5].flatMap((scale_factor) => [300, 900, 1800].map((idle_time) => taskscalerPolicy({ idle_count, scale_factor, idle_time }))),
+      );
     case 'karpenter':
       return [0, 30, 300].map((consolidate_after) => karpenterPolicy({ consolidate_after }));
   }

@@ -6,8 +6,9 @@ describe('sweeping a policy', () => {
   it('gives one point per setting, and more idle capacity buys less waiting for more money', () => {
     const trace = parseTrace(generateTrace(defaultGeneratorOptions({ days: 2, jobsPerDay: 100, burstsPerWeek: 0 })));
     const points = sweep(trace, defaultScenario(), ['taskscaler']);
-    expect(points).toHaveLength(15);
-    const at = (idle_count: number, idle_time: number) => points.find((p) => p.settings.idle_count === idle_count && p.settings.idle_time === idle_time)!;
+    expect(points).toHaveLength(30);
+    const at = (idle_count: number, idle_time: number) =>
+      points.find((p) => p.settings.idle_count === idle_count && p.settings.scale_factor === 0 && p.settings.idle_time === idle_time)!;
     expect(at(8, 1800).cost).toBeGreaterThan(at(0, 300).cost);
     expect(at(8, 1800).p95Wait).toBeLessThan(at(0, 300).p95Wait);
   });
