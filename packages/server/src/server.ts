@@ -76,6 +76,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const api = workerApi({
     db,
     dispatchPasses: passes,
+    dispatchOnWorkRequested: true,
     logger: apiLogger(logger),
     selfRegistration: options.selfRegistration,
     ...(options.sessionLeaseMs !== undefined ? { sessionLeaseMs: options.sessionLeaseMs } : {}),

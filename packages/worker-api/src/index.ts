@@ -65,12 +65,12 @@ export function workerApi(options: WorkerApiOptions): WorkerApi {
       [WORK_ASSIGNED_CHANNEL]: (workerId) => sessions.announceWork(workerId),
       [TOKEN_DISABLED_CHANNEL]: (workerId) => sessions.closeDisabled(workerId),
       // Work queued by any process (the CLI, another replica) is dispatched at once.
-      [WORK_REQUESTED_CHANNEL]: () => background.dispatchAll('new work requested'),
+      ...(options.dispatchOnWorkRequested ? { [WORK_REQUESTED_CHANNEL]: () => background.dispatchAll('new work requested') } : {}),
     },
     logger,
     () => {
       background.run('announcing work after (re)listening', () => sessions.announceAllAssignedWork());
-      background.dispatchAll('(re)listening, as work requested meanwhile went unheard');
+      if (options.dispatchOnWorkRequested) background.dispatchAll('(re)listening, as work requested meanwhile went unheard');
     },
   );
   void listener.start();

@@ -45,6 +45,11 @@ export interface WorkerApiOptions {
    * so one runs at a time. (Default: the API's own)
    */
   dispatchPasses?: DispatchPasses;
+  /**
+   * Run a full dispatch pass whenever any process queues work (the scheduler's
+   * WORK_REQUESTED_CHANNEL), as `buildfleet serve` does. (Default: false)
+   */
+  dispatchOnWorkRequested?: boolean;
 }
 
 export interface WorkerApi {
