@@ -1,0 +1,4 @@
+import { migrateUp } from '@buildfleet/models';
+import { prepareTemplate } from '@buildfleet/testdb';
+
+export default () => prepareTemplate({ name: 'simulator', migrate: (url) => migrateUp(url).then(() => undefined) });

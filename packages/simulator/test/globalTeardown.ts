@@ -1,0 +1,1 @@
+export { stopTemplateServer as default } from '@buildfleet/testdb';
