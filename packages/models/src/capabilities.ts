@@ -23,7 +23,7 @@ export interface PoolCapabilities {
 }
 
 /** Namespaces a booted worker reports on its own; a pool may leave them undeclared. */
-export const REPORTED_NAMESPACES = ['task', 'executor'] as const;
+export const REPORTED_NAMESPACES = ['task', 'executor', 'available'] as const;
 
 export function poolCapabilities(pool: {
   tags: string[];

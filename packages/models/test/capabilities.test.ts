@@ -42,10 +42,10 @@ it('lets declared numeric tags override the specification, and adds architecture
   const caps = poolCapabilities({ tags: ['memory_gib=15', 'site:paris'], architectures: ['amd64', 'i386'], specifications: hetzner });
   expect(caps.numericTags.memory_gib).toBe(15);
   expect(caps.workerTags).toEqual(['site:paris']);
-  expect(caps.capabilityTags).toEqual(['arch:amd64', 'arch:i386', 'executor:*', 'site:paris', 'task:*', 'worker-type:external']);
+  expect(caps.capabilityTags).toEqual(['arch:amd64', 'arch:i386', 'available:*', 'executor:*', 'site:paris', 'task:*', 'worker-type:external']);
 });
 
 it('stops assuming reported capabilities in a namespace the pool declares', () => {
   const caps = poolCapabilities({ tags: ['task:sbuild'], architectures: ['amd64'], specifications: hetzner });
-  expect(caps.capabilityTags).toEqual(['arch:amd64', 'executor:*', 'task:sbuild', 'worker-type:external']);
+  expect(caps.capabilityTags).toEqual(['arch:amd64', 'available:*', 'executor:*', 'task:sbuild', 'worker-type:external']);
 });

@@ -1,6 +1,7 @@
 import { type Database, retryingConflictOnce } from '@buildfleet/models';
 import { planDispatch } from './plan-dispatch';
 import { assignRequests } from './sql/assignRequests';
+import { closeUnconfigurable } from './sql/closeUnconfigurable';
 import { type QueuedRequest, readDispatchSnapshot } from './sql/readDispatchSnapshot';
 
 export interface DispatchResult {
@@ -11,7 +12,9 @@ export interface DispatchResult {
 
 /**
  * One bulk scheduling pass: reads the queue and the free workers (locking those workers),
- * plans in memory, and writes every assignment in one statement, all in one transaction.
+ * plans in memory, closes the planned requests whose task data no longer validates
+ * (`closeUnconfigurable`), and writes every other assignment in one statement, all in one
+ * transaction.
  * Safe to run from several processes at once: rows are locked in a stable order, skipping
  * those held by others; a deadlock or serialization failure that still happens runs the pass
  * once more.
@@ -21,7 +24,8 @@ export async function runDispatchPass(db: Database): Promise<DispatchResult> {
     db.sequelize.transaction(async (transaction) => {
       const snapshot = await readDispatchSnapshot(db, { transaction, lock: true });
       const plan = planDispatch(snapshot);
-      const assignments = await assignRequests(db, plan.assignments, transaction);
+      const closed = await closeUnconfigurable(db, plan.assignments.map((a) => a.workRequestId), transaction);
+      const assignments = await assignRequests(db, plan.assignments.filter((a) => !closed.has(a.workRequestId)), transaction);
       // A request planned here but claimed by a concurrent pass is that pass's business now.
       return { assignments, unassigned: plan.unassigned };
     }),

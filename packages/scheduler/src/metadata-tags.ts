@@ -1,13 +1,18 @@
-import { NUMERIC_VALUE_MAX, parseTag, type TagSet } from '@buildfleet/models';
+import { NUMERIC_VALUE_MAX, parseTag, type TagSet, type TaskType } from '@buildfleet/models';
+import { findTask, knownTaskNames, type TaskDefinition, taskTag } from './task-types';
 
 /**
  * The tags a worker reports, from its metadata (static overlaid on dynamic, as Debusine does):
  * - `arch:<a>` for each of `system:architectures` and for `system:host_architecture`;
  * - `worker-type:<t>` from `system:worker_type`;
  * - `executor:<backend>` when `executor:<backend>:available` is true;
- * - `task:<name>` for each `<name>:version` key, unless `<name>:available` is false, kept to
- *   `tasks_allowlist` when given, else minus `tasks_denylist`; `task:<type>:<name>` for
- *   `<type>:<name>:version` keys of other task types;
+ * - `available:<what>` for each other `<what>:available` key that is true, e.g.
+ *   `available:sbuild` from `sbuild:available`, `available:signing:sign:uefi` from
+ *   `signing:sign:available:uefi` (the tools a task needs are installed);
+ * - `task:<name>` (`task:<type>:<name>` for Signing and Server tasks) for each task of the
+ *   worker's type whose version the worker reports equal to the version of buildfleet's task
+ *   (`taskExclusions` says why the others are missing), a task with no version needing no
+ *   version key; kept to `tasks_allowlist` when given, else minus `tasks_denylist`;
  * - numeric `cpus` from `system:cpu_count` and `memory_gib` from `system:total_physical_memory`,
  *   rounded to the nearest GiB (a "16 GiB" machine reports about 15.6 after the kernel's share);
  *   a value that is not a number from 0 to `NUMERIC_VALUE_MAX` counts as not reported, so it
@@ -28,20 +33,60 @@ export function workerTagsFromMetadata(metadata: Record<string, unknown>): TagSe
   const memoryGib = typeof memory === 'number' && memory >= 0 ? Math.round(memory / 2 ** 30) : undefined;
   if (isTagValue(memoryGib)) numeric.memory_gib = memoryGib;
 
-  const allowlist = metadata.tasks_allowlist === undefined ? undefined : new Set(stringList(metadata.tasks_allowlist));
-  const denylist = new Set(stringList(metadata.tasks_denylist));
   for (const [key, value] of Object.entries(metadata)) {
+    if (value !== true) continue;
     const executor = /^executor:([^:]+):available$/.exec(key);
-    if (executor && value === true) add(`executor:${executor[1]}`);
-    const task = /^(?:([^:]+):)?([^:]+):version$/.exec(key);
-    if (!task) continue;
-    const [, type, name] = task;
-    const prefix = type ? `${type}:${name}` : name!;
-    if (metadata[`${prefix}:available`] === false) continue;
-    if (!type && (allowlist ? !allowlist.has(name!) : denylist.has(name!))) continue;
-    add(`task:${prefix}`);
+    if (executor) add(`executor:${executor[1]}`);
+    const available = /^(.+?):available(?::(.+))?$/.exec(key);
+    if (available && !executor) add(`available:${available[1]}${available[2] ? `:${available[2]}` : ''}`);
+  }
+  for (const { definition, exclusion } of taskEligibility(metadata)) {
+    if (!exclusion) add(taskTag(definition.type, definition.name));
   }
   return { plain: [...plain].sort(), numeric };
+}
+
+/** Why a worker does not get the tag of a task of its type, as an admin reads it. */
+export interface TaskExclusion {
+  /** The task's tag, e.g. `task:sbuild`. */
+  task: string;
+  reason: string;
+}
+
+/** The tasks of this worker's type it cannot run, each with why (a version mismatch, a list). */
+export function taskExclusions(metadata: Record<string, unknown>): TaskExclusion[] {
+  return taskEligibility(metadata).flatMap(({ definition, exclusion }) =>
+    exclusion ? [{ task: taskTag(definition.type, definition.name), reason: exclusion }] : [],
+  );
+}
+
+const TASK_TYPE_OF_WORKER = new Map<unknown, TaskType>([
+  ['external', 'Worker'],
+  ['signing', 'Signing'],
+  ['celery', 'Server'],
+]);
+
+/** Each task of the worker's type, with why the worker may not run it (undefined if it may). */
+function taskEligibility(metadata: Record<string, unknown>): { definition: TaskDefinition; exclusion?: string }[] {
+  const taskType = TASK_TYPE_OF_WORKER.get(metadata['system:worker_type']);
+  if (!taskType) return [];
+  const allowlist = metadata.tasks_allowlist === undefined ? undefined : new Set(stringList(metadata.tasks_allowlist));
+  const denylist = new Set(stringList(metadata.tasks_denylist));
+  return knownTaskNames(taskType).map((name) => {
+    const definition = findTask(taskType, name)!;
+    const versionKey = taskType === 'Worker' ? `${name}:version` : `${taskType.toLowerCase()}:${name}:version`;
+    const reported = Object.hasOwn(metadata, versionKey) ? metadata[versionKey] : undefined;
+    let exclusion: string | undefined;
+    if ((reported ?? null) !== definition.version) {
+      exclusion =
+        reported === undefined
+          ? `reports no ${versionKey}; buildfleet runs ${name} at version ${definition.version}`
+          : `reports ${versionKey} ${JSON.stringify(reported)}; buildfleet runs ${name} at version ${definition.version ?? '(none)'}`;
+    } else if (allowlist ? !allowlist.has(name) : denylist.has(name)) {
+      exclusion = allowlist ? `${name} is not in its tasks_allowlist` : `${name} is in its tasks_denylist`;
+    }
+    return { definition, exclusion };
+  });
 }
 
 /** Static metadata wins over dynamic metadata, key by key (Debusine's `Worker.metadata()`). */

@@ -39,18 +39,38 @@ function executorBackend(data: Record<string, unknown>): string {
   return typeof data.backend === 'string' && data.backend !== 'auto' ? data.backend : DEFAULT_BACKEND;
 }
 
+/** `available:<what>`: the worker reported `<what>:available` true (the tools are installed). */
+const available = (what: string) => `available:${what}`;
+
+/** `arch:<bootstrap_options.architecture>` and the task's tools, for mmdebstrap and simplesystemimagebuild. */
+function bootstrap(name: string): TaskDefinition['needs'] {
+  return (data) => [`arch:${(data.bootstrap_options as { architecture: string }).architecture}`, available(name)];
+}
+
 const WORKER_NEEDS = new Map<string, TaskDefinition['needs']>([
   [
     'sbuild',
     (data) => {
       const backend = executorBackend(data);
-      // sbuild runs through autopkgtest's virt servers for every backend but unshare.
-      return [...hostArchitecture(data), `executor:${backend}`, ...(backend === DEFAULT_BACKEND ? [] : ['task:autopkgtest'])];
+      // sbuild runs through autopkgtest's virt servers for every backend but unshare: the worker
+      // needs autopkgtest installed, whether or not it runs autopkgtest tasks itself.
+      return [
+        ...hostArchitecture(data),
+        available('sbuild'),
+        `executor:${backend}`,
+        ...(backend === DEFAULT_BACKEND ? [] : [available('autopkgtest')]),
+      ];
     },
   ],
-  ['autopkgtest', (data) => [...hostArchitecture(data), `executor:${executorBackend(data)}`]],
-  ['mmdebstrap', (data) => [`arch:${(data.bootstrap_options as { architecture: string }).architecture}`]],
-  ['simplesystemimagebuild', (data) => [`arch:${(data.bootstrap_options as { architecture: string }).architecture}`]],
+  ['autopkgtest', (data) => [...hostArchitecture(data), available('autopkgtest'), `executor:${executorBackend(data)}`]],
+  ['mmdebstrap', bootstrap('mmdebstrap')],
+  ['simplesystemimagebuild', bootstrap('simplesystemimagebuild')],
+]);
+
+const SIGNING_NEEDS = new Map<string, TaskDefinition['needs']>([
+  ['debsign', () => [available('signing:debsign')]],
+  // OpenPGP signing is built into the worker; any other key purpose needs its tool (sbsign for UEFI).
+  ['sign', (data) => (data.purpose === 'openpgp' ? [] : [available(`signing:sign:${String(data.purpose)}`)])],
 ]);
 
 /** Debusine's task versions: every task is at version 1 but Signing `generatekey`, which has none. */
@@ -65,7 +85,7 @@ function definitions(type: TaskType, schemas: Record<string, z.ZodType>): Map<st
         name,
         version: UNVERSIONED.has(`${type}/${name}`) ? null : 1,
         schema: schema as z.ZodType<Record<string, unknown>>,
-        needs: (type === 'Worker' ? WORKER_NEEDS.get(name) : undefined) ?? (type === 'Worker' ? hostArchitecture : nothingMore),
+        needs: type === 'Worker' ? (WORKER_NEEDS.get(name) ?? hostArchitecture) : (SIGNING_NEEDS.get(name) ?? nothingMore),
       },
     ]),
   );

@@ -174,7 +174,7 @@ describe('unmet demand', () => {
         pending: 2,
         maxPriority: 2,
         workRequestIds: [b, a],
-        requirementSet: expect.objectContaining({ key: 'arch:amd64 executor:unshare task:sbuild worker-type:external memory_gib>=32' }),
+        requirementSet: expect.objectContaining({ key: 'arch:amd64 available:sbuild executor:unshare task:sbuild worker-type:external memory_gib>=32' }),
         pools: [
           { name: 'large', enabled: true, priority: 3, instanceWide: true },
           { name: 'off', enabled: false, priority: null, instanceWide: true },

@@ -6,6 +6,7 @@ import {
   upsertScope,
   upsertWorkerPool,
   type WorkerPoolInput,
+  type WorkerType,
 } from '@buildfleet/models';
 import { useConnectedDatabase } from '@buildfleet/testdb';
 import { randomBytes } from 'node:crypto';
@@ -54,11 +55,15 @@ export interface WorkerOptions {
   connected?: boolean;
   enabled?: boolean;
   connectedAt?: Date;
+  /** (Default: external) */
+  workerType?: WorkerType;
+  /** A worker without a token, as Debusine's Celery worker is. (Default: false) */
+  withoutToken?: boolean;
 }
 
 /** A worker with an enabled token, connected, its tags computed from its metadata. */
 export async function addWorker(db: Database, options: WorkerOptions): Promise<string> {
-  const token = await db.models.Token.create({
+  const token = options.withoutToken ? null : await db.models.Token.create({
     hash: hashTokenKey(randomBytes(8).toString('hex')),
     enabled: options.enabled ?? true,
     expireAt: null,
@@ -67,7 +72,8 @@ export async function addWorker(db: Database, options: WorkerOptions): Promise<s
   const pool = options.pool ? await db.models.WorkerPool.findOne({ where: { name: options.pool } }) : null;
   const worker = await db.models.Worker.create({
     name: options.name,
-    tokenId: token.id,
+    tokenId: token?.id ?? null,
+    workerType: options.workerType ?? 'external',
     activationTokenId: null,
     workerPoolId: pool?.id ?? null,
     instanceCreatedAt: pool ? new Date() : null,

@@ -7,8 +7,11 @@ describe('tags from reported metadata', () => {
       plain: [
         'arch:amd64',
         'arch:i386',
+        'available:autopkgtest',
+        'available:sbuild',
         'executor:unshare',
         'task:autopkgtest',
+        'task:mmdebstrap',
         'task:noop',
         'task:sbuild',
         'worker-type:external',
@@ -17,9 +20,11 @@ describe('tags from reported metadata', () => {
     });
   });
 
-  it('leaves out tasks reported as unavailable', () => {
+  it('says a task is available only when the worker reports it true', () => {
     const tags = workerTagsFromMetadata(workerMetadata({ 'sbuild:available': false }));
-    expect(tags.plain).not.toContain('task:sbuild');
+    expect(tags.plain).toContain('task:sbuild');
+    expect(tags.plain).not.toContain('available:sbuild');
+    expect(workerTagsFromMetadata(workerMetadata({ 'mmdebstrap:available': 'yes' })).plain).not.toContain('available:mmdebstrap');
   });
 
   it('keeps only allow-listed tasks, or drops deny-listed ones', () => {
@@ -29,8 +34,10 @@ describe('tags from reported metadata', () => {
     expect(workerTagsFromMetadata(workerMetadata({ tasks_denylist: ['noop'] })).plain).not.toContain('task:noop');
   });
 
-  it('names tasks of other types with their type', () => {
-    expect(workerTagsFromMetadata({ 'signing:sign:version': 1 }).plain).toEqual(['task:signing:sign']);
+  it('names tasks of other types with their type, and gives a task without a version to every worker of its type', () => {
+    expect(
+      workerTagsFromMetadata({ 'system:worker_type': 'signing', 'signing:sign:version': 1, 'signing:sign:available:uefi': true }).plain,
+    ).toEqual(['available:signing:sign:uefi', 'task:signing:generatekey', 'task:signing:sign', 'worker-type:signing']);
   });
 });
 

@@ -47,7 +47,7 @@ it('dispatch and unmet demand prefer the same pools in the same order for every 
         }
         // One free worker that cannot run a noop: every scope's request stays unmet, and every
         // pool can run it.
-        await addWorker(ctx.db, { name: 'no-noop', metadata: workerMetadata({ 'noop:available': false }) });
+        await addWorker(ctx.db, { name: 'no-noop', metadata: workerMetadata({ tasks_denylist: ['noop'] }) });
         for (const scope of SCOPES) await addRequest(ctx.db, { scope });
 
         const snapshot = await readDispatchSnapshot(ctx.db, { lock: false });

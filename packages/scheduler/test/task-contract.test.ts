@@ -98,11 +98,11 @@ describe('task data', () => {
 
 describe('requirements of each task', () => {
   it.each([
-    ['sbuild', taskData('sbuild'), ['arch:amd64', 'executor:unshare', 'task:sbuild', 'worker-type:external']],
-    ['sbuild', taskData('sbuild', { host_architecture: 'arm64', backend: 'auto' }), ['arch:arm64', 'executor:unshare', 'task:sbuild', 'worker-type:external']],
-    ['sbuild', taskData('sbuild', { backend: 'incus-lxc' }), ['arch:amd64', 'executor:incus-lxc', 'task:autopkgtest', 'task:sbuild', 'worker-type:external']],
-    ['autopkgtest', taskData('autopkgtest', { backend: 'qemu' }), ['arch:amd64', 'executor:qemu', 'task:autopkgtest', 'worker-type:external']],
-    ['mmdebstrap', taskData('mmdebstrap', { bootstrap_options: { architecture: 'riscv64' } }), ['arch:riscv64', 'task:mmdebstrap', 'worker-type:external']],
+    ['sbuild', taskData('sbuild'), ['arch:amd64', 'available:sbuild', 'executor:unshare', 'task:sbuild', 'worker-type:external']],
+    ['sbuild', taskData('sbuild', { host_architecture: 'arm64', backend: 'auto' }), ['arch:arm64', 'available:sbuild', 'executor:unshare', 'task:sbuild', 'worker-type:external']],
+    ['sbuild', taskData('sbuild', { backend: 'incus-lxc' }), ['arch:amd64', 'available:autopkgtest', 'available:sbuild', 'executor:incus-lxc', 'task:sbuild', 'worker-type:external']],
+    ['autopkgtest', taskData('autopkgtest', { backend: 'qemu' }), ['arch:amd64', 'available:autopkgtest', 'executor:qemu', 'task:autopkgtest', 'worker-type:external']],
+    ['mmdebstrap', taskData('mmdebstrap', { bootstrap_options: { architecture: 'riscv64' } }), ['arch:riscv64', 'available:mmdebstrap', 'task:mmdebstrap', 'worker-type:external']],
     ['noop', {}, ['task:noop', 'worker-type:external']],
     ['lintian', taskData('lintian', { host_architecture: 'amd64' }), ['arch:amd64', 'task:lintian', 'worker-type:external']],
     ['lintian', taskData('lintian'), ['task:lintian', 'worker-type:external']],
@@ -111,7 +111,11 @@ describe('requirements of each task', () => {
   });
 
   it('sends signing tasks to signing workers and server tasks to the Celery worker', () => {
-    expect(taskRequirements('Signing', 'debsign', { unsigned: 1, key: 'ABC' }).tags).toEqual(['task:signing:debsign', 'worker-type:signing']);
+    expect(taskRequirements('Signing', 'debsign', { unsigned: 1, key: 'ABC' }).tags).toEqual([
+      'available:signing:debsign',
+      'task:signing:debsign',
+      'worker-type:signing',
+    ]);
     expect(taskRequirements('Server', 'servernoop', {}).tags).toEqual(['task:server:servernoop', 'worker-type:celery']);
   });
 });

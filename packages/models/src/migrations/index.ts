@@ -6,6 +6,7 @@ import { sealedCredentials } from './0005-sealed-credentials';
 import { dayTwoOperations } from './0006-day-two-operations';
 import { workerSessions } from './0007-worker-sessions';
 import { images } from './0008-images';
+import { taskAvailability } from './0010-task-availability';
 import { type Migration } from './types';
 
 /** Every migration, oldest first. Append only: a landed migration is never edited. */
@@ -18,5 +19,6 @@ export const migrations: readonly Migration[] = [
   dayTwoOperations,
   workerSessions,
   images,
+  taskAvailability,
 ];
 export type { Migration };

@@ -20,6 +20,12 @@ export function satisfiesSql(tags: string, numeric: string, rs: string): string 
                     where coalesce((${numeric} ->> minimum.name)::numeric, -1) < (minimum.value #>> '{}')::numeric)))`;
 }
 
+/**
+ * Whether the worker `w` may be given work at all (Debusine's rule): its token is enabled, or it
+ * is the Celery worker, which runs Server tasks inside the server and has no token.
+ */
+export const WORKER_ENABLED = `(w.worker_type = 'celery' or exists (select 1 from tokens t where t.id = w.token_id and t.enabled))`;
+
 /** A worker's effective tags: its own (reported and admin) plus those its pool gives it. */
 export const WORKER_TAGS = `(w.tags || coalesce(p.worker_tags, '{}'))`;
 /** A worker's effective numeric tags: its pool's nominal sizes, overridden by what it reports. */

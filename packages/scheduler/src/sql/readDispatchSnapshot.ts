@@ -1,6 +1,6 @@
 import { CONNECTED_WORKERS_SQL, type Database } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
-import { satisfiesSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
+import { satisfiesSql, WORKER_ENABLED, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 import { scopePoolOrderSql } from './poolOrder';
 import { effectivePrioritySql, queueOrderSql } from './queueOrder';
 
@@ -19,7 +19,7 @@ export interface QueuedRequest {
 export interface DispatchSnapshot {
   /** Pending unassigned requests, highest effective priority first, then oldest. */
   requests: QueuedRequest[];
-  /** Free slots of each connected worker with an enabled token and capacity left. */
+  /** Free slots of each connected worker with an enabled token (or the Celery worker) and capacity left. */
   freeSlots: Map<string, number>;
   /**
    * For each requirement set in the queue, the free workers able to run it, by pool id (or
@@ -47,12 +47,11 @@ export async function readDispatchSnapshot(
 ): Promise<DispatchSnapshot> {
   const candidates = await db.sequelize.query<{ id: string }>(
     `select w.id from workers w
-       join tokens t on t.id = w.token_id and t.enabled
        join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
        left join (select worker_id, count(*) as active from work_requests
                    where status in ('pending', 'running') and worker_id is not null group by worker_id) a
          on a.worker_id = w.id
-      where w.concurrency > coalesce(a.active, 0)
+      where ${WORKER_ENABLED} and w.concurrency > coalesce(a.active, 0)
       order by w.id
       ${lock ? 'for no key update of w skip locked' : ''}`,
     { type: QueryTypes.SELECT, transaction },

@@ -7,7 +7,9 @@ import { z } from 'zod';
  */
 
 /** A lookup of one collection item or artifact: an id or a lookup string. */
-export const lookupSingle = z.union([z.number().int('must be a whole number (an id) or a lookup string'), z.string()]);
+export const lookupSingle = z.union([z.number().int(), z.string()], {
+  error: (issue) => (issue.input === undefined ? 'required: give an id or a lookup string' : 'must be an id or a lookup string'),
+});
 
 /**
  * A dictionary lookup. Its keys beyond `collection` follow Debusine's lookup syntax
@@ -17,7 +19,8 @@ const lookupDict = z.looseObject({ collection: lookupSingle });
 
 /** A lookup of several items: one dictionary lookup, or a list of lookups. */
 export const lookupMultiple = z.union([lookupDict, z.array(z.union([lookupSingle, lookupDict]))], {
-  error: 'must be a lookup dictionary or a list of lookups',
+  error: (issue) =>
+    issue.input === undefined ? 'required: give a lookup dictionary or a list of lookups' : 'must be a lookup dictionary or a list of lookups',
 });
 
 export const BACKENDS = ['auto', 'unshare', 'incus-lxc', 'incus-vm', 'qemu'] as const;
