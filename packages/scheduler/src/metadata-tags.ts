@@ -40,8 +40,8 @@ export function workerTagsFromMetadata(metadata: Record<string, unknown>): TagSe
     const available = /^(.+?):available(?::(.+))?$/.exec(key);
     if (available && !executor) add(`available:${available[1]}${available[2] ? `:${available[2]}` : ''}`);
   }
-  for (const { definition, exclusion } of taskEligibility(metadata)) {
-    if (!exclusion) add(taskTag(definition.type, definition.name));
+  for (const { definition, eligible } of taskEligibility(metadata)) {
+    if (eligible) add(taskTag(definition.type, definition.name));
   }
   return { plain: [...plain].sort(), numeric };
 }
@@ -53,7 +53,11 @@ export interface TaskExclusion {
   reason: string;
 }
 
-/** The tasks of this worker's type it cannot run, each with why (a version mismatch, a list). */
+/**
+ * The tasks of this worker's type that it reports but may not run, each with why: a version
+ * other than buildfleet's (a worker running older or newer code), or its allow or deny list.
+ * A task it does not report at all is simply not one of its tasks.
+ */
 export function taskExclusions(metadata: Record<string, unknown>): TaskExclusion[] {
   return taskEligibility(metadata).flatMap(({ definition, exclusion }) =>
     exclusion ? [{ task: taskTag(definition.type, definition.name), reason: exclusion }] : [],
@@ -67,7 +71,7 @@ const TASK_TYPE_OF_WORKER = new Map<unknown, TaskType>([
 ]);
 
 /** Each task of the worker's type, with why the worker may not run it (undefined if it may). */
-function taskEligibility(metadata: Record<string, unknown>): { definition: TaskDefinition; exclusion?: string }[] {
+function taskEligibility(metadata: Record<string, unknown>): { definition: TaskDefinition; eligible: boolean; exclusion?: string }[] {
   const taskType = TASK_TYPE_OF_WORKER.get(metadata['system:worker_type']);
   if (!taskType) return [];
   const allowlist = metadata.tasks_allowlist === undefined ? undefined : new Set(stringList(metadata.tasks_allowlist));
@@ -76,16 +80,15 @@ function taskEligibility(metadata: Record<string, unknown>): { definition: TaskD
     const definition = findTask(taskType, name)!;
     const versionKey = taskType === 'Worker' ? `${name}:version` : `${taskType.toLowerCase()}:${name}:version`;
     const reported = Object.hasOwn(metadata, versionKey) ? metadata[versionKey] : undefined;
-    let exclusion: string | undefined;
     if ((reported ?? null) !== definition.version) {
-      exclusion =
-        reported === undefined
-          ? `reports no ${versionKey}; buildfleet runs ${name} at version ${definition.version}`
-          : `reports ${versionKey} ${JSON.stringify(reported)}; buildfleet runs ${name} at version ${definition.version ?? '(none)'}`;
-    } else if (allowlist ? !allowlist.has(name) : denylist.has(name)) {
-      exclusion = allowlist ? `${name} is not in its tasks_allowlist` : `${name} is in its tasks_denylist`;
+      if (reported === undefined) return { definition, eligible: false };
+      const expected = definition.version === null ? 'no version' : `version ${definition.version}`;
+      return { definition, eligible: false, exclusion: `reports ${versionKey} ${JSON.stringify(reported)}; buildfleet runs ${name} at ${expected}` };
     }
-    return { definition, exclusion };
+    if (allowlist ? !allowlist.has(name) : denylist.has(name)) {
+      return { definition, eligible: false, exclusion: allowlist ? `${name} is not in its tasks_allowlist` : `${name} is in its tasks_denylist` };
+    }
+    return { definition, eligible: true };
   });
 }
 

@@ -1,4 +1,5 @@
-import { type Database } from '@buildfleet/models';
+import { connectedSinceSql, type Database } from '@buildfleet/models';
+import { mergedMetadata, taskExclusions } from './metadata-tags';
 import { QueryTypes } from 'sequelize';
 import { planDispatch } from './plan-dispatch';
 import { satisfiesSql } from './sql/matching';
@@ -21,6 +22,12 @@ export interface UnmetDemand {
    * so that the planner can say why it does not use them.
    */
   pools: { name: string; enabled: boolean; priority: number | null; instanceWide: boolean }[];
+  /**
+   * Connected workers that report this work's task but may not run it, with why: a task
+   * version other than buildfleet's (a fleet running mixed worker versions), or their allow or
+   * deny list (`taskExclusions`).
+   */
+  excludedWorkers: { name: string; reason: string }[];
 }
 
 /**
@@ -80,6 +87,7 @@ export async function describeUnmetDemand(db: Database, unassigned: readonly Que
     { bind: [pairs.map((p) => p.scopeId), pairs.map((p) => p.setId)], type: QueryTypes.SELECT },
   );
   const described = new Map(rows.map((r) => [`${r.scope_id}:${r.set_id}`, r]));
+  const excluded = await excludedWorkersByTask(db);
   return pairs
     .map((group) => {
       const row = described.get(`${group.scopeId}:${group.setId}`)!;
@@ -91,7 +99,25 @@ export async function describeUnmetDemand(db: Database, unassigned: readonly Que
         oldestCreatedAt: new Date(Math.min(...group.requests.map((r) => r.createdAt.getTime()))).toISOString(),
         workRequestIds: group.requests.map((r) => r.id),
         pools: row.pools ?? [],
+        excludedWorkers: row.tags.filter((tag) => tag.startsWith('task:')).flatMap((tag) => excluded.get(tag) ?? []),
       };
     })
     .sort((a, b) => b.maxPriority - a.maxPriority || a.oldestCreatedAt.localeCompare(b.oldestCreatedAt));
+}
+
+/** For each task tag, the connected workers that report the task but may not run it, and why. */
+async function excludedWorkersByTask(db: Database): Promise<Map<string, UnmetDemand['excludedWorkers']>> {
+  const workers = await db.sequelize.query<{ name: string; static_metadata: Record<string, unknown>; dynamic_metadata: Record<string, unknown> }>(
+    `select w.name, w.static_metadata, w.dynamic_metadata from workers w
+      where ${connectedSinceSql('w.id')} is not null order by w.name`,
+    { type: QueryTypes.SELECT },
+  );
+  const byTask = new Map<string, UnmetDemand['excludedWorkers']>();
+  for (const worker of workers) {
+    const metadata = mergedMetadata({ staticMetadata: worker.static_metadata, dynamicMetadata: worker.dynamic_metadata });
+    for (const { task, reason } of taskExclusions(metadata)) {
+      byTask.set(task, [...(byTask.get(task) ?? []), { name: worker.name, reason }]);
+    }
+  }
+  return byTask;
 }

@@ -1,5 +1,5 @@
 import { type WorkerType } from '@buildfleet/models';
-import { runDispatchPass, type WorkRequestInput } from '../src';
+import { describeUnmetDemand, runDispatchPass, type WorkRequestInput } from '../src';
 import { addRequest, addScope, addWorker, resetDatabase, useDatabase, type WorkerOptions } from './fixtures';
 import { taskData } from './task-data';
 
@@ -196,6 +196,23 @@ describe("Debusine's scheduler tests (debusine/server/tests/test_scheduler.py)",
     expect(await pass()).toEqual([]);
   });
 
+  it.each([
+    ['test_when_work_request_is_locked', 'select id from work_requests for update'],
+    ['test_when_worker_is_locked', 'select id from workers for update'],
+  ])('%s: the pass skips the locked row and finishes at once, and the next pass assigns it', async (_debusineTest, lock) => {
+    await worker('w');
+    const id = await addRequest(ctx.db, sbuild());
+    const holder = await ctx.db.sequelize.transaction();
+    try {
+      await ctx.db.sequelize.query(lock, { transaction: holder });
+      const stuck = new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 3000).unref());
+      expect(await Promise.race([pass(), stuck])).toEqual([]);
+    } finally {
+      await holder.rollback();
+    }
+    expect(await pass()).toEqual([id]);
+  });
+
   it('test_with_failing_configure_call (a queued request whose task data no longer validates is closed as configure-failed)', async () => {
     await worker('w');
     const id = await addRequest(ctx.db, sbuild());
@@ -213,5 +230,23 @@ describe("Debusine's scheduler tests (debusine/server/tests/test_scheduler.py)",
     // The worker is free again: the next valid request goes to it.
     const next = await addRequest(ctx.db, sbuild());
     expect(await pass()).toEqual([next]);
+  });
+});
+
+describe('a fleet running mixed worker versions', () => {
+  it('leaves work to the workers at the task version buildfleet runs, and unmet demand says which were excluded and why', async () => {
+    await addWorker(ctx.db, { name: 'new', metadata: { ...SBUILD, 'sbuild:version': 2 } });
+    await addWorker(ctx.db, { name: 'denies', metadata: { ...SBUILD, tasks_denylist: ['sbuild'] } });
+    await addWorker(ctx.db, { name: 'no-sbuild', metadata: external({ 'noop:version': 1 }) });
+    await addRequest(ctx.db, sbuild());
+    const { assignments, unassigned } = await runDispatchPass(ctx.db);
+    expect(assignments).toEqual([]);
+    const [demand] = await describeUnmetDemand(ctx.db, unassigned);
+    expect(demand?.excludedWorkers).toEqual([
+      { name: 'denies', reason: 'sbuild is in its tasks_denylist' },
+      { name: 'new', reason: 'reports sbuild:version 2; buildfleet runs sbuild at version 1' },
+    ]);
+    await addWorker(ctx.db, { name: 'current', metadata: SBUILD });
+    expect((await runDispatchPass(ctx.db)).assignments.map((a) => a.workerName)).toEqual(['current']);
   });
 });

@@ -48,6 +48,7 @@ export function unmetDemandSection(demand: UnmetDemand[]): StatusSection {
       { key: 'pending', label: 'Pending' },
       { key: 'oldest', label: 'Oldest' },
       { key: 'pools', label: 'Pools that could serve it' },
+      { key: 'excluded', label: 'Workers excluded' },
     ],
     rows: demand.map((d) => ({
       scope: d.scope,
@@ -57,6 +58,7 @@ export function unmetDemandSection(demand: UnmetDemand[]): StatusSection {
       pools: d.pools.length
         ? d.pools.map((p) => `${p.name}${p.enabled ? '' : ' (disabled)'}`).join(', ')
         : 'none: no pool can run this',
+      excluded: d.excludedWorkers.map((w) => `${w.name}: ${w.reason}`).join('; '),
     })),
   };
 }
