@@ -122,6 +122,7 @@ describe('schedule demand', () => {
           { name: 'paris-old', enabled: false, priority: 5, instanceWide: true },
           { name: 'paris', enabled: true, priority: null, instanceWide: true },
         ],
+        excludedWorkers: [],
       },
       expect.objectContaining({ requirementSet: expect.objectContaining({ key: 'task:noop worker-type:external' }) as unknown, pending: 1 }),
     ]);

@@ -33,14 +33,14 @@ describe('work-request create', () => {
       taskName: 'sbuild',
       taskData: { ...sbuild, worker_requirements: ['cpus>=4'] },
       priority: { base: 5, adjustment: -2, effective: 3 },
-      requirements: 'arch:arm64 executor:unshare site:paris task:sbuild worker-type:external cpus>=4 memory_gib>=16',
+      requirements: 'arch:arm64 available:sbuild executor:unshare site:paris task:sbuild worker-type:external cpus>=4 memory_gib>=16',
       worker: null,
     });
 
     const shown = await cliJson<WorkRequestShowResult>(`work-request show ${created.json.id}`);
     expect(shown.json).toEqual(created.json);
     const { stdout } = await cli(`work-request show ${created.json.id}`);
-    expect(stdout).toMatch(/^Requirements:\s+arch:arm64 executor:unshare site:paris task:sbuild worker-type:external cpus>=4 memory_gib>=16$/m);
+    expect(stdout).toMatch(/^Requirements:\s+arch:arm64 available:sbuild executor:unshare site:paris task:sbuild worker-type:external cpus>=4 memory_gib>=16$/m);
     expect(stdout).toMatch(/^Priority:\s+3 \(5 - 2\)$/m);
   });
 
@@ -167,7 +167,7 @@ describe('work-request list and show', () => {
   it('prints a table', async () => {
     const { stdout } = await cli('work-request list --scope kali');
     expect(stdout).toMatch(/^Id\s+Scope\s+Status\s+Task\s+Priority\s+Requirements\s+Worker\s+Created$/m);
-    expect(stdout).toMatch(/^\d+\s+kali\s+pending\s+Worker\/sbuild\s+100\s+arch:amd64 executor:unshare task:sbuild worker-type:external\s+-\s+\S+$/m);
+    expect(stdout).toMatch(/^\d+\s+kali\s+pending\s+Worker\/sbuild\s+100\s+arch:amd64 available:sbuild executor:unshare task:sbuild worker-type:external\s+-\s+\S+$/m);
   });
 
   it('refuses an unknown status with exit 2', async () => {
