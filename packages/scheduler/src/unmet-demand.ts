@@ -1,4 +1,4 @@
-import { connectedSinceSql, type Database } from '@buildfleet/models';
+import { CONNECTED_WORKERS_SQL, type Database } from '@buildfleet/models';
 import { mergedMetadata, taskExclusions } from './metadata-tags';
 import { QueryTypes } from 'sequelize';
 import { planDispatch } from './plan-dispatch';
@@ -108,8 +108,9 @@ export async function describeUnmetDemand(db: Database, unassigned: readonly Que
 /** For each task tag, the connected workers that report the task but may not run it, and why. */
 async function excludedWorkersByTask(db: Database): Promise<Map<string, UnmetDemand['excludedWorkers']>> {
   const workers = await db.sequelize.query<{ name: string; static_metadata: Record<string, unknown>; dynamic_metadata: Record<string, unknown> }>(
-    `select w.name, w.static_metadata, w.dynamic_metadata from workers w
-      where ${connectedSinceSql('w.id')} is not null order by w.name`,
+    `select w.name, w.static_metadata, w.dynamic_metadata
+       from workers w join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
+      order by w.name`,
     { type: QueryTypes.SELECT },
   );
   const byTask = new Map<string, UnmetDemand['excludedWorkers']>();
