@@ -78,4 +78,18 @@ describe('buildfleet simulate', () => {
       json.sweep!.find((p) => p.policy === 'static' && p.settings.instances === 1)!.p95Wait,
     );
   });
+
+  it('replays a Standard Workload Format log, its users mapped to scopes', async () => {
+    const path = join(dir, 'log.swf');
+    await writeFile(
+      path,
+      ['; UnixStartTime: 1772323200', '1 0 10 3600 4 -1 -1 4 7200 -1 1 3 1 5 1 -1 -1 -1', '2 60 5 120 4 -1 -1 4 7200 -1 1 4 1 5 1 -1 -1 -1', '3 90 5 -1 4 -1 -1 4 7200 -1 5 3 1 5 1 -1 -1 -1'].join('\n'),
+    );
+    const { json } = await cliJson<SimulateResult>(`simulate --swf ${path} --swf-scope 3=debian --swf-scope 4=ubuntu`);
+    expect(json.trace.source).toBe('swf');
+    expect(json.trace.jobs).toBe(2);
+    expect([json.metrics.scopes.debian!.jobs, json.metrics.scopes.ubuntu!.jobs]).toEqual([1, 1]);
+    const bad = await cliJson<ErrorResult>(`simulate --swf ${path} --swf-scope 3:debian`);
+    expect(bad.exitCode).toBe(2);
+  });
 });

@@ -29,3 +29,4 @@ export {
   type UnknownNames,
 } from './trace';
 export { cheapestAtWait, makePolicy, POLICY_DEFAULTS, POLICY_NAMES, sweep, sweepSettings, type PolicyName, type SweepPoint } from './sweep';
+export { readSwf, SWF_SCOPE_FIELDS, type SwfOptions, type SwfScopeBy } from './swf';

@@ -15,6 +15,8 @@ import {
   sweep,
   type SweepPoint,
   type Trace,
+  readSwf,
+  SWF_SCOPE_FIELDS,
   TraceError,
   unknownNames,
   type UnknownNames,
@@ -44,6 +46,15 @@ const setting = Flags.custom<[string, number]>({
   },
 });
 
+const swfScope = Flags.custom<[string, string]>({
+  helpValue: 'ID=SCOPE',
+  parse: async (input) => {
+    const match = /^(-?\d+)=(\S+)$/.exec(input.trim());
+    if (!match) throw ValidationError.single('--swf-scope', '--swf-scope', `"${input}" is not ID=SCOPE, e.g. 3=debian`);
+    return [match[1]!, match[2]!];
+  },
+});
+
 export default class Simulate extends BuildfleetCommand {
   static override summary = 'Replay a workload trace through the real planners on a simulated clock, and report cost against wait.';
   static override description =
@@ -54,7 +65,10 @@ export default class Simulate extends BuildfleetCommand {
     '<%= config.bin %> <%= command.id %> --days 7 --sweep --json',
   ];
   static override flags = {
-    trace: Flags.string({ helpValue: 'FILE', summary: 'JSON Lines trace to replay. (Default: a generated one)' }),
+    trace: Flags.string({ helpValue: 'FILE', summary: 'JSON Lines trace to replay. (Default: a generated one)', exclusive: ['swf'] }),
+    swf: Flags.string({ helpValue: 'FILE', summary: 'A Standard Workload Format log (Parallel Workloads Archive) to replay instead.' }),
+    'swf-scope-by': Flags.string({ options: Object.keys(SWF_SCOPE_FIELDS), default: 'user', summary: 'Which SWF field names the scope.' }),
+    'swf-scope': swfScope({ multiple: true, summary: 'Maps an SWF user, group or application id to a scope, e.g. 3=debian; repeatable. (Default: <field>-<id>)' }),
     seed: boundedInteger({ min: 0, max: 2 ** 31 - 1, summary: 'Seed of the generated trace.', defaultText: '42' })(),
     days: boundedInteger({ min: 1, max: 366, unit: 'days', summary: 'Days of the generated trace.', defaultText: '30' })(),
     'jobs-per-day': boundedInteger({ min: 1, max: 100_000, summary: 'Average jobs per day of the generated trace.', defaultText: '180' })(),
@@ -93,18 +107,34 @@ export default class Simulate extends BuildfleetCommand {
     return result;
   }
 
-  private async readTrace(flags: { trace?: string; seed?: number; days?: number; 'jobs-per-day'?: number }): Promise<Trace> {
-    let content: string;
-    if (flags.trace === undefined) {
-      content = generateTrace(defaultGeneratorOptions({ seed: flags.seed ?? 42, days: flags.days ?? 30, jobsPerDay: flags['jobs-per-day'] ?? 180 }));
-    } else {
+  private async readTrace(flags: {
+    trace?: string;
+    swf?: string;
+    'swf-scope-by': string;
+    'swf-scope'?: [string, string];
+    seed?: number;
+    days?: number;
+    'jobs-per-day'?: number;
+  }): Promise<Trace> {
+    const read = async (flag: string, path: string) => {
       try {
-        content = await readFile(flags.trace, 'utf8');
+        return await readFile(path, 'utf8');
       } catch (error) {
-        throw ValidationError.single('--trace', '--trace', `cannot read ${flags.trace}: ${(error as Error).message}`);
+        throw ValidationError.single(flag, flag, `cannot read ${path}: ${(error as Error).message}`);
       }
-    }
+    };
     try {
+      if (flags.swf !== undefined) {
+        // oclif types a repeatable custom flag as one value; it holds one per occurrence.
+        const scopes = Object.fromEntries((flags['swf-scope'] ?? []) as unknown as [string, string][]);
+        const { trace, skipped } = readSwf(await read('--swf', flags.swf), { scopeBy: flags['swf-scope-by'] as keyof typeof SWF_SCOPE_FIELDS, scopes });
+        if (skipped) this.warn(`${skipped} SWF jobs without a run time are left out`);
+        return trace;
+      }
+      const content =
+        flags.trace === undefined
+          ? generateTrace(defaultGeneratorOptions({ seed: flags.seed ?? 42, days: flags.days ?? 30, jobsPerDay: flags['jobs-per-day'] ?? 180 }))
+          : await read('--trace', flags.trace);
       return parseTrace(content);
     } catch (error) {
       if (!(error instanceof TraceError)) throw error;
@@ -128,7 +158,7 @@ const pct = (value: number | null) => (value === null ? '-' : `${n(value, 1)} %`
 function report({ trace, metrics, oracleCost, sweep: points }: SimulateResult): string {
   const lines = [
     `${metrics.policy.name}${Object.keys(metrics.policy.settings).length ? ` (${Object.entries(metrics.policy.settings).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}: ` +
-      `${n(trace.jobs)} jobs over ${n(trace.days, 1)} simulated days from ${trace.source}`,
+      `${n(metrics.jobs)} jobs${metrics.jobs === trace.jobs ? '' : ` (of ${n(trace.jobs)} in the trace)`} over ${n(trace.days, 1)} simulated days from ${trace.source}`,
     `cost ${n(metrics.cost, 2)} (oracle lower bound ${n(oracleCost, 2)}), wait p95 ${n(metrics.wait.p95)} s, worst budget overshoot ${pct(metrics.budgetOvershootPct)}`,
     '',
     renderTable(
