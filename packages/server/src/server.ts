@@ -12,6 +12,7 @@ import { RequestDrain } from './drain';
 import { healthRoutes } from './health';
 import { Loop } from './loop';
 import { decisionSections, lostWorkSection, unmetDemandSection } from './sections';
+import { signIn, type SignInOptions } from './sign-in';
 
 export const STATUS_PATH = '/-/status';
 
@@ -40,6 +41,8 @@ export interface ServeOptions {
    * it. (Default: `DEFAULT_SELF_REGISTRATION` of `@buildfleet/worker-api`)
    */
   selfRegistration?: SelfRegistrationOptions | false;
+  /** Sign-in for the status UI (admins see worker metadata), `private`, a trusted SSO proxy's header. (Default: nobody signs in) */
+  signIn?: SignInOptions;
   /** Work running on a worker disconnected this long (or disabled) is aborted and retried. (Default: 600) */
   lostWorkSeconds?: number;
   /** How long a worker session stays connected without a renewal; a dead process's sessions lapse within it. (Default: 30000) */
@@ -90,9 +93,12 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   app.use(accessLog(httpLogger));
   app.get('/', (_req, res) => res.redirect(`${STATUS_PATH}/workers/`));
   app.use('/api', api.router);
+  const accounts = signIn(db, STATUS_PATH, options.signIn);
+  app.use(accounts.router);
   app.use(
     STATUS_PATH,
     statusUi({
+      auth: async (req) => (await accounts.viewerOf(req))?.admin === true,
       db,
       basePath: STATUS_PATH,
       metrics: true,

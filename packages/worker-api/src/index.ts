@@ -99,3 +99,4 @@ export function workerApi(options: WorkerApiOptions): WorkerApi {
     },
   };
 }
+export { authenticateUser } from './sql/authenticate';

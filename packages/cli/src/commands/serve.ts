@@ -48,11 +48,24 @@ export default class Serve extends BuildfleetCommand {
       summary: 'Seconds a worker may stay disconnected with work running before that work is aborted and retried.',
       defaultText: '600',
     })({ default: 600 }),
+    private: Flags.boolean({ summary: 'Require sign-in (a user token, or the trusted proxy\'s header) for every status page.' }),
+    'trusted-user-header': Flags.string({
+      helpValue: 'NAME',
+      summary: 'Header naming the signed-in user, set by an SSO proxy; believed only from a --trusted-proxy address.',
+    }),
+    'trusted-proxy': Flags.string({
+      helpValue: 'ADDRESS',
+      multiple: true,
+      summary: 'Address of the proxy whose --trusted-user-header is believed (e.g. 127.0.0.1); repeat for more.',
+    }),
     'log-level': Flags.option({ options: ['debug', 'info', 'warn', 'error'] as const, default: 'info' })(),
   };
 
   async run(): Promise<ServeResult> {
     const { flags } = await this.parse(Serve);
+    if (flags['trusted-user-header'] && !flags['trusted-proxy']?.length) {
+      this.error('--trusted-user-header needs --trusted-proxy: the header is believed only from the proxy that sets it', { exit: 2 });
+    }
     const logger = this.jsonEnabled()
       ? pino({ name: 'buildfleet', level: flags['log-level'] }, process.stderr)
       : pino({ name: 'buildfleet', level: flags['log-level'] }, humanLogStream(process.stdout));
@@ -63,6 +76,7 @@ export default class Serve extends BuildfleetCommand {
       scheduleIntervalMs: flags['schedule-interval'] * 1000,
       sessionLeaseMs: flags['session-lease'] * 1000,
       lostWorkSeconds: flags['lost-work-seconds'],
+      signIn: { private: flags.private, trustedUserHeader: flags['trusted-user-header'], trustedProxies: flags['trusted-proxy'] ?? [] },
       provisionIntervalMs: (flags.demo ? Math.min(flags['provision-interval'], 3) : flags['provision-interval']) * 1000,
       logger,
       ...(flags['self-registration'] ? {} : { selfRegistration: false as const }),

@@ -52,3 +52,10 @@ export async function authenticateToken(db: Database, key: string | undefined): 
     activatingWorkerId: row.activating_worker_id,
   };
 }
+
+/** A user token's owner and whether it is an admin's, or null for anything else (a worker's token, unknown, disabled, expired). */
+export async function authenticateUser(db: Database, key: string | undefined): Promise<{ user: string; admin: boolean } | null> {
+  const token = await authenticateToken(db, key);
+  if (!token?.userName || token.worker || token.activatingWorkerId) return null;
+  return { user: token.userName, admin: token.admin };
+}
