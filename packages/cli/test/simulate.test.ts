@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SimulateResult } from '../src/commands/simulate';
@@ -71,8 +71,13 @@ describe('buildfleet simulate', () => {
     expect(missing.json.error.message).toContain('cannot read');
   });
 
-  it('sweeps the peer policies: one cost and p95 wait per setting', async () => {
-    const { json } = await cliJson<SimulateResult>('simulate --days 1 --jobs-per-day 40 --sweep');
+  it('sweeps the peer policies, one cost and p95 wait per setting, and draws them in the HTML report', async () => {
+    const html = join(dir, 'report.html');
+    const { json } = await cliJson<SimulateResult>(`simulate --days 1 --jobs-per-day 40 --sweep --html ${html}`);
+    expect(json.html).toBe(html);
+    const page = await readFile(html, 'utf8');
+    expect(page.match(/<svg /g)).toHaveLength(4);
+    expect(page).toContain('Cost against p95 wait');
     expect(new Set(json.sweep!.map((p) => p.policy))).toEqual(new Set(['static', 'taskscaler', 'karpenter']));
     expect(json.sweep!.find((p) => p.policy === 'static' && p.settings.instances === 12)!.p95Wait).toBeLessThanOrEqual(
       json.sweep!.find((p) => p.policy === 'static' && p.settings.instances === 1)!.p95Wait,

@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { ValidationError } from '@buildfleet/models';
 import {
   cheapestAtWait,
   defaultGeneratorOptions,
   defaultScenario,
   generateTrace,
+  htmlReport,
   makePolicy,
   measure,
   type Metrics,
@@ -35,6 +36,8 @@ export interface SimulateResult {
   unknown: UnknownNames;
   /** With --sweep: each peer policy's settings, as cost against p95 wait. */
   sweep?: SweepPoint[];
+  /** With --html: the report file written. */
+  html?: string;
 }
 
 const setting = Flags.custom<[string, number]>({
@@ -75,6 +78,7 @@ export default class Simulate extends BuildfleetCommand {
     policy: Flags.string({ options: [...POLICY_NAMES], default: 'buildfleet', summary: 'Scaling policy to replay.' }),
     set: setting({ multiple: true, summary: "A policy setting, e.g. idle_count=2 (taskscaler); repeatable. (Default: the policy's defaults)" }),
     sweep: Flags.boolean({ summary: 'Also run every setting of the peer policies and report their cost against p95 wait.' }),
+    html: Flags.string({ helpValue: 'FILE', summary: 'Also write a self-contained HTML report with SVG charts to FILE.' }),
   };
 
   async run(): Promise<SimulateResult> {
@@ -103,6 +107,14 @@ export default class Simulate extends BuildfleetCommand {
       result.sweep = sweep(trace, scenario, POLICY_NAMES.filter((n) => n !== 'buildfleet'), (done, total) => progress('sweeping', done / total));
     }
     progress('', -1);
+    if (flags.html !== undefined) {
+      try {
+        await writeFile(flags.html, htmlReport(run, metrics, result.sweep));
+      } catch (error) {
+        throw ValidationError.single('--html', '--html', `cannot write ${flags.html}: ${(error as Error).message}`);
+      }
+      result.html = flags.html;
+    }
     if (!this.jsonEnabled()) this.log(report(result));
     return result;
   }
