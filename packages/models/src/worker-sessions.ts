@@ -60,12 +60,33 @@ export async function openWorkerSession(db: Database, workerId: string, lease: S
   return row!.id;
 }
 
+/**
+ * Ending a lease takes the worker rows' lock (in id order) first, the lock dispatch passes and
+ * get-next claims hold while they assign: an assignment that saw the worker connected commits
+ * before the lease ends, and one that starts after sees it ended.
+ */
+async function endLeases(db: Database, where: string, bind: unknown[], outer?: Transaction): Promise<number> {
+  const run = async (transaction: Transaction) => {
+    await db.sequelize.query(
+      `select w.id from workers w
+        where w.id in (select s.worker_id from worker_sessions s where ${where} and s.expires_at > now())
+        order by w.id for no key update of w`,
+      { bind, transaction },
+    );
+    const rows = await db.sequelize.query<{ id: string }>(
+      `update worker_sessions s set expires_at = greatest(s.connected_at, now())
+        where ${where} and s.expires_at > now()
+       returning s.id`,
+      { bind, type: QueryTypes.SELECT, transaction },
+    );
+    return rows.length;
+  };
+  return outer ? run(outer) : db.sequelize.transaction(run);
+}
+
 /** Ends the lease of one session now (the WebSocket closed). */
 export async function endWorkerSession(db: Database, sessionId: string): Promise<void> {
-  await db.sequelize.query(
-    `update worker_sessions set expires_at = greatest(connected_at, least(expires_at, now())) where id = $1::bigint`,
-    { bind: [sessionId] },
-  );
+  await endLeases(db, 's.id = $1::bigint', [sessionId]);
 }
 
 /**
@@ -85,21 +106,11 @@ export async function renewSessionLeases(db: Database, lease: SessionLease): Pro
 
 /** Ends every live lease `processId` holds, at its shutdown. Returns how many there were. */
 export async function releaseSessionLeases(db: Database, processId: string): Promise<number> {
-  const rows = await db.sequelize.query<{ id: string }>(
-    `update worker_sessions set expires_at = greatest(connected_at, now())
-      where process_id = $1::uuid and expires_at > now()
-     returning id`,
-    { bind: [processId], type: QueryTypes.SELECT },
-  );
-  return rows.length;
+  return endLeases(db, 's.process_id = $1::uuid', [processId]);
 }
 
 /** Ends the live leases on these workers' sessions, whichever process holds them (e.g. their instances were terminated). */
 export async function endWorkerLeases(db: Database, workerIds: readonly string[], transaction?: Transaction): Promise<void> {
   if (!workerIds.length) return;
-  await db.sequelize.query(
-    `update worker_sessions set expires_at = greatest(connected_at, now())
-      where worker_id = any($1::bigint[]) and expires_at > now()`,
-    { bind: [workerIds], transaction },
-  );
+  await endLeases(db, 's.worker_id = any($1::bigint[])', [workerIds], transaction);
 }

@@ -37,22 +37,23 @@ function claimNextForWorker(db: Database, workerId: string, notify: boolean): Pr
 }
 
 async function claimInTransaction(db: Database, workerId: string, transaction: Transaction): Promise<string | null> {
-  const [worker] = await db.sequelize.query<{ concurrency: number; eligible: boolean }>(
-    `select w.concurrency, ${connectedSinceSql('w.id')} is not null and coalesce(t.enabled, false) as eligible
-       from workers w left join tokens t on t.id = w.token_id
-      where w.id = $1 for no key update of w`,
+  const [worker] = await db.sequelize.query<{ concurrency: number }>(
+    `select w.concurrency from workers w where w.id = $1 for no key update of w`,
     { bind: [workerId], type: QueryTypes.SELECT, transaction },
   );
   if (!worker) return null;
-  // Read after the lock: work a pass or claim committed while this one waited counts.
-  const [work] = await db.sequelize.query<{ assigned: string | null; active: number }>(
+  // Read after the lock: work a pass or claim committed while this one waited counts, and so
+  // does a session lease that ended meanwhile (ending one takes this lock too).
+  const [work] = await db.sequelize.query<{ assigned: string | null; active: number; eligible: boolean }>(
     `select (select id from work_requests where worker_id = $1 and status = 'pending'
               order by ${queueOrderSql()} limit 1) as assigned,
-            (select count(*)::int from work_requests where worker_id = $1 and status in ('pending', 'running')) as active`,
+            (select count(*)::int from work_requests where worker_id = $1 and status in ('pending', 'running')) as active,
+            (select ${connectedSinceSql('w.id')} is not null and coalesce(t.enabled, false)
+               from workers w left join tokens t on t.id = w.token_id where w.id = $1) as eligible`,
     { bind: [workerId], type: QueryTypes.SELECT, transaction },
   );
   if (work!.assigned) return work!.assigned;
-  if (!worker.eligible || work!.active >= worker.concurrency) return null;
+  if (!work!.eligible || work!.active >= worker.concurrency) return null;
   const [claimed] = await db.sequelize.query<{ id: string }>(
     `with able as (
        select rs.id from requirement_sets rs, workers w left join worker_pools p on p.id = w.worker_pool_id

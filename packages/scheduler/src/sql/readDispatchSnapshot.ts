@@ -56,9 +56,11 @@ export async function readDispatchSnapshot(
       ${lock ? 'for no key update of w skip locked' : ''}`,
     { type: QueryTypes.SELECT, transaction },
   );
+  // Read after the lock: a session lease that ended while it was taken counts (ending one takes it too).
   const workers = await db.sequelize.query<{ id: string; free_slots: number }>(
     `select w.id, w.concurrency - count(r.id)::int as free_slots
        from workers w
+       join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
        left join work_requests r on r.worker_id = w.id and r.status in ('pending', 'running')
       where w.id = any($1::bigint[])
       group by w.id, w.concurrency
