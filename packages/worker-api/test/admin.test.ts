@@ -1,6 +1,6 @@
 import { ConflictError, type Database, generateTokenKey, hashTokenKey, NotFoundError, ValidationError } from '@buildfleet/models';
 import request from 'supertest';
-import { createActivationToken, createStaticWorker, createUserToken, setWorkerEnabled } from '../src';
+import { activateStaticWorker, createActivationToken, createStaticWorker, createUserToken, deleteWorker, setWorkerEnabled } from '../src';
 import { addPoolMember, addWorker, resetDatabase, row, rows, useApp, useDatabase } from './fixtures';
 
 const database = useDatabase();
@@ -108,5 +108,40 @@ describe('createUserToken', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues.map((i) => i.field)).toEqual(['user', 'comment', 'expiresAt']);
     expect(await rows(db, 'select id from tokens')).toEqual([]);
+  });
+});
+
+describe('activateStaticWorker and deleteWorker', () => {
+  const getNext = (key: string) => request(server.app).get('/api/1.0/work-request/get-next-for-worker/').set('token', key);
+
+  it('gives a registered static worker a new activation key: it registers again under its name, and its old token stops working', async () => {
+    const { activationKey } = await createStaticWorker(db, 'builder.example.org');
+    const oldKey = generateTokenKey();
+    await register(activationKey, oldKey).expect(201);
+    await setWorkerEnabled(db, 'builder-example-org', true);
+    expect((await getNext(oldKey)).status).toBe(204);
+
+    const renewed = await activateStaticWorker(db, 'builder-example-org');
+    expect((await getNext(oldKey)).status).toBe(403);
+    await register(activationKey).expect(403);
+    const newKey = generateTokenKey();
+    await register(renewed.activationKey, newKey).expect(201);
+
+    expect((await getNext(newKey)).status).toBe(204);
+    expect(await rows(db, 'select name from workers')).toEqual([{ name: 'builder-example-org' }]);
+    await expect(activateStaticWorker(db, 'nobody')).rejects.toThrow(NotFoundError);
+    await addPoolMember(db, 'cloud', 'cloud-001');
+    await expect(activateStaticWorker(db, 'cloud-001')).rejects.toThrow(ConflictError);
+  });
+
+  it('deletes a worker and its tokens, its key then refused; a pool worker with an instance is refused', async () => {
+    const worker = await addWorker(db, { name: 'gone' });
+    await deleteWorker(db, 'gone');
+
+    expect((await getNext(worker.key)).status).toBe(403);
+    expect(await rows(db, 'select id from tokens')).toEqual([]);
+    const pooled = await addWorker(db, { name: 'cloud-002', pool: 'cloud' });
+    await expect(deleteWorker(db, 'cloud-002')).rejects.toThrow('terminate it through its pool first');
+    expect((await getNext(pooled.key)).status).toBe(204);
   });
 });
