@@ -74,6 +74,15 @@ describe('HetznerDriver against the Hetzner fake', () => {
     expect(waits).toEqual([]);
   });
 
+  it('classifies an error code named like an Object.prototype member by its status, as any unknown code', async () => {
+    fake.failNext({ method: 'POST', path: '/servers', status: 422, code: 'constructor', message: 'odd' });
+    const { driver } = fakeDriver(fake);
+
+    const result = await driver.launch([spec('hz-worker-001')]);
+
+    expect(result.failed).toEqual([{ workerName: 'hz-worker-001', error: expect.objectContaining({ kind: 'invalid', code: 'constructor' }) }]);
+  });
+
   it('waits as long as Retry-After says after a 429, then launches', async () => {
     fake.failNext({ method: 'POST', path: '/servers', status: 429, code: 'rate_limit_exceeded', retryAfterSeconds: 7 });
     const { driver, waits } = fakeDriver(fake);

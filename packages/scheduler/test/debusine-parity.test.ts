@@ -1,6 +1,6 @@
 import { type WorkerType } from '@buildfleet/models';
-import { describeUnmetDemand, runDispatchPass, type WorkRequestInput } from '../src';
-import { addRequest, addScope, addWorker, resetDatabase, useDatabase, type WorkerOptions } from './fixtures';
+import { describeUnmetDemand, readDispatchSnapshot, runDispatchPass, type WorkRequestInput } from '../src';
+import { addPool, addRequest, addScope, addWorker, resetDatabase, useDatabase, type WorkerOptions } from './fixtures';
 import { taskData } from './task-data';
 
 /**
@@ -248,5 +248,64 @@ describe('a fleet running mixed worker versions', () => {
     ]);
     await addWorker(ctx.db, { name: 'current', metadata: SBUILD });
     expect((await runDispatchPass(ctx.db)).assignments.map((a) => a.workerName)).toEqual(['current']);
+  });
+});
+
+describe("Debusine's worker tests (debusine/db/models/tests/test_workers.py)", () => {
+  const freeSlots = async () => Object.fromEntries((await readDispatchSnapshot(ctx.db, { lock: false })).freeSlots);
+  const connect = (id: string) =>
+    ctx.db.sequelize.query(
+      `insert into worker_sessions (worker_id, process_id, expires_at) values ($1::bigint, gen_random_uuid(), now() + interval '1 hour')`,
+      { bind: [id] },
+    );
+  const finish = (id: string) =>
+    ctx.db.sequelize.query(`update work_requests set status = 'completed', result = 'success', completed_at = now() where id = $1::bigint`, {
+      bind: [id],
+    });
+
+  it('test_waiting_for_work_request', async () => {
+    const worker = await addWorker(ctx.db, { name: 'worker-a', metadata: SBUILD, connected: false });
+    expect(await freeSlots()).toEqual({});
+    await connect(worker);
+    expect(await freeSlots()).toEqual({ [worker]: 1 });
+    const id = await addRequest(ctx.db, sbuild());
+    await runDispatchPass(ctx.db);
+    expect(await freeSlots()).toEqual({});
+    await finish(id);
+    expect(await freeSlots()).toEqual({ [worker]: 1 });
+  });
+
+  it('test_waiting_for_work_request_celery (no token, up to its concurrency)', async () => {
+    const celery = await addWorker(ctx.db, {
+      name: 'celery',
+      workerType: 'celery',
+      withoutToken: true,
+      concurrency: 3,
+      connected: false,
+      metadata: { 'system:worker_type': 'celery', 'server:servernoop:version': 1 },
+    });
+    expect(await freeSlots()).toEqual({});
+    await connect(celery);
+    expect(await freeSlots()).toEqual({ [celery]: 3 });
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await addRequest(ctx.db, { taskType: 'Server', taskName: 'servernoop' }));
+    await runDispatchPass(ctx.db);
+    expect(await freeSlots()).toEqual({});
+    await finish(ids[2]!);
+    expect(await freeSlots()).toEqual({ [celery]: 1 });
+  });
+
+  it('test_waiting_for_work_request_no_return_disabled_workers', async () => {
+    const enabled = await addWorker(ctx.db, { name: 'worker-enabled', metadata: SBUILD });
+    await addWorker(ctx.db, { name: 'worker-disabled', metadata: SBUILD, enabled: false });
+    expect(await freeSlots()).toEqual({ [enabled]: 1 });
+  });
+
+  it('test_waiting_for_work_request_static_first', async () => {
+    await addPool(ctx.db, { name: 'test' });
+    await addWorker(ctx.db, { name: 'worker-cloud', pool: 'test', metadata: SBUILD, connectedAt: new Date(Date.now() - 60_000) });
+    await addWorker(ctx.db, { name: 'worker-static', metadata: SBUILD });
+    await addRequest(ctx.db, sbuild());
+    expect((await runDispatchPass(ctx.db)).assignments.map((a) => a.workerName)).toEqual(['worker-static']);
   });
 });

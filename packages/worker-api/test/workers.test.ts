@@ -113,6 +113,13 @@ describe('GET /api/1.0/work-request/get-next-for-worker/', () => {
     });
   });
 
+  it("hands out the task data without buildfleet's worker_requirements, which the worker's models would refuse", async () => {
+    const id = await addWorkRequest(db, { result: true, worker_requirements: ['cpus>=1'] });
+    await assign(db, id, worker.id);
+
+    expect((await getNext()).body.task_data).toEqual({ result: true });
+  });
+
   it('claims a pending request the worker can run when none is assigned', async () => {
     const id = await addWorkRequest(db);
 

@@ -1,3 +1,4 @@
+import { ownValue } from '@buildfleet/models';
 import { ProviderError, type ProviderErrorKind } from '../errors';
 import { redactValue } from '../redaction';
 
@@ -96,7 +97,7 @@ function httpError(what: string, response: Response, text: string, redact: (text
   const kind: ProviderErrorKind =
     response.status === 429
       ? 'rate_limited'
-      : (KINDS[code] ??
+      : (ownValue(KINDS, code) ??
         (response.status >= 500
           ? 'transient'
           : response.status === 401 || response.status === 403

@@ -1,4 +1,4 @@
-import { type HetznerCredentials, type HetznerSpecification } from '@buildfleet/models';
+import { ownValue, type HetznerCredentials, type HetznerSpecification } from '@buildfleet/models';
 import {
   type CloudDriver,
   type InstanceSpec,
@@ -184,7 +184,7 @@ export class HetznerDriver implements CloudDriver {
         { code: 'uniqueness_error' },
       );
     }
-    if (!ADOPTABLE_STATES.has(STATES[server.status] ?? 'running')) {
+    if (!ADOPTABLE_STATES.has(ownValue(STATES, server.status) ?? 'running')) {
       throw new ProviderError('transient', `hetzner: server "${spec.workerName}" (id ${server.id}) is still being deleted`, {
         code: 'uniqueness_error',
         retryAfterMs: 2000,
@@ -218,6 +218,6 @@ export class HetznerDriver implements CloudDriver {
 
 function toProviderInstance(server: Server): ProviderInstance {
   // An unknown status (Hetzner has `unknown`) still means the server exists and costs money.
-  const state = STATES[server.status] ?? 'running';
+  const state = ownValue(STATES, server.status) ?? 'running';
   return instanceFromLabels(String(server.id), state, { ...server.labels }, new Date(server.created));
 }
