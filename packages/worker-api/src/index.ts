@@ -92,6 +92,7 @@ export function workerApi(options: WorkerApiOptions): WorkerApi {
     isListening: () => listener.listening,
     router,
     attach: (server) => sessions.attach(server),
+    settled: () => background.settle(),
     close: async () => {
       await sessions.close();
       await background.settle();

@@ -61,6 +61,8 @@ export interface WorkerApi {
   router: Router;
   /** Serves the WebSocket upgrade on `/api/ws/1.0/worker/connect/` of this server. */
   attach(server: Server): void;
+  /** Resolves once the scheduling that earlier requests started in the background has finished. */
+  settled(): Promise<void>;
   /** Closes every session (ending its lease) and stops listening for notifications. */
   close(): Promise<void>;
 }

@@ -172,6 +172,10 @@ export function useApp(database: { readonly db: Database }): { readonly app: exp
     app = express();
     app.use('/api', api.router);
   });
+  // Scheduling a test's requests started must end before the next test truncates the tables.
+  afterEach(async () => {
+    await api?.settled();
+  });
   afterAll(async () => {
     await api?.close();
   });
