@@ -72,6 +72,11 @@ export interface PoolState {
   scopeUsedSeconds: Record<string, number>;
   /** Live instances only. */
   instances: InstanceState[];
+  /**
+   * The billing period its provider charges in full once started (`billingPeriodSeconds`):
+   * 3600 for Hetzner's hourly billing, null for per-second billing. (Default: null)
+   */
+  billingPeriodSeconds?: number | null;
 }
 
 /** Everything `plan` decides over; read in one consistent snapshot by the tick. */
@@ -87,6 +92,19 @@ export interface PlanOptions {
   defaultTaskSeconds?: number;
   /** (Default: DEFAULT_TARGET_LATENCY_SECONDS) */
   defaultTargetLatencySeconds?: number;
+  /**
+   * An idle instance of an hourly-billed pool is terminated only in the last this-many seconds
+   * of its paid hour; at least one tick interval, so a tick falls inside. (Default: 120)
+   */
+  reapMarginSeconds?: number;
+}
+
+/**
+ * Seconds a provider bills in full once started: Hetzner bills every started hour; EC2 (Linux)
+ * bills per second, and the dummy provider nothing.
+ */
+export function billingPeriodSeconds(providerType: 'aws' | 'hetzner' | 'dummy'): number | null {
+  return providerType === 'hetzner' ? 3600 : null;
 }
 
 export interface PlannedLaunch {

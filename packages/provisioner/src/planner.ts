@@ -12,6 +12,7 @@ import {
 } from './interfaces';
 import { Reason } from './reasons';
 import { planRollout } from './rollout';
+import { startOfMonth } from './sql/monthlyUsage';
 
 const seconds = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 1000;
 
@@ -28,7 +29,8 @@ export function idleSeconds(instance: InstanceState, now: Date): number {
  * Decides what to launch and terminate. Pure: the same snapshot and clock give the same plan.
  *
  * Terminations: a live instance with no pending or running work is terminated when its pool is
- * ephemeral and it completed a request, or when it has been idle longer than `max_idle_seconds`.
+ * ephemeral and it completed a request, or when it has been idle longer than `max_idle_seconds`;
+ * on an hourly-billed pool only in the last `reapMarginSeconds` of its paid hour.
  * An instance with work, or without an instance id yet, is never terminated here.
  *
  * Launches: demand groups are planned highest priority first, then oldest. A group needs
@@ -46,6 +48,7 @@ export function idleSeconds(instance: InstanceState, now: Date): number {
 export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions = {}): Plan {
   const defaultTaskSeconds = options.defaultTaskSeconds ?? DEFAULT_TASK_SECONDS;
   const defaultTarget = options.defaultTargetLatencySeconds ?? DEFAULT_TARGET_LATENCY_SECONDS;
+  const reapMargin = options.reapMarginSeconds ?? 120;
   const pools = new Map(snapshot.pools.map((p) => [p.name, p]));
   const decisions: Decision[] = [];
 
@@ -54,7 +57,7 @@ export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions
   for (const pool of snapshot.pools) {
     let booting = 0;
     for (const instance of pool.instances) {
-      const ending = instance.instanceId !== null && instance.activeRequests === 0 && terminationFor(pool, instance, now);
+      const ending = instance.instanceId !== null && instance.activeRequests === 0 && terminationFor(pool, instance, now, reapMargin);
       if (ending) {
         decisions.push(ending);
         terminations.push({ pool: pool.name, worker: instance.worker, instanceId: instance.instanceId! });
@@ -151,12 +154,12 @@ export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions
   };
 }
 
-function terminationFor(pool: PoolState, instance: InstanceState, now: Date): Decision | null {
+function terminationFor(pool: PoolState, instance: InstanceState, now: Date, reapMargin: number): Decision | null {
   if (pool.ephemeral && instance.completedRequests > 0) {
     return terminate(Reason.EphemeralDone, { pool: pool.name, worker: instance.worker });
   }
   const idle = idleSeconds(instance, now);
-  if (idle > pool.limits.max_idle_seconds) {
+  if (idle > pool.limits.max_idle_seconds && !keptForPaidPeriod(pool, instance, now, reapMargin)) {
     return terminate(Reason.IdleTooLong, {
       pool: pool.name,
       worker: instance.worker,
@@ -165,6 +168,27 @@ function terminationFor(pool: PoolState, instance: InstanceState, now: Date): De
     });
   }
   return null;
+}
+
+/**
+ * Whether an idle instance stays for the rest of a billing period already paid for, where demand
+ * may return: on an hourly-billed pool until the last `reapMargin` seconds of the period, as long
+ * as the pool's monthly budget (instance seconds), rest of the period included, is on pace; a
+ * budget spent on idle hours would be missing for work later in the month.
+ */
+function keptForPaidPeriod(pool: PoolState, instance: InstanceState, now: Date, reapMargin: number): boolean {
+  const period = pool.billingPeriodSeconds ?? null;
+  if (period === null) return false;
+  const left = period - (seconds(instance.instanceCreatedAt, now) % period);
+  const target = pool.limits.target_max_seconds_per_month;
+  return left > reapMargin && (target === null || pool.usedSeconds + left <= target * monthElapsed(now));
+}
+
+/** Share of the UTC calendar month gone by at `now`: a budget on pace has used no more than this share. */
+function monthElapsed(now: Date): number {
+  const start = startOfMonth(now).getTime();
+  const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+  return (now.getTime() - start) / (end - start);
 }
 
 export interface AllowanceContext {

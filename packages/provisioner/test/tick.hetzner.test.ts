@@ -62,7 +62,8 @@ describe('ticks against the Hetzner fake', () => {
     expect(printed).not.toContain(fake.token);
 
     await db.sequelize.query(`delete from work_requests`);
-    await ageWorker(db, 'hetzner-cx-001', 7200);
+    // Idle beyond max_idle_seconds, and in the last minute of its second paid hour (Hetzner bills started hours).
+    await ageWorker(db, 'hetzner-cx-001', 7200 - 60);
     const later = await tick(db, tickOptions(new InMemoryDummyCloud()));
     expect(later.terminated).toEqual([{ pool: 'hetzner-cx', worker: 'hetzner-cx-001' }]);
     expect(fake.requests.some((r) => r.method === 'DELETE' && r.path === `/v1/servers/${server!.id}`)).toBe(true);

@@ -1,4 +1,4 @@
-import { type DemandGroup, plan, type PlanOptions, type PoolState } from '@buildfleet/provisioner';
+import { billingPeriodSeconds, type DemandGroup, plan, type PlanOptions, type PoolState } from '@buildfleet/provisioner';
 import { type FleetView, type Policy, type PolicyActions, type SimJob } from './fleet';
 
 /** buildfleet's own policy: the provisioner's real, pure `plan(snapshot, now)`. */
@@ -46,6 +46,7 @@ export function buildfleetPolicy(options: PlanOptions = {}): Policy {
           limits: pool.limits,
           scopeLimits,
           health: { consecutiveFailures: 0, backoffUntil: null, lastErrorKind: null },
+          billingPeriodSeconds: billingPeriodSeconds(pool.billing),
           usedSeconds: usage.usedSeconds,
           scopeUsedSeconds: usage.scopeUsedSeconds,
           instances: view.live(pool.name).map((i) => ({

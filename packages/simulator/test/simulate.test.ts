@@ -94,4 +94,21 @@ describe('replaying a trace through the real planners', () => {
     expect([taskscaler.wait.p50, taskscaler.wait.max]).toEqual([0, 30]);
     expect(taskscaler.pools.aws!.abortedWork).toBe(0);
   });
+
+  it('billing-aware reaping: on an hourly-billed pool, keeping idle instances for their paid hour costs less, churns less and waits less at the median', () => {
+    // A job every 20 minutes for a day, 5 minutes each: idle 15 minutes between, max_idle_seconds 300.
+    const trace = traceOf(Array.from({ length: 72 }, (_, i) => ({ at: i * 1200, duration: 300 })));
+    const hetzner = scenario({ billing: 'hetzner', price: { hourly: 1, monthlyCap: 500 } });
+    // A margin of a whole hour keeps nothing: the planner's behaviour before billing-aware reaping.
+    const before = measure(simulate(trace, hetzner, buildfleetPolicy({ reapMarginSeconds: 3600 })), hetzner);
+    const after = measure(simulate(trace, hetzner, buildfleetPolicy()), hetzner);
+    expect(before.pools.aws!.launches).toBe(72);
+    // At most one launch per paid hour instead of one per job.
+    expect(after.pools.aws!.launches).toBeLessThanOrEqual(24);
+    expect(after.pools.aws!.relaunches).toBeLessThan(before.pools.aws!.relaunches);
+    expect(after.cost).toBeLessThan(before.cost / 2);
+    expect(after.wait.p50).toBeLessThan(before.wait.p50);
+    expect(after.wait.p95).toBeLessThanOrEqual(before.wait.p95);
+  });
 });
+

@@ -9,7 +9,7 @@ import {
   type WorkerPoolSpecification,
 } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
-import { type InstanceState, type PoolForDriver, type PoolState } from '../interfaces';
+import { billingPeriodSeconds, type InstanceState, type PoolForDriver, type PoolState } from '../interfaces';
 import { type MonthlyUsage } from './monthlyUsage';
 
 export interface PoolRecord {
@@ -121,6 +121,7 @@ export async function readPools(
       usedSeconds: ownValue(usage.pools, p.name) ?? 0,
       scopeUsedSeconds: ownValue(usage.scopes, p.name) ?? {},
       instances: byPool.get(p.id)!,
+      billingPeriodSeconds: billingPeriodSeconds(p.provider_type),
     },
     driver: {
       name: p.name,
