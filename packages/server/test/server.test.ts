@@ -68,6 +68,33 @@ it('shows the unmet demand on the queue page', async () => {
   );
 });
 
+it('names on the queue page the connected workers excluded from waiting work, and why', async () => {
+  await createStaticWorker(running.db, 'old-version-1');
+  await running.db.sequelize.query(
+    `update workers set dynamic_metadata = '{"system:worker_type": "external", "system:architectures": ["amd64"], "sbuild:version": 2, "sbuild:available": true}'::jsonb
+      where name = 'old-version-1'`,
+  );
+  await running.db.sequelize.query(
+    `insert into worker_sessions (worker_id, process_id, expires_at)
+     select id, gen_random_uuid(), now() + interval '1 hour' from workers where name = 'old-version-1'`,
+  );
+  await createWorkRequest(running.db, {
+    scope: 'debian',
+    taskName: 'sbuild',
+    taskData: { input: { source_artifact: 1 }, host_architecture: 'amd64', environment: 'trixie', worker_requirements: ['site:old-version'] },
+  });
+  const queue = (await (await fetch(`${running.url}/-/status/queue/?format=json`)).json()) as {
+    sections: { title: string; rows: Record<string, unknown>[] }[];
+  };
+  const unmet = queue.sections.find((s) => s.title === 'Unmet demand');
+  expect(unmet?.rows).toContainEqual(
+    expect.objectContaining({
+      requirements: expect.stringContaining('site:old-version'),
+      excluded: 'old-version-1: reports sbuild:version 2; buildfleet runs sbuild at version 1',
+    }),
+  );
+});
+
 it('shows on a pool page the month-to-date usage and decisions the provisioner accounts and records, not figures of its own', async () => {
   await upsertProviderAccount(running.db, { name: 'dummy', provider_type: 'dummy' });
   await upsertWorkerPool(running.db, {
