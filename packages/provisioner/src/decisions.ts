@@ -27,8 +27,13 @@ interface LaunchFacts {
     scope: string;
     requirementSet: string;
     count: number;
+    /** An estimate: pending × taskSeconds, the work queued for one instance. */
     waitSeconds: number;
     targetSeconds: number;
+    pending: number;
+    taskSeconds: number;
+    /** Whether taskSeconds is the median of recent runs or the planner's default (no run known). */
+    taskSecondsFrom: 'median' | 'default';
   };
   [Reason.ManualLaunch]: { pool: string; count: number; forced: boolean };
   [Reason.ImageOutdated]: { pool: string; count: number; image: string; replacing: string[] };
@@ -90,7 +95,10 @@ export function launch<R extends keyof LaunchFacts>(reason: R, facts: LaunchFact
   if ('replacing' in f) {
     message = `${head}: image ${f.image}, to replace outdated ${f.replacing.join(', ')}`;
   } else if ('waitSeconds' in f) {
-    message = `${head}: scope ${f.scope} wait ${formatDuration(f.waitSeconds)} > target ${formatDuration(f.targetSeconds)}`;
+    const each = f.taskSecondsFrom === 'median' ? 'median of recent runs' : 'default, no recent run';
+    message =
+      `${head}: scope ${f.scope} has ${requests(f.pending)}, an estimated ${formatDuration(f.waitSeconds)} of work for one instance ` +
+      `(${formatDuration(f.taskSeconds)} each: ${each}) > target ${formatDuration(f.targetSeconds)}`;
   } else if ('pending' in f) {
     message = `${head}: scope ${f.scope} has ${requests(f.pending)} no live instance can take`;
   } else {

@@ -140,7 +140,14 @@ export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions
       const common = { pool: pool.name, scope: group.scope, requirementSet: group.requirementSet, count };
       decisions.push(
         wanted > 1
-          ? launch(Reason.LaunchForLatency, { ...common, waitSeconds: workSeconds, targetSeconds: target })
+          ? launch(Reason.LaunchForLatency, {
+              ...common,
+              waitSeconds: workSeconds,
+              targetSeconds: target,
+              pending: group.pending,
+              taskSeconds,
+              taskSecondsFrom: Object.hasOwn(snapshot.medianTaskSeconds, group.requirementSetId) ? 'median' : 'default',
+            })
           : launch(Reason.LaunchForDemand, { ...common, pending: group.pending }),
       );
     }

@@ -17,7 +17,8 @@ describe('plan: every reason', () => {
         pools: [testPool({ scopeLimits: { debian: { target_latency_seconds: 600 } } })],
         medianTaskSeconds: { '1': 600 },
       }),
-      { kind: 'launch', reason: Reason.LaunchForLatency, message: 'launch 4 in pool-a: scope debian wait 40 min > target 10 min' },
+      { kind: 'launch', reason: Reason.LaunchForLatency, message:
+          'launch 4 in pool-a: scope debian has 4 pending requests, an estimated 40 min of work for one instance (10 min each: median of recent runs) > target 10 min', },
     ],
     [
       'PoolAtInstanceLimit when live instances reach max_active_instances',

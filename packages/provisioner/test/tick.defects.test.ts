@@ -262,7 +262,8 @@ describe('Debusine defects buildfleet does not have', () => {
     const result = await run();
     expect(result.launched).toHaveLength(4);
     expect(result.decisions).toContainEqual(
-      expect.objectContaining({ reason: Reason.LaunchForLatency, message: 'launch 4 in dummy-a: scope debian wait 40 min > target 10 min' }),
+      expect.objectContaining({ reason: Reason.LaunchForLatency, message:
+          'launch 4 in dummy-a: scope debian has 4 pending requests, an estimated 40 min of work for one instance (10 min each: default, no recent run) > target 10 min', }),
     );
   });
 
