@@ -9,7 +9,7 @@ export { readSnapshot, PartialSnapshotError } from './snapshot';
 export { DEFAULT_ACTIVATION_TOKEN_LIFETIME_SECONDS } from './actions';
 export { DEFAULT_LAUNCH_PARALLELISM } from './drivers';
 export { readMonthlyUsage, startOfMonth, type MonthlyUsage } from './sql/monthlyUsage';
-export { readMedianTaskSeconds } from './sql/taskDurations';
+export { readMedianTaskSeconds, taskRunSecondsSql } from './sql/taskDurations';
 export { listDecisions, recordDecisions, type DecisionView } from './sql/decisions';
 export { listPoolHealth, type PoolHealthView } from './sql/poolHealth';
 export { readInstallationId } from './sql/installation';

@@ -32,3 +32,4 @@ export { cheapestAtWait, makePolicy, POLICY_DEFAULTS, POLICY_NAMES, sweep, sweep
 export { readSwf, SWF_SCOPE_FIELDS, type SwfOptions, type SwfScopeBy } from './swf';
 export { svgChart, type Series } from './charts';
 export { htmlReport } from './report-html';
+export { exportTrace } from './sql/exportTrace';

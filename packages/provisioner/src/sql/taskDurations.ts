@@ -7,9 +7,18 @@ const WINDOW_DAYS = 30;
 const RUNS = 100;
 
 /**
- * Median seconds of recent completed runs per requirement set: the worker-reported
+ * The seconds a completed work request `alias` ran: the worker-reported
  * `runtime_statistics.duration` where present (what worker_pool_task_execution_statistics
  * records, but that table does not say which task ran), else completed_at − started_at.
+ */
+export function taskRunSecondsSql(alias: string): string {
+  return `coalesce(case when jsonb_typeof(${alias}.output_data #> '{runtime_statistics,duration}') = 'number'
+                        then (${alias}.output_data #>> '{runtime_statistics,duration}')::numeric end,
+                   extract(epoch from ${alias}.completed_at - ${alias}.started_at))`;
+}
+
+/**
+ * Median seconds of recent completed runs per requirement set (`taskRunSecondsSql`).
  * Sets without a run are absent; the planner uses its default for them.
  */
 export async function readMedianTaskSeconds(
@@ -21,9 +30,7 @@ export async function readMedianTaskSeconds(
   const rows = await db.sequelize.query<{ id: string; median: number }>(
     `with runs as (
        select r.requirement_set_id as id,
-              coalesce(case when jsonb_typeof(r.output_data #> '{runtime_statistics,duration}') = 'number'
-                            then (r.output_data #>> '{runtime_statistics,duration}')::numeric end,
-                       extract(epoch from r.completed_at - r.started_at)) as seconds,
+              ${taskRunSecondsSql('r')} as seconds,
               row_number() over (partition by r.requirement_set_id order by r.completed_at desc) as n
          from work_requests r
         where r.requirement_set_id = any($1::bigint[]) and r.status = 'completed'
