@@ -1,5 +1,5 @@
 import { type WorkerType } from '@buildfleet/models';
-import { describeUnmetDemand, readDispatchSnapshot, runDispatchPass, type WorkRequestInput } from '../src';
+import { assignNextForWorker, describeUnmetDemand, readDispatchSnapshot, runDispatchPass, type WorkRequestInput } from '../src';
 import { addPool, addRequest, addScope, addWorker, resetDatabase, useDatabase, type WorkerOptions } from './fixtures';
 import { taskData } from './task-data';
 
@@ -230,6 +230,19 @@ describe("Debusine's scheduler tests (debusine/server/tests/test_scheduler.py)",
     // The worker is free again: the next valid request goes to it.
     const next = await addRequest(ctx.db, sbuild());
     expect(await pass()).toEqual([next]);
+  });
+
+  it('test_with_failing_configure_call, worker-initiated: a worker asking for work gets the next valid request, the invalid one closed', async () => {
+    const id = await worker('w');
+    const invalid = await addRequest(ctx.db, sbuild());
+    await ctx.db.sequelize.query(`update work_requests set task_data = '{}'::jsonb where id = $1::bigint`, { bind: [invalid] });
+    const valid = await addRequest(ctx.db, sbuild());
+    expect((await assignNextForWorker(ctx.db, id))?.id).toBe(valid);
+    const [row] = await ctx.db.sequelize.query<{ status: string; code: string }>(
+      `select status, output_data -> 'errors' -> 0 ->> 'code' as code from work_requests where id = $1::bigint`,
+      { bind: [invalid], type: 'SELECT' as never },
+    );
+    expect(row).toEqual({ status: 'completed', code: 'configure-failed' });
   });
 });
 

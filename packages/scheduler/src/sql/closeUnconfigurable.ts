@@ -6,13 +6,24 @@ import { validateTask } from '../task-types';
 export const CONFIGURE_FAILED = 'configure-failed';
 
 /**
- * Debusine's closing rule at scheduling time: of the pending requests a pass is about to
- * assign, those whose task data no longer validates against their task's schema (queued
+ * Debusine's closing rule at scheduling time: of the pending requests a pass or a claim is
+ * about to assign, those whose task data no longer validates against their task's schema (queued
  * before a stricter check, or by an older buildfleet) or whose task is no longer known are
  * completed as `error`, with the validation message as a `configure-failed` error in their
  * output data, instead of being given to a worker that would refuse them. Rows are locked in id
  * order, skipping any another transaction holds (as the assignment does). Returns their ids.
  */
+/** Why a request's task cannot be configured from its data, or null when it can. */
+export function configureFailure(row: { task_type: TaskType; task_name: string; task_data: Record<string, unknown> | null }): string | null {
+  try {
+    validateTask(row.task_type, row.task_name, row.task_data ?? {});
+    return null;
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    return `Failed to configure: ${error.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`;
+  }
+}
+
 export async function closeUnconfigurable(
   db: Database,
   workRequestIds: readonly string[],
@@ -24,14 +35,8 @@ export async function closeUnconfigurable(
     { bind: [workRequestIds], type: QueryTypes.SELECT, transaction },
   );
   const failures = rows.flatMap((row) => {
-    try {
-      validateTask(row.task_type, row.task_name, row.task_data ?? {});
-      return [];
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      const problems = error.issues.map((i) => `${i.field}: ${i.message}`).join('; ');
-      return [{ id: row.id, message: `Failed to configure: ${problems}` }];
-    }
+    const message = configureFailure(row);
+    return message ? [{ id: row.id, message }] : [];
   });
   if (!failures.length) return new Set();
   const closed = await db.sequelize.query<{ id: string }>(

@@ -1,6 +1,7 @@
-import { connectedSinceSql, type Database, retryingConflictOnce, type WorkRequest } from '@buildfleet/models';
+import { connectedSinceSql, type Database, retryingConflictOnce, type TaskType, type WorkRequest } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { WORK_ASSIGNED_CHANNEL } from './assignRequests';
+import { closeUnconfigurable, configureFailure } from './closeUnconfigurable';
 import { satisfiesSql, servesScopeSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 import { queueOrderSql } from './queueOrder';
 
@@ -54,20 +55,27 @@ async function claimInTransaction(db: Database, workerId: string, transaction: T
   );
   if (work!.assigned) return work!.assigned;
   if (!work!.eligible || work!.active >= worker.concurrency) return null;
-  const [claimed] = await db.sequelize.query<{ id: string }>(
-    `with able as (
-       select rs.id from requirement_sets rs, workers w left join worker_pools p on p.id = w.worker_pool_id
-        where w.id = $1 and ${satisfiesSql(WORKER_TAGS, WORKER_NUMERIC, 'rs')}
-     ), best as (
-       select r.id from work_requests r, workers w left join worker_pools p on p.id = w.worker_pool_id
+  for (;;) {
+    const [best] = await db.sequelize.query<{ id: string; task_type: TaskType; task_name: string; task_data: Record<string, unknown> }>(
+      `with able as (
+         select rs.id from requirement_sets rs, workers w left join worker_pools p on p.id = w.worker_pool_id
+          where w.id = $1 and ${satisfiesSql(WORKER_TAGS, WORKER_NUMERIC, 'rs')}
+       )
+       select r.id, r.task_type, r.task_name, r.task_data
+         from work_requests r, workers w left join worker_pools p on p.id = w.worker_pool_id
         where w.id = $1 and r.status = 'pending' and r.worker_id is null
           and r.requirement_set_id in (select id from able) and ${servesScopeSql('r.scope_id')}
         order by ${queueOrderSql('r')}
-        limit 1 for no key update of r skip locked
-     )
-     update work_requests r set worker_id = $1 from best where r.id = best.id
-     returning r.id`,
-    { bind: [workerId], type: QueryTypes.SELECT, transaction },
-  );
-  return claimed?.id ?? null;
+        limit 1 for no key update of r skip locked`,
+      { bind: [workerId], type: QueryTypes.SELECT, transaction },
+    );
+    if (!best) return null;
+    // A request its worker would refuse is closed as Debusine closes it, and the next one tried.
+    if (configureFailure(best)) {
+      await closeUnconfigurable(db, [best.id], transaction);
+      continue;
+    }
+    await db.sequelize.query('update work_requests set worker_id = $1 where id = $2', { bind: [workerId, best.id], transaction });
+    return best.id;
+  }
 }
