@@ -127,11 +127,12 @@ describe('Hetzner and dummy specifications', () => {
 });
 
 describe('limits', () => {
-  it('defaults to no instance or budget limit and one hour of idle time', () => {
+  it('defaults to no instance or budget limit, one hour of idle time and one replacement booting at a time', () => {
     expect(workerPoolLimitsSchema.parse({})).toEqual({
       max_active_instances: null,
       target_max_seconds_per_month: null,
       max_idle_seconds: 3600,
+      max_surge: 1,
     });
   });
 
