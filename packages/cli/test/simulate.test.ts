@@ -97,4 +97,27 @@ describe('buildfleet simulate', () => {
     const bad = await cliJson<ErrorResult>(`simulate --swf ${path} --swf-scope 3:debian`);
     expect(bad.exitCode).toBe(2);
   });
+
+  it('runs on a scenario file, and refuses a bad one naming each field (exit 2)', async () => {
+    const scenario = join(dir, 'scenario.yaml');
+    await writeFile(
+      scenario,
+      [
+        'pools:',
+        '  - { name: cheap, billing: hetzner, price: { hourly: 0.01 }, architectures: [amd64], boot: { medianSeconds: 40, sigma: 0.2 }, limits: { max_active_instances: 3 } }',
+        'scopes:',
+        '  - { name: debian, pools: [{ pool: cheap, limits: { target_latency_seconds: 300 } }] }',
+      ].join('\n'),
+    );
+    const { json } = await cliJson<SimulateResult>(`simulate --days 1 --jobs-per-day 30 --scenario ${scenario}`);
+    expect(Object.keys(json.metrics.pools)).toEqual(['cheap']);
+    expect(json.unknown.scopes).toEqual({ ubuntu: expect.any(Number) });
+
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(bad, 'pools:\n  - { name: x, billing: gcp, price: { hourly: 1 }, architectures: [amd64], boot: { medianSeconds: 1, sigma: 0 } }\nscopes:\n  - { name: debian, pools: [{ pool: y }] }\n');
+    const refused = await cliJson<ErrorResult>(`simulate --scenario ${bad}`);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.json.error.issues?.map((i) => i.field)).toEqual(['pools.0.billing']);
+  });
 });
+

@@ -12,7 +12,7 @@ export {
   type KarpenterSettings,
   type TaskscalerSettings,
 } from './policies';
-export { defaultScenario, resolveScenario, type Scenario, type ScenarioPool, type ScenarioScope } from './scenario';
+export { defaultScenario, parseScenario, resolveScenario, type Scenario, type ScenarioPool, type ScenarioScope } from './scenario';
 export {
   formatTrace,
   jobRequirements,

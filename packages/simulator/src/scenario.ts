@@ -1,11 +1,13 @@
 import {
   dummySpecificationSchema,
   poolCapabilities,
+  ValidationError,
   scopeWorkerPoolLimitsSchema,
   type ScopeWorkerPoolLimits,
   workerPoolLimitsSchema,
   type WorkerPoolLimits,
 } from '@buildfleet/models';
+import { z } from 'zod';
 import { type BillingModel, type Price } from './billing';
 
 /** A pool as the replay simulates it: what it offers, what it costs, how its instances boot and fail. */
@@ -60,13 +62,49 @@ export interface ResolvedScope {
 /** Sizes come from the pool's numeric tags; the specification adds none. */
 const SIMULATED_SPECIFICATION = dummySpecificationSchema.parse({ provider_type: 'dummy' });
 
-/** Completes a scenario; throws an Error naming the field when it is inconsistent. */
+const limitsInput = z.record(z.string(), z.unknown()).optional();
+const scenarioSchema = z.strictObject({
+  seed: z.number().int().min(0).optional(),
+  tickSeconds: z.number().int().min(1).max(3600).optional(),
+  pools: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        billing: z.enum(['aws', 'hetzner']),
+        price: z.strictObject({ hourly: z.number().min(0), monthlyCap: z.number().min(0).nullable().optional() }),
+        tags: z.array(z.string()).default([]),
+        architectures: z.array(z.string().min(1)).min(1),
+        limits: limitsInput,
+        ephemeral: z.boolean().optional(),
+        enabled: z.boolean().optional(),
+        boot: z.strictObject({ medianSeconds: z.number().min(1), sigma: z.number().min(0).max(3) }),
+        launchFailureRate: z.number().min(0).max(1).optional(),
+      }),
+    )
+    .min(1),
+  scopes: z.array(z.strictObject({ name: z.string().min(1), pools: z.array(z.strictObject({ pool: z.string().min(1), limits: limitsInput })).min(1) })).min(1),
+});
+
+/** Reads a scenario (from YAML or JSON); a ValidationError names every bad field. */
+export function parseScenario(input: unknown): Scenario {
+  const parsed = scenarioSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ValidationError('scenario', parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
+  }
+  const scenario = parsed.data as Scenario;
+  resolveScenario(scenario);
+  return scenario;
+}
+
+/** Completes a scenario; throws a ValidationError naming the field when it is inconsistent. */
 export function resolveScenario(scenario: Scenario): { pools: Map<string, ResolvedPool>; scopes: Map<string, ResolvedScope> } {
   const pools = new Map<string, ResolvedPool>();
   for (const [index, pool] of scenario.pools.entries()) {
-    if (pools.has(pool.name)) throw new Error(`pools[${index}].name: "${pool.name}" is given twice`);
+    if (pools.has(pool.name)) throw ValidationError.single('scenario', `pools.${index}.name`, `"${pool.name}" is given twice`);
     const limits = workerPoolLimitsSchema.safeParse(pool.limits ?? {});
-    if (!limits.success) throw new Error(`pools[${index}].limits: ${limits.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    if (!limits.success) {
+      throw new ValidationError('scenario', limits.error.issues.map((i) => ({ field: ['pools', index, 'limits', ...i.path].join('.'), message: i.message })));
+    }
     const caps = poolCapabilities({ tags: pool.tags, architectures: pool.architectures, specifications: SIMULATED_SPECIFICATION });
     pools.set(pool.name, { ...pool, limits: limits.data, capabilityTags: new Set(caps.capabilityTags), numericTags: caps.numericTags });
   }
@@ -74,9 +112,11 @@ export function resolveScenario(scenario: Scenario): { pools: Map<string, Resolv
   for (const [index, scope] of scenario.scopes.entries()) {
     const limits = new Map<string, ScopeWorkerPoolLimits>();
     for (const [i, link] of scope.pools.entries()) {
-      if (!pools.has(link.pool)) throw new Error(`scopes[${index}].pools[${i}].pool: no pool "${link.pool}" in the scenario`);
+      if (!pools.has(link.pool)) throw ValidationError.single('scenario', `scopes.${index}.pools.${i}.pool`, `no pool "${link.pool}" in the scenario`);
       const parsed = scopeWorkerPoolLimitsSchema.safeParse(link.limits ?? {});
-      if (!parsed.success) throw new Error(`scopes[${index}].pools[${i}].limits: ${parsed.error.issues.map((e) => `${e.path.join('.')} ${e.message}`).join('; ')}`);
+      if (!parsed.success) {
+        throw new ValidationError('scenario', parsed.error.issues.map((e) => ({ field: ['scopes', index, 'pools', i, 'limits', ...e.path].join('.'), message: e.message })));
+      }
       limits.set(link.pool, parsed.data);
     }
     scopes.set(scope.name, { name: scope.name, pools: scope.pools.map((p) => p.pool), limits });

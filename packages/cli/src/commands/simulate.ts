@@ -8,6 +8,7 @@ import {
   htmlReport,
   makePolicy,
   measure,
+  parseScenario,
   type Metrics,
   oracleLowerBound,
   parseTrace,
@@ -26,6 +27,7 @@ import { Flags } from '@oclif/core';
 import { BuildfleetCommand } from '../shared/base-command';
 import { boundedInteger } from '../shared/flags';
 import { renderTable } from '../shared/format';
+import { readYamlFlags } from '../shared/yaml-input';
 
 export interface SimulateResult {
   trace: { source: string; jobs: number; days: number };
@@ -61,7 +63,7 @@ const swfScope = Flags.custom<[string, string]>({
 export default class Simulate extends BuildfleetCommand {
   static override summary = 'Replay a workload trace through the real planners on a simulated clock, and report cost against wait.';
   static override description =
-    'Without --trace, replays a synthetic trace from the seeded generator. Runs on the built-in scenario (its pools, prices and budgets are in the simulator README); needs no database.';
+    'Without --trace, replays a synthetic trace from the seeded generator. Without --scenario, runs on the built-in scenario (its pools, prices and budgets are in the simulator README). Needs no database.';
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --trace month.jsonl --policy taskscaler --set idle_count=2 --set idle_time=900',
@@ -75,6 +77,7 @@ export default class Simulate extends BuildfleetCommand {
     seed: boundedInteger({ min: 0, max: 2 ** 31 - 1, summary: 'Seed of the generated trace.', defaultText: '42' })(),
     days: boundedInteger({ min: 1, max: 366, unit: 'days', summary: 'Days of the generated trace.', defaultText: '30' })(),
     'jobs-per-day': boundedInteger({ min: 1, max: 100_000, summary: 'Average jobs per day of the generated trace.', defaultText: '180' })(),
+    scenario: Flags.string({ helpValue: 'FILE|-', summary: "YAML or JSON scenario: pools (billing, price, boot, failures, limits) and scopes. (Default: the built-in one)" }),
     policy: Flags.string({ options: [...POLICY_NAMES], default: 'buildfleet', summary: 'Scaling policy to replay.' }),
     set: setting({ multiple: true, summary: "A policy setting, e.g. idle_count=2 (taskscaler); repeatable. (Default: the policy's defaults)" }),
     sweep: Flags.boolean({ summary: 'Also run every setting of the peer policies and report their cost against p95 wait.' }),
@@ -86,8 +89,8 @@ export default class Simulate extends BuildfleetCommand {
     // oclif types a repeatable custom flag as one value; it holds one per occurrence.
     const settings = (flags.set ?? []) as unknown as [string, number][];
     const policy = makePolicy(flags.policy, Object.fromEntries(settings));
+    const scenario = flags.scenario === undefined ? defaultScenario() : parseScenario((await readYamlFlags({ scenario: flags.scenario })).scenario);
     const trace = await this.readTrace(flags);
-    const scenario = defaultScenario();
     const unknown = unknownNames(trace.jobs, new Set(scenario.scopes.map((s) => s.name)));
     for (const [kind, counts] of [['scopes', unknown.scopes], ['task names', unknown.tasks]] as const) {
       const names = Object.entries(counts).map(([name, jobs]) => `${name} (${jobs} jobs)`);
