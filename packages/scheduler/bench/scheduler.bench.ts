@@ -174,8 +174,8 @@ async function main() {
       await db.sequelize.query('update work_requests set worker_id = null');
       await db.sequelize.query('vacuum analyze work_requests');
       const t0 = process.hrtime.bigint();
-      const { assignments, unassigned } = await runDispatchPass(db);
-      const unmet = await describeUnmetDemand(db, unassigned);
+      const { assignments } = await runDispatchPass(db);
+      const unmet = await describeUnmetDemand(db);
       if (run >= 0) bulk.push(Number(process.hrtime.bigint() - t0) / 1e6);
       assigned = assignments.length;
       unmetGroups = unmet.length;

@@ -2,16 +2,16 @@ import { type Database, retryingConflictOnce } from '@buildfleet/models';
 import { planDispatch } from './plan-dispatch';
 import { assignRequests } from './sql/assignRequests';
 import { closeUnconfigurable } from './sql/closeUnconfigurable';
-import { type QueuedRequest, readDispatchSnapshot } from './sql/readDispatchSnapshot';
+import { readDispatchSnapshot } from './sql/readDispatchSnapshot';
 
 export interface DispatchResult {
   assignments: { workRequestId: string; workerId: string; workerName: string }[];
-  /** Pending requests left unassigned: no free worker can take them now (see describeUnmetDemand). */
-  unassigned: QueuedRequest[];
+  /** How many pending requests the pass left unassigned: no free worker can take them now (see describeUnmetDemand). */
+  unassigned: number;
 }
 
 /**
- * One bulk scheduling pass: reads the queue and the free workers (locking those workers),
+ * One bulk scheduling pass: reads the free workers (locking them) and the head of the queue,
  * plans in memory, closes the planned requests whose task data no longer validates
  * (`closeUnconfigurable`), and writes every other assignment in one statement, all in one
  * transaction.
@@ -27,7 +27,7 @@ export async function runDispatchPass(db: Database): Promise<DispatchResult> {
       const closed = await closeUnconfigurable(db, plan.assignments.map((a) => a.workRequestId), transaction);
       const assignments = await assignRequests(db, plan.assignments.filter((a) => !closed.has(a.workRequestId)), transaction);
       // A request planned here but claimed by a concurrent pass is that pass's business now.
-      return { assignments, unassigned: plan.unassigned };
+      return { assignments, unassigned: snapshot.pending - plan.assignments.length };
     }),
   );
 }

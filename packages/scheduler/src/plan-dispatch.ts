@@ -47,3 +47,24 @@ export function planDispatch(snapshot: DispatchSnapshot): { assignments: Assignm
   }
   return { assignments, unassigned };
 }
+
+/**
+ * How many requests at the head of one (requirement set, scope) group a pass could assign: the
+ * free slots of the workers able to run the set, in the pools the scope may use. Each request
+ * of the group assigned takes one of those slots, and once they are taken every later request
+ * of the group finds none, so the requests behind the head need not be read. Returns the
+ * function of (set, scope), counting each set's slots per pool once.
+ */
+export function assignableHeadSize(snapshot: Omit<DispatchSnapshot, 'requests'>): (requirementSetId: string, scopeId: string) => number {
+  const slotsByPool = new Map<string, Map<string, number>>();
+  for (const [setId, byPool] of snapshot.eligible) {
+    const slots = new Map<string, number>();
+    for (const [pool, workers] of byPool) slots.set(pool, workers.reduce((sum, id) => sum + (snapshot.freeSlots.get(id) ?? 0), 0));
+    slotsByPool.set(setId, slots);
+  }
+  return (requirementSetId, scopeId) => {
+    const slots = slotsByPool.get(requirementSetId);
+    if (!slots) return 0;
+    return (snapshot.poolOrder.get(scopeId) ?? []).reduce((sum, pool) => sum + (slots.get(pool) ?? 0), 0);
+  };
+}

@@ -4,7 +4,8 @@ import { QueryTypes } from 'sequelize';
 import { planDispatch } from './plan-dispatch';
 import { satisfiesSql } from './sql/matching';
 import { scopePoolOrderSql } from './sql/poolOrder';
-import { type QueuedRequest, readDispatchSnapshot } from './sql/readDispatchSnapshot';
+import { effectivePrioritySql, queueOrderSql } from './sql/queueOrder';
+import { readDispatchSnapshot, waitingSql } from './sql/readDispatchSnapshot';
 
 /** Pending work of one scope and requirement set that no connected worker can take now. */
 export interface UnmetDemand {
@@ -31,42 +32,45 @@ export interface UnmetDemand {
 }
 
 /**
- * Plans dispatch without writing (no locks), and describes what stays unassigned. After a
- * real pass, call `describeUnmetDemand` with its `unassigned` instead.
+ * Plans dispatch without writing (no locks), and describes what would stay unassigned. After a
+ * real pass, call `describeUnmetDemand(db)` instead.
  */
 export async function getUnmetDemand(db: Database): Promise<UnmetDemand[]> {
-  return describeUnmetDemand(db, planDispatch(await readDispatchSnapshot(db, { lock: false })).unassigned);
+  const { assignments } = planDispatch(await readDispatchSnapshot(db, { lock: false }));
+  return describeUnmetDemand(db, { planned: assignments.map((a) => a.workRequestId) });
 }
 
 /**
- * Groups unassigned requests (in queue order) by scope and requirement set, and finds the pools
- * able to serve each group in one statement over the distinct sets and scopes.
+ * The waiting requests (pending, unassigned, except those in `planned`), grouped by scope and
+ * requirement set and counted in SQL, with the pools able to serve each group, in one statement.
+ * Highest priority first, then the oldest.
  */
-export async function describeUnmetDemand(db: Database, unassigned: readonly QueuedRequest[]): Promise<UnmetDemand[]> {
-  if (!unassigned.length) return [];
-  const groups = new Map<string, { scopeId: string; setId: string; requests: QueuedRequest[] }>();
-  for (const request of unassigned) {
-    const key = `${request.scopeId}:${request.requirementSetId}`;
-    if (!groups.has(key)) groups.set(key, { scopeId: request.scopeId, setId: request.requirementSetId, requests: [] });
-    groups.get(key)!.requests.push(request);
-  }
-  const pairs = [...groups.values()];
+export async function describeUnmetDemand(db: Database, { planned = [] }: { planned?: readonly string[] } = {}): Promise<UnmetDemand[]> {
   const rows = await db.sequelize.query<{
-    scope_id: string;
-    set_id: string;
     scope: string;
+    set_id: string;
     key: string;
     tags: string[];
     minimums: Record<string, number>;
+    pending: number;
+    max_priority: number;
+    oldest_created_at: Date;
+    ids: string[];
     pools: UnmetDemand['pools'] | null;
   }>(
-    `with wanted as (
-       select distinct * from unnest($1::bigint[], $2::bigint[]) as w(scope_id, set_id)
+    `with wanted as materialized (
+       select r.scope_id, r.requirement_set_id as set_id, count(*)::int as pending,
+              max(${effectivePrioritySql('r')}) as max_priority, min(r.created_at) as oldest_created_at,
+              array_agg(r.id::text order by ${queueOrderSql('r')}) as ids
+         from work_requests r
+        where ${waitingSql('r')}
+          and not exists (select 1 from unnest($1::bigint[]) as planned(id) where planned.id = r.id)
+        group by r.scope_id, r.requirement_set_id
      ), able as materialized (
        select rs.id as set_id, p.id as pool_id
          from requirement_sets rs, worker_pools p
         where rs.id in (select set_id from wanted) and ${satisfiesSql('p.capability_tags', 'p.numeric_tags', 'rs')}
-     ), ranked as (${scopePoolOrderSql('$1::bigint[]')}
+     ), ranked as (${scopePoolOrderSql('(select array_agg(distinct scope_id) from wanted)::bigint[]')}
      ), pools as (
        select w.scope_id, w.set_id,
               json_agg(json_build_object('name', p.name, 'enabled', p.enabled, 'priority', l.priority,
@@ -79,30 +83,26 @@ export async function describeUnmetDemand(db: Database, unassigned: readonly Que
          left join scope_worker_pools l on l.worker_pool_id = p.id and l.scope_id = w.scope_id
         group by w.scope_id, w.set_id
      )
-     select w.scope_id, w.set_id, s.name as scope, rs.key, rs.tags, rs.minimums, pools.pools
+     select s.name as scope, w.set_id, rs.key, rs.tags, rs.minimums, w.pending, w.max_priority,
+            w.oldest_created_at, w.ids, pools.pools
        from wanted w
        join scopes s on s.id = w.scope_id
        left join pools on pools.scope_id = w.scope_id and pools.set_id = w.set_id
-       join requirement_sets rs on rs.id = w.set_id`,
-    { bind: [pairs.map((p) => p.scopeId), pairs.map((p) => p.setId)], type: QueryTypes.SELECT },
+       join requirement_sets rs on rs.id = w.set_id
+      order by w.max_priority desc, w.oldest_created_at, w.scope_id, w.set_id`,
+    { bind: [planned], type: QueryTypes.SELECT },
   );
-  const described = new Map(rows.map((r) => [`${r.scope_id}:${r.set_id}`, r]));
   const excluded = await excludedWorkersByTask(db);
-  return pairs
-    .map((group) => {
-      const row = described.get(`${group.scopeId}:${group.setId}`)!;
-      return {
-        scope: row.scope,
-        requirementSet: { id: row.set_id, key: row.key, tags: row.tags, minimums: row.minimums },
-        pending: group.requests.length,
-        maxPriority: Math.max(...group.requests.map((r) => r.priority)),
-        oldestCreatedAt: new Date(Math.min(...group.requests.map((r) => r.createdAt.getTime()))).toISOString(),
-        workRequestIds: group.requests.map((r) => r.id),
-        pools: row.pools ?? [],
-        excludedWorkers: row.tags.filter((tag) => tag.startsWith('task:')).flatMap((tag) => excluded.get(tag) ?? []),
-      };
-    })
-    .sort((a, b) => b.maxPriority - a.maxPriority || a.oldestCreatedAt.localeCompare(b.oldestCreatedAt));
+  return rows.map((row) => ({
+    scope: row.scope,
+    requirementSet: { id: row.set_id, key: row.key, tags: row.tags, minimums: row.minimums },
+    pending: row.pending,
+    maxPriority: row.max_priority,
+    oldestCreatedAt: new Date(row.oldest_created_at).toISOString(),
+    workRequestIds: row.ids,
+    pools: row.pools ?? [],
+    excludedWorkers: row.tags.filter((tag) => tag.startsWith('task:')).flatMap((tag) => excluded.get(tag) ?? []),
+  }));
 }
 
 /** For each task tag, the connected workers that report the task but may not run it, and why. */

@@ -126,7 +126,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       run: async () => {
         const { assignments, unassigned } = await passes.request();
         if (assignments.length) {
-          logger.info({ assigned: assignments.length, unassigned: unassigned.length }, 'dispatch pass');
+          logger.info({ assigned: assignments.length, unassigned }, 'dispatch pass');
         }
       },
     }),

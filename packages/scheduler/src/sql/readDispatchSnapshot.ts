@@ -2,6 +2,7 @@ import { CONNECTED_WORKERS_SQL, type Database } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { satisfiesSql, WORKER_ENABLED, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 import { scopePoolOrderSql } from './poolOrder';
+import { assignableHeadSize } from '../plan-dispatch';
 import { effectivePrioritySql, queueOrderSql } from './queueOrder';
 
 /** Key of the static workers (those without a pool) in per-pool maps. */
@@ -17,7 +18,11 @@ export interface QueuedRequest {
 
 /** What one dispatch pass decides over: the queue, the free workers, and who may take what. */
 export interface DispatchSnapshot {
-  /** Pending unassigned requests, highest effective priority first, then oldest. */
+  /**
+   * Pending unassigned requests, highest effective priority first, then oldest. The bulk pass
+   * reads only the head of each (requirement set, scope) group that could be assigned (see
+   * `assignableHeadSize`); the rest of the queue stays in the database.
+   */
   requests: QueuedRequest[];
   /** Free slots of each connected worker with an enabled token (or the Celery worker) and capacity left. */
   freeSlots: Map<string, number>;
@@ -33,18 +38,24 @@ export interface DispatchSnapshot {
   poolOrder: Map<string, string[]>;
 }
 
+/** Requests waiting for a worker: pending, unassigned, with requirements resolved. */
+export function waitingSql(alias: string): string {
+  return `${alias}.status = 'pending' and ${alias}.worker_id is null and ${alias}.requirement_set_id is not null`;
+}
+
 /**
- * Reads the snapshot in five statements, none of whose cost grows with requests × workers:
- * requirement sets are matched against worker classes (workers with the same effective tags).
+ * Reads the snapshot in six statements, none of whose cost grows with requests × workers:
+ * requirement sets are matched against worker classes (workers with the same effective tags),
+ * and of each (requirement set, scope) group only the head that free slots could take is read.
  * With `lock`, the workers with a free slot are locked first (`for no key update skip locked`,
  * in id order), so concurrent passes work on disjoint workers and none goes over capacity, and
  * their free slots are counted after, so work a concurrent claim committed meanwhile is seen;
- * requests are claimed by a guarded update afterwards.
+ * requests are claimed by a guarded update afterwards. `pending` counts the whole queue.
  */
 export async function readDispatchSnapshot(
   db: Database,
   { transaction, lock }: { transaction?: Transaction; lock: boolean },
-): Promise<DispatchSnapshot> {
+): Promise<DispatchSnapshot & { pending: number }> {
   const candidates = await db.sequelize.query<{ id: string }>(
     `select w.id from workers w
        join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
@@ -67,34 +78,21 @@ export async function readDispatchSnapshot(
      having w.concurrency > count(r.id)`,
     { bind: [candidates.map((w) => w.id)], type: QueryTypes.SELECT, transaction },
   );
-  const requests = await db.sequelize.query<{
-    id: string;
-    requirement_set_id: string;
-    scope_id: string;
-    priority: number;
-    created_at: Date;
-  }>(
-    `select id, requirement_set_id, scope_id, ${effectivePrioritySql()} as priority, created_at
-       from work_requests
-      where status = 'pending' and worker_id is null and requirement_set_id is not null
-      order by ${queueOrderSql()}`,
+  const groups = await db.sequelize.query<{ set_id: string; scope_id: string; pending: number }>(
+    `select requirement_set_id as set_id, scope_id, count(*)::int as pending
+       from work_requests r where ${waitingSql('r')} group by requirement_set_id, scope_id`,
     { type: QueryTypes.SELECT, transaction },
   );
-  const snapshot: DispatchSnapshot = {
-    requests: requests.map((r) => ({
-      id: r.id,
-      requirementSetId: r.requirement_set_id,
-      scopeId: r.scope_id,
-      priority: r.priority,
-      createdAt: r.created_at,
-    })),
+  const snapshot = {
+    requests: [] as QueuedRequest[],
     freeSlots: new Map(workers.map((w) => [w.id, w.free_slots])),
-    eligible: new Map(),
-    poolOrder: new Map(),
+    eligible: new Map<string, Map<string, string[]>>(),
+    poolOrder: new Map<string, string[]>(),
+    pending: groups.reduce((sum, g) => sum + g.pending, 0),
   };
-  if (!workers.length || !requests.length) return snapshot;
+  if (!workers.length || !groups.length) return snapshot;
 
-  const setIds = [...new Set(requests.map((r) => r.requirement_set_id))];
+  const setIds = [...new Set(groups.map((g) => g.set_id))];
   const matches = await db.sequelize.query<{ set_id: string; pool: string; workers: string[] }>(
     `with free as materialized (
        select w.id, coalesce(w.worker_pool_id::text, '${STATIC}') as pool, c.connected_since as connected_at,
@@ -126,8 +124,36 @@ export async function readDispatchSnapshot(
        from scopes s left join ranked r on r.scope_id = s.id
       where s.id = any($1::bigint[])
       group by s.id`,
-    { bind: [[...new Set(requests.map((r) => r.scope_id))]], type: QueryTypes.SELECT, transaction },
+    { bind: [[...new Set(groups.map((g) => g.scope_id))]], type: QueryTypes.SELECT, transaction },
   );
   for (const order of orders) snapshot.poolOrder.set(order.scope_id, order.pools);
+
+  const headSize = assignableHeadSize(snapshot);
+  const heads = groups
+    .map((g) => ({ ...g, head: Math.min(g.pending, headSize(g.set_id, g.scope_id)) }))
+    .filter((g) => g.head > 0);
+  if (!heads.length) return snapshot;
+  // One JSON row to decode instead of one row per request.
+  const [read] = await db.sequelize.query<{ requests: [string, string, string, number, string][] }>(
+    `with heads as (
+       select * from unnest($1::bigint[], $2::bigint[], $3::int[]) as h(set_id, scope_id, head)
+     ), ranked as (
+       select r.id, r.requirement_set_id, r.scope_id, r.priority_base, r.priority_adjustment, r.created_at, h.head,
+              row_number() over (partition by r.requirement_set_id, r.scope_id order by ${queueOrderSql('r')}) as place
+         from work_requests r join heads h on h.set_id = r.requirement_set_id and h.scope_id = r.scope_id
+        where ${waitingSql('r')}
+     )
+     select coalesce(json_agg(json_build_array(id::text, requirement_set_id::text, scope_id::text,
+                                               ${effectivePrioritySql()}, created_at) order by ${queueOrderSql()}), '[]') as requests
+       from ranked where place <= head`,
+    { bind: [heads.map((h) => h.set_id), heads.map((h) => h.scope_id), heads.map((h) => h.head)], type: QueryTypes.SELECT, transaction },
+  );
+  snapshot.requests = read!.requests.map(([id, requirementSetId, scopeId, priority, createdAt]) => ({
+    id,
+    requirementSetId,
+    scopeId,
+    priority,
+    createdAt: new Date(createdAt),
+  }));
   return snapshot;
 }

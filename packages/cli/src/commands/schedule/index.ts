@@ -21,7 +21,7 @@ export default class Schedule extends BuildfleetCommand {
   async run(): Promise<ScheduleResult> {
     await this.parse(Schedule);
     const pass = await this.withDatabase((db) => runDispatchPass(db));
-    const result: ScheduleResult = { assignments: pass.assignments, unassigned: pass.unassigned.length };
+    const result: ScheduleResult = { assignments: pass.assignments, unassigned: pass.unassigned };
     if (!this.jsonEnabled()) {
       this.log(
         renderTable(
