@@ -22,6 +22,8 @@ export interface DispatchResult {
 export async function runDispatchPass(db: Database): Promise<DispatchResult> {
   return retryingConflictOnce(() =>
     db.sequelize.transaction(async (transaction) => {
+      // The pass sorts a few hundred thousand (requirement set, worker) pairs: in memory, not on disk.
+      await db.sequelize.query(`set local work_mem = '64MB'`, { transaction });
       const snapshot = await readDispatchSnapshot(db, { transaction, lock: true });
       const plan = planDispatch(snapshot);
       const closed = await closeUnconfigurable(db, plan.assignments.map((a) => a.workRequestId), transaction);

@@ -70,18 +70,17 @@ export async function describeUnmetDemand(db: Database, { planned = [] }: { plan
        select rs.id as set_id, p.id as pool_id
          from requirement_sets rs, worker_pools p
         where rs.id in (select set_id from wanted) and ${satisfiesSql('p.capability_tags', 'p.numeric_tags', 'rs')}
-     ), ranked as (${scopePoolOrderSql('(select array_agg(distinct scope_id) from wanted)::bigint[]')}
+     ), ranked as materialized (${scopePoolOrderSql('(select array_agg(distinct scope_id) from wanted)::bigint[]')}
      ), pools as (
-       select w.scope_id, w.set_id,
+       select r.scope_id, a.set_id,
               json_agg(json_build_object('name', p.name, 'enabled', p.enabled, 'priority', l.priority,
                                          'instanceWide', p.instance_wide)
                        order by r.rank) as pools
-         from wanted w
-         join able a on a.set_id = w.set_id
-         join ranked r on r.scope_id = w.scope_id and r.pool_id = a.pool_id
+         from able a
+         join ranked r on r.pool_id = a.pool_id
          join worker_pools p on p.id = a.pool_id
-         left join scope_worker_pools l on l.worker_pool_id = p.id and l.scope_id = w.scope_id
-        group by w.scope_id, w.set_id
+         left join scope_worker_pools l on l.worker_pool_id = p.id and l.scope_id = r.scope_id
+        group by r.scope_id, a.set_id
      )
      select s.name as scope, w.set_id, rs.key, rs.tags, rs.minimums, w.pending, w.max_priority,
             w.oldest_created_at, w.ids, pools.pools
