@@ -91,6 +91,7 @@ export async function describeUnmetDemand(db: Database, { planned = [] }: { plan
       order by w.max_priority desc, w.oldest_created_at, w.scope_id, w.set_id`,
     { bind: [planned], type: QueryTypes.SELECT },
   );
+  if (!rows.length) return [];
   const excluded = await excludedWorkersByTask(db);
   return rows.map((row) => ({
     scope: row.scope,
