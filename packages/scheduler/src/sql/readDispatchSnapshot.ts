@@ -93,28 +93,39 @@ export async function readDispatchSnapshot(
   if (!workers.length || !groups.length) return snapshot;
 
   const setIds = [...new Set(groups.map((g) => g.set_id))];
-  const matches = await db.sequelize.query<{ set_id: string; pool: string; workers: string[] }>(
+  // One row per worker class (workers with the same effective tags): its workers with their
+  // pool and place (earliest connected first), and the requirement sets it satisfies. The
+  // (set, worker) pairs are spread here rather than in SQL, where sorting them cost most of the pass.
+  const classes = await db.sequelize.query<{ members: [string, string, number][]; set_ids: string[] }>(
     `with free as materialized (
-       select w.id, coalesce(w.worker_pool_id::text, '${STATIC}') as pool, c.connected_since as connected_at,
+       select w.id, coalesce(w.worker_pool_id::text, '${STATIC}') as pool,
+              row_number() over (order by c.connected_since, w.id) as place,
               ${WORKER_TAGS} as tags, ${WORKER_NUMERIC} as numeric
          from workers w left join worker_pools p on p.id = w.worker_pool_id
          left join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
         where w.id = any($1::bigint[])
      ), classes as materialized (
-       select tags, numeric, array_agg(id) as ids from free group by tags, numeric
-     ), able as (
-       select rs.id as set_id, unnest(c.ids) as worker_id
-         from requirement_sets rs join classes c on ${satisfiesSql('c.tags', 'c.numeric', 'rs')}
-        where rs.id = any($2::bigint[])
+       select tags, numeric, json_agg(json_build_array(id::text, pool, place)) as members from free group by tags, numeric
      )
-     select a.set_id, f.pool, array_agg(f.id order by f.connected_at, f.id) as workers
-       from able a join free f on f.id = a.worker_id
-      group by a.set_id, f.pool`,
+     select * from (
+       select c.members,
+              array(select rs.id::text from requirement_sets rs
+                     where rs.id = any($2::bigint[]) and ${satisfiesSql('c.tags', 'c.numeric', 'rs')}) as set_ids
+         from classes c
+     ) able where set_ids <> '{}'`,
     { bind: [workers.map((w) => w.id), setIds], type: QueryTypes.SELECT, transaction },
   );
-  for (const match of matches) {
-    if (!snapshot.eligible.has(match.set_id)) snapshot.eligible.set(match.set_id, new Map());
-    snapshot.eligible.get(match.set_id)!.set(match.pool, match.workers);
+  // Workers earliest connected first, each given to every set its class satisfies: every list
+  // comes out in dispatch's order without sorting the pairs.
+  const free = classes.flatMap(({ members, set_ids: able }) => members.map(([workerId, pool, place]) => ({ workerId, pool, place, able })));
+  free.sort((x, y) => x.place - y.place);
+  for (const { workerId, pool, able } of free) {
+    for (const setId of able) {
+      if (!snapshot.eligible.has(setId)) snapshot.eligible.set(setId, new Map());
+      const byPool = snapshot.eligible.get(setId)!;
+      if (!byPool.has(pool)) byPool.set(pool, []);
+      byPool.get(pool)!.push(workerId);
+    }
   }
 
   const orders = await db.sequelize.query<{ scope_id: string; pools: string[] }>(
