@@ -1,10 +1,11 @@
 import { requirementKey, type Requirements } from '@buildfleet/models';
-import { idleSeconds, startOfMonth } from '@buildfleet/provisioner';
+import { idleSeconds } from '@buildfleet/provisioner';
 import { type DispatchSnapshot, planDispatch, satisfies, STATIC } from '@buildfleet/scheduler';
 import { bill } from './billing';
 import { type FleetView, type Policy, type PolicyDecision, type SimInstance, type SimJob } from './fleet';
 import { EventQueue } from './heap';
 import { RecentRuns } from './recent-runs';
+import { UsageBook } from './usage';
 import { Random } from './random';
 import { resolveScenario, type Scenario } from './scenario';
 import { jobRequirements, type Trace } from './trace';
@@ -108,8 +109,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
   const launchFailures: Record<string, number> = {};
   const decisions = new Map<string, number>();
   const decisionsByPool = new Map<string, Map<string, number>>();
-  const poolMonth = new Map<string, Map<number, number>>();
-  const scopeMonth = new Map<string, Map<number, number>>();
+  const book = new UsageBook();
   const runs = new RecentRuns();
   const samples: SimulationRun['samples'] = [];
   let pending: SimJob[] = [];
@@ -117,11 +117,6 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
   let cost = 0;
   let now = start;
 
-  const add = (map: Map<string, Map<number, number>>, key: string, month: number, seconds: number) => {
-    const perMonth = map.get(key) ?? new Map<number, number>();
-    map.set(key, perMonth);
-    perMonth.set(month, (perMonth.get(month) ?? 0) + seconds);
-  };
   const queueBefore = (a: SimJob, b: SimJob) =>
     b.trace.priority - a.trace.priority || a.arrival - b.arrival || a.index - b.index;
   const enqueue = (job: SimJob) => {
@@ -197,23 +192,16 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
     pending = pending.filter((job) => !taken.has(job.index));
   };
 
-  const monthlyUsage = (pool: string) => {
-    const month = startOfMonth(new Date(now)).getTime();
-    let usedSeconds = poolMonth.get(pool)?.get(month) ?? 0;
-    const scopeUsedSeconds: Record<string, number> = {};
-    for (const instance of live.get(pool)!.values()) {
-      usedSeconds += Math.max(0, now - Math.max(instance.launchedAt, month)) / 1000;
-      if (instance.job !== null) {
-        const job = jobs[instance.job]!;
-        scopeUsedSeconds[job.trace.scope] = (scopeUsedSeconds[job.trace.scope] ?? 0) + Math.max(0, now - Math.max(job.start!, month)) / 1000;
-      }
-    }
-    for (const scope of scopes.keys()) {
-      const done = scopeMonth.get(`${pool}|${scope}`)?.get(month) ?? 0;
-      if (done) scopeUsedSeconds[scope] = (scopeUsedSeconds[scope] ?? 0) + done;
-    }
-    return { usedSeconds, scopeUsedSeconds };
-  };
+  const monthlyUsage = (pool: string) =>
+    book.usage(
+      pool,
+      scopes.keys(),
+      [...live.get(pool)!.values()].map((instance) => ({
+        launchedAt: instance.launchedAt,
+        running: instance.job === null ? null : { scope: jobs[instance.job]!.trace.scope, startedAt: jobs[instance.job]!.start! },
+      })),
+      now,
+    );
 
   const view: FleetView = {
     get now() {
@@ -296,12 +284,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
       enqueue(job);
       busyKill = true;
     }
-    for (let from = instance.launchedAt; from < now; ) {
-      const month = startOfMonth(new Date(from)).getTime();
-      const next = Date.UTC(new Date(month).getUTCFullYear(), new Date(month).getUTCMonth() + 1, 1);
-      add(poolMonth, instance.pool, month, (Math.min(now, next) - from) / 1000);
-      from = next;
-    }
+    book.instanceEnded(instance.pool, instance.launchedAt, now);
     const billed = bill(pool.billing, pool.price, instance.launchedAt, now);
     cost += billed.cost;
     records.push({
@@ -348,8 +331,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
       instance.lastCompletedAt = now;
       instance.busyMs += now - job.start!;
       free.add(e.worker);
-      const month = startOfMonth(new Date(now)).getTime();
-      add(scopeMonth, `${instance.pool}|${job.trace.scope}`, month, Math.min(job.trace.duration, (now - month) / 1000));
+      book.taskCompleted(instance.pool, job.trace.scope, now, job.trace.duration);
       if (job.trace.outcome !== 'error') runs.add(job.setKey, now, job.trace.duration);
       dispatch();
     } else {
@@ -376,7 +358,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
   const monthly = (map: Map<string, Map<number, number>>) =>
     Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)).map(([key, perMonth]) => [key, Object.fromEntries([...perMonth].sort(([a], [b]) => a - b).map(([m, s]) => [new Date(m).toISOString(), s]))]));
   const scopeMonthSeconds: SimulationRun['scopeMonthSeconds'] = {};
-  for (const [key, perMonth] of Object.entries(monthly(scopeMonth))) {
+  for (const [key, perMonth] of Object.entries(monthly(book.scopes))) {
     const [pool, scope] = key.split('|') as [string, string];
     (scopeMonthSeconds[pool] ??= {})[scope] = perMonth;
   }
@@ -389,7 +371,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
     launchFailures,
     decisions: Object.fromEntries([...decisions].sort(([a], [b]) => a.localeCompare(b))),
     decisionsByPool: Object.fromEntries([...decisionsByPool].sort(([a], [b]) => a.localeCompare(b)).map(([p, m]) => [p, Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)))])),
-    poolMonthSeconds: monthly(poolMonth),
+    poolMonthSeconds: monthly(book.pools),
     scopeMonthSeconds,
     samples,
     skippedJobs,

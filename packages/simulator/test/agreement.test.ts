@@ -1,10 +1,11 @@
-import { connectDatabase, upsertScope } from '@buildfleet/models';
-import { readMedianTaskSeconds } from '@buildfleet/provisioner';
+import { connectDatabase, upsertProviderAccount, upsertScope, upsertWorkerPool } from '@buildfleet/models';
+import { readMedianTaskSeconds, readMonthlyUsage } from '@buildfleet/provisioner';
 import { createWorkRequest } from '@buildfleet/scheduler';
 import { useConnectedDatabase } from '@buildfleet/testdb';
 import { QueryTypes } from 'sequelize';
 import { Random } from '../src/random';
 import { RecentRuns } from '../src/recent-runs';
+import { type LiveUsage, UsageBook } from '../src/usage';
 
 const ctx = useConnectedDatabase((url) => connectDatabase(url, 4));
 const NOW = new Date('2026-03-20T12:00:00Z');
@@ -55,3 +56,66 @@ describe("the simulator's task-duration median", () => {
     }
   });
 });
+
+describe("the simulator's month-to-date usage", () => {
+  it('agrees with readMonthlyUsage on generated instances and tasks, across the month boundary', async () => {
+    await upsertScope(ctx.db, { name: 'debian' });
+    await upsertProviderAccount(ctx.db, { name: 'dummy', provider_type: 'dummy' });
+    await upsertWorkerPool(ctx.db, { name: 'dummy-a', providerAccount: 'dummy', architectures: ['amd64'], specifications: { provider_type: 'dummy' } });
+    const [ids] = await ctx.db.sequelize.query<{ pool: string; scope: string }>(
+      `select (select id from worker_pools where name = 'dummy-a') as pool, (select id from scopes where name = 'debian') as scope`,
+      { type: QueryTypes.SELECT },
+    );
+    const { pool, scope } = ids!;
+    const random = new Random(5);
+    const book = new UsageBook();
+    const monthStart = Date.parse('2026-03-01T00:00:00Z');
+    const now = NOW.getTime();
+    const instant = (from: number, to: number) => Math.floor((from + random.next() * (to - from)) / 1000) * 1000;
+
+    const ended = Array.from({ length: 30 }, () => {
+      const launchedAt = instant(monthStart - 20 * DAY, now - DAY);
+      return { launchedAt, endedAt: Math.min(now - 1000, launchedAt + Math.floor(random.next() * 5 * 86400) * 1000) };
+    });
+    const tasks = Array.from({ length: 30 }, () => ({ completedAt: instant(monthStart - 10 * DAY, now), runtime: Math.floor(random.next() * 2 * 86400) }));
+    for (const e of ended) book.instanceEnded('dummy-a', e.launchedAt, e.endedAt);
+    for (const t of tasks) book.taskCompleted('dummy-a', 'debian', t.completedAt, t.runtime);
+    await ctx.db.sequelize.query(
+      `insert into worker_pool_statistics (worker_pool_id, timestamp, runtime)
+       select $1::bigint, f.at, f.runtime from json_to_recordset($2::json) as f(at timestamptz, runtime int)`,
+      { bind: [pool, JSON.stringify(ended.map((e) => ({ at: new Date(e.endedAt), runtime: (e.endedAt - e.launchedAt) / 1000 })))] },
+    );
+    await ctx.db.sequelize.query(
+      `insert into worker_pool_task_execution_statistics (worker_pool_id, scope_id, timestamp, runtime)
+       select $1::bigint, $2::bigint, f.at, f.runtime from json_to_recordset($3::json) as f(at timestamptz, runtime int)`,
+      { bind: [pool, scope, JSON.stringify(tasks.map((t) => ({ at: new Date(t.completedAt), runtime: t.runtime })))] },
+    );
+
+    const live: LiveUsage[] = [];
+    for (let i = 0; i < 5; i++) {
+      const launchedAt = instant(monthStart - 10 * DAY, now);
+      const running = i % 2 === 0 ? { scope: 'debian', startedAt: instant(launchedAt, now) } : null;
+      live.push({ launchedAt, running });
+      const [worker] = await ctx.db.sequelize.query<{ id: string }>(
+        `with t as (insert into tokens (hash) values (md5($1) || md5($1)) returning id)
+         insert into workers (name, worker_pool_id, token_id, instance_created_at)
+         select $1, $2::bigint, id, $3::timestamptz from t returning id`,
+        { bind: [`dummy-a-${i}`, pool, new Date(launchedAt)], type: QueryTypes.SELECT },
+      );
+      if (running) {
+        const { id } = await createWorkRequest(ctx.db, { scope: 'debian', taskName: 'noop' });
+        await ctx.db.sequelize.query(`update work_requests set status = 'running', worker_id = $1::bigint, started_at = $2::timestamptz where id = $3::bigint`, {
+          bind: [worker!.id, new Date(running.startedAt), id],
+        });
+      }
+    }
+
+    const fromSql = await readMonthlyUsage(ctx.db, { now: NOW });
+    const inMemory = book.usage('dummy-a', ['debian'], live, now);
+    expect(inMemory.usedSeconds).toBeCloseTo(fromSql.pools['dummy-a']!, 3);
+    expect(inMemory.scopeUsedSeconds.debian).toBeCloseTo(fromSql.scopes['dummy-a']!.debian!, 3);
+    // Both parts of the month boundary occur: usage that began in February counts from March 1.
+    expect(ended.some((e) => e.launchedAt < monthStart && e.endedAt > monthStart)).toBe(true);
+  });
+});
+
