@@ -11,7 +11,7 @@ export { DEFAULT_LAUNCH_PARALLELISM } from './drivers';
 export { readMonthlyUsage, startOfMonth, type MonthlyUsage } from './sql/monthlyUsage';
 export { readMedianTaskSeconds, taskRunSecondsSql } from './sql/taskDurations';
 export { listDecisions, recordDecisions, type DecisionView } from './sql/decisions';
-export { listPoolHealth, type PoolHealthView } from './sql/poolHealth';
+export { backoffSeconds, listPoolHealth, type PoolHealthView } from './sql/poolHealth';
 export { readInstallationId } from './sql/installation';
 export { DatabaseDummyCloud } from './sql/dummyInstances';
 export { launchWorkers, terminateWorker, TerminateFailedError, type ManualOptions, type ManualLaunchResult, type ManualTerminateResult } from './manual';

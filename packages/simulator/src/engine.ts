@@ -1,5 +1,5 @@
 import { requirementKey, type Requirements } from '@buildfleet/models';
-import { idleSeconds } from '@buildfleet/provisioner';
+import { backoffSeconds, idleSeconds, TICK_DEFAULTS } from '@buildfleet/provisioner';
 import { type DispatchSnapshot, planDispatch, satisfies, STATIC } from '@buildfleet/scheduler';
 import { bill } from './billing';
 import { type FleetView, type Policy, type PolicyDecision, type SimInstance, type SimJob } from './fleet';
@@ -107,6 +107,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
   const lastTermination = new Map<string, number>();
   const nextNumber = new Map<string, number>();
   const launchFailures: Record<string, number> = {};
+  const health = new Map<string, { consecutiveFailures: number; backoffUntil: number | null }>();
   const decisions = new Map<string, number>();
   const decisionsByPool = new Map<string, Map<string, number>>();
   const book = new UsageBook();
@@ -216,6 +217,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
     poolsFor,
     monthlyUsage,
     medianTaskSeconds: (setKey) => runs.median(setKey, now),
+    health: (pool) => health.get(pool) ?? { consecutiveFailures: 0, backoffUntil: null },
     idleSeconds: (instance) =>
       idleSeconds(
         {
@@ -266,6 +268,12 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
     if (failed) {
       launchFailures[poolName] = (launchFailures[poolName] ?? 0) + failed;
       recordDecision({ kind: 'error', reason: 'LaunchFailed', pool: poolName, count: failed });
+      // As the tick does: a round with a failed launch backs the pool off, one without resets it.
+      const failures = (health.get(poolName)?.consecutiveFailures ?? 0) + 1;
+      const backoff = backoffSeconds(failures, { baseSeconds: TICK_DEFAULTS.backoffBaseSeconds, maxSeconds: TICK_DEFAULTS.backoffMaxSeconds });
+      health.set(poolName, { consecutiveFailures: failures, backoffUntil: now + backoff * 1000 });
+    } else {
+      health.delete(poolName);
     }
   };
 

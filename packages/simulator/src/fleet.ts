@@ -60,6 +60,8 @@ export interface FleetView {
   monthlyUsage(pool: string): { usedSeconds: number; scopeUsedSeconds: Record<string, number> };
   /** Median seconds of recent completed runs of the set, if any ran. */
   medianTaskSeconds(setKey: string): number | undefined;
+  /** The pool's launch health: consecutive failed launch rounds and the end of its backoff (epoch ms). */
+  health(pool: string): { consecutiveFailures: number; backoffUntil: number | null };
   /** Seconds since the instance last was busy (or launched), as the planner counts idleness. */
   idleSeconds(instance: SimInstance): number;
 }

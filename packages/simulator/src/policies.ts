@@ -45,7 +45,11 @@ export function buildfleetPolicy(options: PlanOptions = {}): Policy {
           image: null,
           limits: pool.limits,
           scopeLimits,
-          health: { consecutiveFailures: 0, backoffUntil: null, lastErrorKind: null },
+          health: (({ consecutiveFailures, backoffUntil }) => ({
+            consecutiveFailures,
+            backoffUntil: backoffUntil === null ? null : new Date(backoffUntil),
+            lastErrorKind: consecutiveFailures ? 'capacity' : null,
+          }))(view.health(pool.name)),
           billingPeriodSeconds: billingPeriodSeconds(pool.billing),
           usedSeconds: usage.usedSeconds,
           scopeUsedSeconds: usage.scopeUsedSeconds,

@@ -65,12 +65,14 @@ describe('replaying a trace through the real planners', () => {
     expect(metrics.wait.unstarted).toBe(0);
   });
 
-  it('fails launches during a capacity fault, and launches again after it', () => {
+  it('fails launches during a capacity fault, backs the pool off as the tick does, and launches again after it', () => {
     const trace = traceOf([{ at: 0 }], ['{"type":"fault","pool":"aws","at":0,"until":300,"kind":"capacity"}']);
     const metrics = measure(simulate(trace, scenario(), buildfleetPolicy()), scenario());
-    expect(metrics.pools.aws!.launchFailures).toBe(5);
-    expect(metrics.decisions['error:LaunchFailed']).toBe(5);
-    expect(metrics.wait.p50).toBe(300 + 30);
+    // Failed rounds at 0 s, 60 s (after a 60 s backoff) and 180 s (after 120 s); then 240 s of backoff.
+    expect(metrics.pools.aws!.launchFailures).toBe(3);
+    expect(metrics.decisions['error:LaunchFailed']).toBe(3);
+    expect(metrics.decisions['hold:PoolBackingOff']).toBeGreaterThan(0);
+    expect(metrics.wait.p50).toBe(420 + 30);
   });
 
   it('gives the same figures for the same trace, scenario and seed', () => {

@@ -1,9 +1,14 @@
 import { type Database } from '@buildfleet/models';
 import { QueryTypes } from 'sequelize';
 
+/** How long a pool backs off after `consecutiveFailures` failed launch rounds: `baseSeconds × 2^(failures − 1)`, at most `maxSeconds`. */
+export function backoffSeconds(consecutiveFailures: number, { baseSeconds, maxSeconds }: { baseSeconds: number; maxSeconds: number }): number {
+  return Math.min(maxSeconds, baseSeconds * 2 ** (consecutiveFailures - 1));
+}
+
 /**
  * Records a failed launch round of the pool: one more consecutive failure, a backoff of
- * `baseSeconds × 2^(failures − 1)` (at most `maxSeconds`) from `now`, and the error's kind and
+ * `backoffSeconds` (test/poolHealth.backoff.test.ts proves the SQL equal to it) from `now`, and the error's kind and
  * message (provider text `redactingDriver` already redacted). Returns the end of the backoff.
  */
 export async function recordPoolFailure(
