@@ -20,7 +20,10 @@ beforeAll(() => {
 });
 afterAll(() => api.close());
 
-/** A connected pool worker (its key returned) running one request that started 30 s ago and already has an error. */
+/**
+ * A connected pool worker (its key returned) running one request that started 31 s ago and already has an error
+ * (31, not 30: release measures with the tick's millisecond clock against the database's microsecond one).
+ */
 async function workerRunningLostRequest(): Promise<{ key: string; requestId: string }> {
   await resetDatabase(db);
   await addPool(db, { name: 'cloud' });
@@ -43,7 +46,7 @@ async function workerRunningLostRequest(): Promise<{ key: string; requestId: str
   await refreshWorkerTags(db, [worker!.id]);
   const requestId = await addRequest(db);
   await db.sequelize.query(
-    `update work_requests set status = 'running', worker_id = $2, started_at = now() - interval '30 seconds',
+    `update work_requests set status = 'running', worker_id = $2, started_at = now() - interval '31 seconds',
             output_data = '{"errors": [{"message": "an earlier problem", "code": "earlier"}]}'
       where id = $1`,
     { bind: [requestId, worker!.id] },
