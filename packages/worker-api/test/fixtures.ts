@@ -163,6 +163,30 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   }
 }
 
+/**
+ * The API on a real HTTP server for the whole file, over a freshly reset database, its log kept
+ * for assertions. Call it before the file's own beforeAll, which may then seed the database.
+ */
+export function useStartedApi(
+  database: { readonly db: Database },
+  options: Omit<WorkerApiOptions, 'db' | 'logger'> = {},
+): { readonly api: Awaited<ReturnType<typeof startApi>>; readonly logger: ReturnType<typeof recordingLogger> } {
+  const logger = recordingLogger();
+  let api: Awaited<ReturnType<typeof startApi>> | undefined;
+  beforeAll(async () => {
+    await resetDatabase(database.db);
+    api = await startApi(database.db, { logger, ...options });
+  });
+  afterAll(() => api?.close());
+  return {
+    logger,
+    get api() {
+      if (!api) throw new Error('useStartedApi: only inside tests and hooks');
+      return api;
+    },
+  };
+}
+
 /** An Express app with the API mounted under /api, for supertest; the API is closed after the file. */
 export function useApp(database: { readonly db: Database }): { readonly app: express.Express; readonly api: WorkerApi } {
   let app: express.Express | undefined;

@@ -1,17 +1,14 @@
 import fc from 'fast-check';
 import { FUZZ_RUNS, fuzzBodies, hex64, runFuzz } from './fuzz/bodies';
-import { addWorker, addWorkRequest, assign, recordingLogger, resetDatabase, startApi, type TestWorker, useDatabase } from './fixtures';
+import { addWorker, addWorkRequest, assign, type TestWorker, useDatabase, useStartedApi } from './fixtures';
 
 const database = useDatabase();
-const logger = recordingLogger();
-let api: Awaited<ReturnType<typeof startApi>>;
+const started = useStartedApi(database);
 let worker: TestWorker;
 let workRequest: number;
 let othersRequest: number;
 
 beforeAll(async () => {
-  await resetDatabase(database.db);
-  api = await startApi(database.db, { logger });
   worker = await addWorker(database.db, { name: 'builder' });
   const other = await addWorker(database.db, { name: 'other' });
   workRequest = Number(await addWorkRequest(database.db));
@@ -19,7 +16,6 @@ beforeAll(async () => {
   await assign(database.db, String(workRequest), worker.id, 'running');
   await assign(database.db, String(othersRequest), other.id, 'running');
 });
-afterAll(() => api.close());
 
 it(`answers ${FUZZ_RUNS} generated POST /1.0/artifact/ bodies without a 5xx, every 4xx a problem`, async () => {
   /** The debug-logs artifact a worker posts after each task, with its files' sizes and hashes. */
@@ -40,7 +36,7 @@ it(`answers ${FUZZ_RUNS} generated POST /1.0/artifact/ bodies without a 5xx, eve
   );
 
   const tally = await runFuzz('POST /1.0/artifact/', fuzzBodies(artifact), (input) =>
-    fetch(`${api.apiUrl}/1.0/artifact/`, {
+    fetch(`${started.api.apiUrl}/1.0/artifact/`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', token: worker.key },
       body: input.text,
@@ -51,5 +47,5 @@ it(`answers ${FUZZ_RUNS} generated POST /1.0/artifact/ bodies without a 5xx, eve
   expect(tally.byStatus[201]).toBeGreaterThan(40);
   expect(tally.byStatus[400]).toBeGreaterThan(50);
   expect(tally.byStatus[403]).toBeGreaterThan(0);
-  expect(logger.lines.filter((line) => / failed/.test(line))).toEqual([]);
+  expect(started.logger.lines.filter((line) => / failed/.test(line))).toEqual([]);
 }, 120_000);

@@ -1,18 +1,15 @@
 import fc from 'fast-check';
 import { FUZZ_RUNS, fuzzBodies, runFuzz } from './fuzz/bodies';
-import { addWorker, addWorkRequest, assign, recordingLogger, resetDatabase, startApi, type TestWorker, useDatabase } from './fixtures';
+import { addWorker, addWorkRequest, assign, type TestWorker, useDatabase, useStartedApi } from './fixtures';
 
 const database = useDatabase();
-const logger = recordingLogger();
-let api: Awaited<ReturnType<typeof startApi>>;
+const started = useStartedApi(database);
 let worker: TestWorker;
 let other: TestWorker;
 let running: string;
 let othersRequest: string;
 
 beforeAll(async () => {
-  await resetDatabase(database.db);
-  api = await startApi(database.db, { logger });
   // In a pool, so reported durations also write a statistics row.
   worker = await addWorker(database.db, { name: 'builder', pool: 'cloud' });
   other = await addWorker(database.db, { name: 'other' });
@@ -20,7 +17,6 @@ beforeAll(async () => {
   othersRequest = await addWorkRequest(database.db);
   await assign(database.db, othersRequest, other.id, 'running');
 });
-afterAll(() => api.close());
 
 /** Puts a (completed) request back to running on `workerId`, so the next completion is written again. */
 const runningAgain = (id: string, workerId: string) =>
@@ -60,7 +56,7 @@ it(`answers ${FUZZ_RUNS} generated PUT /1.0/work-request/<id>/completed/ bodies 
   const tally = await runFuzz('PUT /1.0/work-request/<id>/completed/', inputs, async (input) => {
     if (input.id === 'own') await runningAgain(running, worker.id);
     const id = input.id === 'own' ? running : input.id === 'other' ? othersRequest : input.id;
-    return fetch(`${api.apiUrl}/1.0/work-request/${id}/completed/`, {
+    return fetch(`${started.api.apiUrl}/1.0/work-request/${id}/completed/`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json', token: worker.key },
       body: input.text,
@@ -72,6 +68,6 @@ it(`answers ${FUZZ_RUNS} generated PUT /1.0/work-request/<id>/completed/ bodies 
   expect(tally.byStatus[400]).toBeGreaterThan(50);
   expect(tally.byStatus[401]).toBeGreaterThan(0);
   expect(tally.byStatus[404]).toBeGreaterThan(0);
-  await api.api.close(); // settles the dispatch passes each completion started
-  expect(logger.lines.filter((line) => / failed/.test(line))).toEqual([]);
+  await started.api.api.close(); // settles the dispatch passes each completion started
+  expect(started.logger.lines.filter((line) => / failed/.test(line))).toEqual([]);
 }, 120_000);

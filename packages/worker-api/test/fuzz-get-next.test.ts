@@ -1,18 +1,14 @@
 import fc from 'fast-check';
 import { FUZZ_RUNS, fuzzBodies, runFuzz, sendRaw } from './fuzz/bodies';
-import { addWorker, addWorkRequest, recordingLogger, resetDatabase, startApi, type TestWorker, useDatabase } from './fixtures';
+import { addWorker, addWorkRequest, type TestWorker, useDatabase, useStartedApi } from './fixtures';
 
 const database = useDatabase();
-const logger = recordingLogger();
-let api: Awaited<ReturnType<typeof startApi>>;
+const started = useStartedApi(database);
 let worker: TestWorker;
 
 beforeAll(async () => {
-  await resetDatabase(database.db);
-  api = await startApi(database.db, { logger });
   worker = await addWorker(database.db, { name: 'builder', pool: 'cloud' });
 });
-afterAll(() => api.close());
 
 it(`answers ${FUZZ_RUNS} generated GET /1.0/work-request/get-next-for-worker/ requests (bodies, queries, tokens) without a 5xx`, async () => {
   const inputs = fc
@@ -29,7 +25,7 @@ it(`answers ${FUZZ_RUNS} generated GET /1.0/work-request/get-next-for-worker/ re
     if (input.addWork) await addWorkRequest(database.db);
     const token = input.token === 'own' ? worker.key : input.token === 'unknown' ? 'f'.repeat(64) : input.token === 'none' ? undefined : input.token;
     // A GET with a body: fetch refuses to send one, node:http does.
-    return sendRaw(`${api.apiUrl}/1.0/work-request/get-next-for-worker/${input.query}`, {
+    return sendRaw(`${started.api.apiUrl}/1.0/work-request/get-next-for-worker/${input.query}`, {
       method: 'GET',
       headers: { 'content-type': 'application/json', ...(token ? { token } : {}) },
       body: input.text,
@@ -39,6 +35,6 @@ it(`answers ${FUZZ_RUNS} generated GET /1.0/work-request/get-next-for-worker/ re
   expect(tally).toMatchObject({ inputs: FUZZ_RUNS, serverErrors: 0 });
   expect(tally.byStatus[403]).toBeGreaterThan(50);
   expect((tally.byStatus[200] ?? 0) + (tally.byStatus[204] ?? 0)).toBeGreaterThan(300);
-  await api.api.close();
-  expect(logger.lines.filter((line) => / failed/.test(line))).toEqual([]);
+  await started.api.api.close();
+  expect(started.logger.lines.filter((line) => / failed/.test(line))).toEqual([]);
 }, 120_000);

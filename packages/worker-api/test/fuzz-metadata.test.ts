@@ -1,18 +1,14 @@
 import fc from 'fast-check';
 import { FUZZ_RUNS, fuzzBodies, runFuzz } from './fuzz/bodies';
-import { addWorker, recordingLogger, resetDatabase, startApi, type TestWorker, useDatabase } from './fixtures';
+import { addWorker, type TestWorker, useDatabase, useStartedApi } from './fixtures';
 
 const database = useDatabase();
-const logger = recordingLogger();
-let api: Awaited<ReturnType<typeof startApi>>;
+const started = useStartedApi(database);
 let worker: TestWorker;
 
 beforeAll(async () => {
-  await resetDatabase(database.db);
-  api = await startApi(database.db, { logger });
   worker = await addWorker(database.db, { name: 'builder', pool: 'cloud' });
 });
-afterAll(() => api.close());
 
 const architecture = fc.constantFrom('amd64', 'arm64', 'i386', 'armhf', 'riscv64');
 /** Metadata as debusine-worker reports it, with the keys the scheduler turns into tags. */
@@ -35,7 +31,7 @@ const metadata = fc.record(
 
 it(`answers ${FUZZ_RUNS} generated PUT /1.0/worker/dynamic-metadata/ bodies without a 5xx, every 4xx a problem`, async () => {
   const tally = await runFuzz('PUT /1.0/worker/dynamic-metadata/', fuzzBodies(metadata), (input) =>
-    fetch(`${api.apiUrl}/1.0/worker/dynamic-metadata/`, {
+    fetch(`${started.api.apiUrl}/1.0/worker/dynamic-metadata/`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json', token: worker.key },
       body: input.text,
@@ -45,6 +41,6 @@ it(`answers ${FUZZ_RUNS} generated PUT /1.0/worker/dynamic-metadata/ bodies with
   expect(tally).toMatchObject({ inputs: FUZZ_RUNS, serverErrors: 0 });
   expect(tally.byStatus[204]).toBeGreaterThan(200);
   expect(tally.byStatus[400]).toBeGreaterThan(50);
-  await api.api.close(); // settles the dispatch passes each update started
-  expect(logger.lines.filter((line) => / failed/.test(line))).toEqual([]);
+  await started.api.api.close(); // settles the dispatch passes each update started
+  expect(started.logger.lines.filter((line) => / failed/.test(line))).toEqual([]);
 }, 120_000);

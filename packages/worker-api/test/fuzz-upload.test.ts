@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { FUZZ_RUNS, runFuzz } from './fuzz/bodies';
-import { addWorker, addWorkRequest, assign, recordingLogger, resetDatabase, row, startApi, type TestWorker, useDatabase } from './fixtures';
+import { addWorker, addWorkRequest, assign, row, type TestWorker, useDatabase, useStartedApi } from './fixtures';
 
 const database = useDatabase();
-const logger = recordingLogger();
-let api: Awaited<ReturnType<typeof startApi>>;
+const started = useStartedApi(database);
 let worker: TestWorker;
 let artifactId: string;
 let othersArtifactId: string;
@@ -16,7 +15,7 @@ const sha256 = createHash('sha256').update(content).digest('hex');
 
 /** Creates an artifact holding `stages.log` (and a file whose path needs percent-encoding) through the API. */
 async function createArtifact(key: string, workRequest: string): Promise<string> {
-  const response = await fetch(`${api.apiUrl}/1.0/artifact/`, {
+  const response = await fetch(`${started.api.apiUrl}/1.0/artifact/`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', token: key },
     body: JSON.stringify({
@@ -30,8 +29,6 @@ async function createArtifact(key: string, workRequest: string): Promise<string>
 }
 
 beforeAll(async () => {
-  await resetDatabase(database.db);
-  api = await startApi(database.db, { logger });
   worker = await addWorker(database.db, { name: 'builder' });
   const other = await addWorker(database.db, { name: 'other' });
   const [mine, theirs] = [await addWorkRequest(database.db), await addWorkRequest(database.db)];
@@ -40,7 +37,6 @@ beforeAll(async () => {
   artifactId = await createArtifact(worker.key, mine);
   othersArtifactId = await createArtifact(other.key, theirs);
 });
-afterAll(() => api.close());
 
 /** A chunk of the real file with its matching Content-Range, as the worker uploads it. */
 const chunk = fc
@@ -77,7 +73,7 @@ it(`answers ${FUZZ_RUNS} generated PUT /1.0/artifact/<id>/files/<path>/ uploads 
   const tally = await runFuzz('PUT /1.0/artifact/<id>/files/<path>/', inputs, async (input) => {
     if (input.restart) await database.db.sequelize.query(`update artifact_files set content = '', complete = false`);
     const id = input.id === 'own' ? artifactId : input.id === 'other' ? othersArtifactId : input.id;
-    return fetch(`${api.apiUrl}/1.0/artifact/${id}/files/${input.filePath}/`, {
+    return fetch(`${started.api.apiUrl}/1.0/artifact/${id}/files/${input.filePath}/`, {
       method: 'PUT',
       headers: { token: worker.key, 'content-type': 'application/octet-stream', ...(input.range === undefined ? {} : { 'content-range': input.range }) },
       body: input.body,
@@ -93,5 +89,5 @@ it(`answers ${FUZZ_RUNS} generated PUT /1.0/artifact/<id>/files/<path>/ uploads 
     [artifactId],
   );
   if (stored.complete) expect(stored.content.equals(content)).toBe(true);
-  expect(logger.lines.filter((line) => / failed/.test(line))).toEqual([]);
+  expect(started.logger.lines.filter((line) => / failed/.test(line))).toEqual([]);
 }, 120_000);

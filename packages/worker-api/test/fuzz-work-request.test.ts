@@ -1,19 +1,15 @@
 import fc from 'fast-check';
 import { createUserToken } from '../src';
 import { FUZZ_RUNS, fuzzBodies, runFuzz } from './fuzz/bodies';
-import { recordingLogger, resetDatabase, rows, startApi, useDatabase } from './fixtures';
+import { rows, useDatabase, useStartedApi } from './fixtures';
 
 const database = useDatabase();
-const logger = recordingLogger();
-let api: Awaited<ReturnType<typeof startApi>>;
+const started = useStartedApi(database);
 let userKey: string;
 
 beforeAll(async () => {
-  await resetDatabase(database.db);
-  api = await startApi(database.db, { logger });
   userKey = await createUserToken(database.db, { user: 'fuzzer' });
 });
-afterAll(() => api.close());
 
 /** What `debusine create-work-request` sends, with task names that are known, unknown or on Object.prototype. */
 const workRequest = fc.record(
@@ -35,7 +31,7 @@ it(`answers ${FUZZ_RUNS} generated POST /1.0/work-request/ bodies without a 5xx,
     .map(([body, scope]) => ({ ...body, scope }));
 
   const tally = await runFuzz('POST /1.0/work-request/', inputs, (input) =>
-    fetch(`${api.apiUrl}/1.0/work-request/`, {
+    fetch(`${started.api.apiUrl}/1.0/work-request/`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', token: userKey, ...(input.scope ? { 'x-debusine-scope': input.scope } : {}) },
       body: input.text,
@@ -49,6 +45,6 @@ it(`answers ${FUZZ_RUNS} generated POST /1.0/work-request/ bodies without a 5xx,
   const stored = await rows<{ task_name: string }>(database.db, 'select task_name from work_requests');
   expect(stored).toHaveLength(tally.byStatus[200]!);
   expect(stored.filter((r) => ['constructor', '__proto__', 'toString', 'frobnicate'].includes(r.task_name))).toEqual([]);
-  await api.api.close(); // settles the dispatch passes each creation started
-  expect(logger.lines.filter((line) => / failed/.test(line))).toEqual([]);
+  await started.api.api.close(); // settles the dispatch passes each creation started
+  expect(started.logger.lines.filter((line) => / failed/.test(line))).toEqual([]);
 }, 120_000);
