@@ -296,7 +296,7 @@ describe('/worker-pools/<name>/', () => {
       asked.push(pool);
       return [
         held,
-        { decidedAt: '2026-03-10T11:58:00.000Z', kind: 'launch', reason: 'LaunchForLatency', message: 'launch 2 in aws-amd64: scope debian wait 40 min > target 10 min' },
+        { decidedAt: '2026-03-10T11:58:00.000Z', kind: 'launch', reason: 'LaunchForLatency', message: 'launch 2 in aws-amd64: scope debian has 4 pending requests, an estimated 40 min of work for one instance (10 min each: median of recent runs) > target 10 min' },
       ];
     };
     const body = await json('worker-pools/aws-amd64/', {}, { poolDecisions });
