@@ -22,7 +22,7 @@ export {
 } from './work-request-views';
 export { runDispatchPass, type DispatchResult } from './dispatch';
 export { DispatchPasses } from './dispatch-passes';
-export { planDispatch, type Assignment } from './plan-dispatch';
+export { assignableHeadSize, planDispatch, type Assignment } from './plan-dispatch';
 export { readDispatchSnapshot, STATIC, type DispatchSnapshot, type QueuedRequest } from './sql/readDispatchSnapshot';
 export { WORK_ASSIGNED_CHANNEL } from './sql/assignRequests';
 export { assignNextForWorker, settleNextForWorker } from './sql/nextForWorker';

@@ -1,6 +1,6 @@
 import { requirementKey, type Requirements } from '@buildfleet/models';
 import { backoffSeconds, idleSeconds, TICK_DEFAULTS } from '@buildfleet/provisioner';
-import { type DispatchSnapshot, planDispatch, satisfies, STATIC } from '@buildfleet/scheduler';
+import { assignableHeadSize, type DispatchSnapshot, planDispatch, satisfies, STATIC } from '@buildfleet/scheduler';
 import { bill } from './billing';
 import { type FleetView, type Policy, type PolicyDecision, type SimInstance, type SimJob } from './fleet';
 import { EventQueue } from './heap';
@@ -137,22 +137,6 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
 
   const dispatch = () => {
     if (!free.size || !pending.length) return;
-    const freePools = new Set([...free].map((w) => instances.get(w)!.pool));
-    // Only the first `free.size` requests of a group can be assigned: the ones after them find
-    // every slot taken or their group's candidates exhausted, so planDispatch is given only those.
-    const seen = new Map<string, number>();
-    const requests: SimJob[] = [];
-    for (const job of pending) {
-      const count = seen.get(job.group) ?? 0;
-      if (count >= free.size) continue;
-      seen.set(job.group, count + 1);
-      if (count === 0 && !poolsFor(job).some((p) => freePools.has(p))) {
-        seen.set(job.group, free.size);
-        continue;
-      }
-      requests.push(job);
-    }
-    if (!requests.length) return;
     const snapshot: DispatchSnapshot = { requests: [], freeSlots: new Map(), eligible: new Map(), poolOrder: new Map() };
     const freeByPool = new Map<string, string[]>();
     for (const worker of free) {
@@ -163,8 +147,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
     for (const workers of freeByPool.values()) {
       workers.sort((a, b) => instances.get(a)!.connectedAt! - instances.get(b)!.connectedAt! || a.localeCompare(b));
     }
-    for (const job of requests) {
-      snapshot.requests.push({ id: String(job.index), requirementSetId: job.setKey, scopeId: job.trace.scope, priority: job.trace.priority, createdAt: new Date(job.arrival) });
+    for (const job of pending) {
       if (!snapshot.eligible.has(job.setKey)) {
         const requirements = requirementsByKey.get(job.setKey)!;
         const byPool = new Map<string, string[]>();
@@ -176,6 +159,16 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
       }
       if (!snapshot.poolOrder.has(job.trace.scope)) snapshot.poolOrder.set(job.trace.scope, [STATIC, ...scopes.get(job.trace.scope)!.pools]);
     }
+    // As the scheduler reads its queue: only each group's assignable head goes to planDispatch.
+    const headSize = assignableHeadSize(snapshot);
+    const left = new Map<string, number>();
+    for (const job of pending) {
+      const head = left.get(job.group) ?? headSize(job.setKey, job.trace.scope);
+      left.set(job.group, head - 1);
+      if (head <= 0) continue;
+      snapshot.requests.push({ id: String(job.index), requirementSetId: job.setKey, scopeId: job.trace.scope, priority: job.trace.priority, createdAt: new Date(job.arrival) });
+    }
+    if (!snapshot.requests.length) return;
     const { assignments } = planDispatch(snapshot);
     if (!assignments.length) return;
     const taken = new Set<number>();
