@@ -30,6 +30,5 @@ export {
 } from './trace';
 export { cheapestAtWait, makePolicy, POLICY_DEFAULTS, POLICY_NAMES, sweep, sweepSettings, type PolicyName, type SweepPoint } from './sweep';
 export { readSwf, SWF_SCOPE_FIELDS, type SwfOptions, type SwfScopeBy } from './swf';
-export { svgChart, type Series } from './charts';
 export { htmlReport } from './report-html';
 export { exportTrace } from './sql/exportTrace';

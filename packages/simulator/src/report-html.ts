@@ -1,10 +1,9 @@
-import { svgChart } from './charts';
+import { svgChart } from '@buildfleet/charts';
 import { type SimulationRun } from './engine';
 import { type Metrics } from './metrics';
 import { type SweepPoint } from './sweep';
 
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 /**
  * A self-contained HTML page (no script, no external file): the figures of a replay and SVG
@@ -14,9 +13,9 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T',
 export function htmlReport(run: SimulationRun, metrics: Metrics, sweep?: SweepPoint[]): string {
   const pools = Object.keys(metrics.pools);
   const charts = [
-    svgChart('Pending jobs', [{ name: 'pending', points: run.samples.map((s) => [s.at, s.pending]) }], { xLabel: day }),
-    svgChart('Live instances by pool', pools.map((pool) => ({ name: pool, points: run.samples.map((s) => [s.at, s.live[pool] ?? 0] as [number, number]) })), { xLabel: day }),
-    svgChart('Cost so far (instances ended)', [{ name: 'cost', points: run.samples.map((s) => [s.at, s.cost]) }], { xLabel: day }),
+    svgChart('Pending jobs', [{ name: 'pending', points: run.samples.map((s) => [s.at, s.pending]) }], { xAxis: 'time' }),
+    svgChart('Live instances by pool', pools.map((pool) => ({ name: pool, points: run.samples.map((s) => [s.at, s.live[pool] ?? 0] as [number, number]) })), { xAxis: 'time' }),
+    svgChart('Cost so far (instances ended)', [{ name: 'cost', points: run.samples.map((s) => [s.at, s.cost]) }], { xAxis: 'time' }),
   ];
   if (sweep?.length) {
     const policies = [...new Set(sweep.map((p) => p.policy))];
