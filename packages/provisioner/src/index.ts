@@ -6,6 +6,8 @@ export { planReconciliation, type LiveRow, type ReconciliationPlan } from './rec
 export { renderUserData } from './bootstrap';
 export { tick, TICK_DEFAULTS } from './tick';
 export { readSnapshot, PartialSnapshotError } from './snapshot';
+export { poolSamples, type PoolSample } from './samples';
+export { recordPoolSamples, POOL_SAMPLE_RETENTION_SECONDS } from './sql/poolSamples';
 export { DEFAULT_ACTIVATION_TOKEN_LIFETIME_SECONDS } from './actions';
 export { DEFAULT_LAUNCH_PARALLELISM } from './drivers';
 export { readMonthlyUsage, startOfMonth, type MonthlyUsage } from './sql/monthlyUsage';

@@ -8,10 +8,12 @@ import { type TickOptions, type TickResult } from './interfaces';
 import { plan } from './planner';
 import { Reason } from './reasons';
 import { type LiveRow, planReconciliation } from './reconcile';
+import { poolSamples } from './samples';
 import { readSnapshot } from './snapshot';
 import { acquireProvisioningLock } from './sql/advisoryLock';
 import { recordDecisions } from './sql/decisions';
 import { readInstallationId } from './sql/installation';
+import { recordPoolSamples } from './sql/poolSamples';
 import { type PoolRecord, readPools } from './sql/readPools';
 import { releaseWorkers } from './sql/releaseWorkers';
 import { saveLaunches } from './sql/saveLaunches';
@@ -31,7 +33,8 @@ export const TICK_DEFAULTS = {
  * 2. reconcile: list each provider account's instances and compare them with the rows;
  * 3. snapshot: read demand, pools, instances, usage and durations, completely or not at all;
  * 4. plan: `plan(snapshot, now)`, pure;
- * 5. record: write the decisions (reconciliation's included) before acting on them;
+ * 5. record: write the decisions (reconciliation's included) before acting on them, and one
+ *    sample per pool (pending work it could serve, live instances, seconds this month) for the charts;
  * 6. act: per pool, at most `poolParallelism` pools at once, terminate then launch; provider
  *    failures become error decisions and pool backoff, never an aborted tick.
  * A dry run takes no lock, records nothing and changes nothing; it only lists instances.
@@ -71,11 +74,13 @@ export async function tick(db: Database, options: TickOptions): Promise<TickResu
 
     await record(await reconcileAll(ctx, options));
 
-    const { snapshot, pools } = await readSnapshot(db, now());
+    const snapshotAt = now();
+    const { snapshot, pools } = await readSnapshot(db, snapshotAt);
     const planned = plan(snapshot, now(), options.plan);
     await record(planned.decisions);
     if (options.dryRun) return result;
     result.ran = true;
+    await recordPoolSamples(db, poolSamples(snapshot), { at: snapshotAt });
 
     const byName = new Map(pools.map((p) => [p.state.name, p]));
     const names = [...new Set([...planned.terminations.map((t) => t.pool), ...planned.launches.map((l) => l.pool)])];

@@ -7,6 +7,7 @@ import { dayTwoOperations } from './0006-day-two-operations';
 import { workerSessions } from './0007-worker-sessions';
 import { images } from './0008-images';
 import { taskAvailability } from './0010-task-availability';
+import { poolSamples } from './0012-pool-samples';
 import { type Migration } from './types';
 
 /** Every migration, oldest first. Append only: a landed migration is never edited. */
@@ -20,5 +21,6 @@ export const migrations: readonly Migration[] = [
   workerSessions,
   images,
   taskAvailability,
+  poolSamples,
 ];
 export type { Migration };
