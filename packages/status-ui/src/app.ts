@@ -6,6 +6,7 @@ import { joinSorted, relativeTime, toYaml } from './format';
 import { linkTo, type Query } from './listing';
 import { createMetricsRegistry } from './metrics';
 import { poolPage, poolsPage } from './pages/pools';
+import { poolCharts } from './pool-charts';
 import { decisionsPage, queuePage } from './pages/queue';
 import { workerPage, workersPage } from './pages/workers';
 import { WORKER_STATUSES } from './queries/workers';
@@ -148,6 +149,8 @@ function viewHelpers(page: Rendered) {
       link({ order: currentOrder === column ? `${column}.desc` : column, page: undefined }),
     sortMark: (column: string) => (currentOrder === column ? '▲' : currentOrder === `${column}.desc` ? '▼' : ''),
     statuses: WORKER_STATUSES,
+    /** SVG, escaped inside by svgChart: written with <%- %>. */
+    poolCharts,
     workerUrl: (name: string) => `workers/${encodeURIComponent(name)}/`,
     poolUrl: (name: string) => `worker-pools/${encodeURIComponent(name)}/`,
   };

@@ -4,7 +4,7 @@ import { type Server } from 'node:http';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { authFromHeader, hostApp, useDatabase } from './helpers';
-import { seedFleet } from './seed';
+import { seedFleet, seedPoolSamples } from './seed';
 
 /** Debian's Chromium; never a browser downloaded by Playwright. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -21,6 +21,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
   mkdirSync(OUTPUT, { recursive: true });
   await seedFleet(database.db);
+  await seedPoolSamples(database.db, 'aws-amd64', new Date());
   const app = hostApp('/-/status', { db: database.db, auth: authFromHeader });
   server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
@@ -63,6 +64,26 @@ it.each([
   const backgroundOf = (el: unknown) =>
     (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor;
   expect(await page.locator('header.top').evaluate(backgroundOf)).toBe('rgb(36, 50, 74)');
+  expect(problems).toEqual([]);
+});
+
+it("draws a pool's three charts of the last day inline, laid out, with their lines and no failed request", async () => {
+  problems.length = 0;
+  await visit('/-/status/worker-pools/aws-amd64/', 'worker-pool-charts');
+  const charts = page.locator('section.charts svg');
+  expect(await charts.evaluateAll((svgs) => svgs.map((svg) => svg.getAttribute('aria-label')))).toEqual([
+    'Pending work this pool could serve',
+    'Live instances',
+    'Instance hours this month',
+  ]);
+  for (const chart of await charts.all()) {
+    const box = (await chart.boundingBox())!;
+    expect(box.width).toBeGreaterThan(600);
+    expect(box.height).toBeGreaterThan(200);
+    // A drawn line, not an empty chart: its path spans most of the chart's width.
+    const line = (await chart.locator('path').boundingBox())!;
+    expect(line.width).toBeGreaterThan(400);
+  }
   expect(problems).toEqual([]);
 });
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { authFromHeader, baseHrefOf, decodeEntities, hostApp, linksOf, useDatabase } from './helpers';
-import { seedFleet } from './seed';
+import { seedFleet, seedPoolSamples } from './seed';
 
 const PAGES = ['workers/', 'workers/static-idle/', 'worker-pools/', 'worker-pools/aws-amd64/', 'queue/', 'decisions/'];
 
@@ -11,10 +11,13 @@ describe.each([
 ])('status UI mounted %s', (_label, mount) => {
   const database = useDatabase();
   const base = mount.endsWith('/') ? mount : `${mount}/`;
-  const app = () => hostApp(mount, { db: database.db, auth: authFromHeader, metrics: true });
+  // One clock for every request, so two answers of the same page (the pool page's 24-hour window included) are equal.
+  const now = new Date();
+  const app = () => hostApp(mount, { db: database.db, auth: authFromHeader, metrics: true, now: () => now });
 
   beforeAll(async () => {
-    await seedFleet(database.db);
+    await seedFleet(database.db, now);
+    await seedPoolSamples(database.db, 'aws-amd64', now);
   });
 
   it.each(PAGES)('serves %s with a <base href> of the mount point', async (page) => {

@@ -2,7 +2,8 @@ import { register } from 'prom-client';
 import request from 'supertest';
 import { type StatusUiOptions } from '../src';
 import { authFromHeader, decodeEntities, hostApp, SIGNED_IN, useDatabase } from './helpers';
-import { createWorker, type Fleet, seedFleet } from './seed';
+import { numberLabel } from '@buildfleet/charts';
+import { createWorker, type Fleet, type SeededSample, seedFleet, seedPoolSamples } from './seed';
 
 const NOW = new Date('2026-03-10T12:00:00Z');
 const database = useDatabase();
@@ -318,6 +319,58 @@ describe('/worker-pools/<name>/', () => {
     ]);
     const page = decodeEntities(await html('worker-pools/aws-amd64/?filter-status=stopped'));
     expect(page).toContain('href="worker-pools/aws-amd64/?order=name.desc&filter-status=stopped"');
+  });
+});
+
+describe('/worker-pools/<name>/ charts of the last 24 hours', () => {
+  let day: SeededSample[];
+  beforeAll(async () => {
+    day = await seedPoolSamples(database.db, 'aws-amd64', NOW);
+  });
+
+  /** Each inline SVG of the page: its title, legend, y labels, x labels and the points of its line. */
+  function charts(page: string) {
+    return [...page.matchAll(/<svg [\s\S]*?<\/svg>/g)].map(([svg]) => ({
+      title: /aria-label="([^"]*)"/.exec(svg)![1],
+      texts: [...svg.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => decodeEntities(m[1]!)),
+      points: [...(/<path d="([^"]*)"/.exec(svg)?.[1] ?? '').matchAll(/[ML]([\d.]+),([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]),
+    }));
+  }
+
+  it('answers the samples of the day as JSON, oldest first, leaving out older and later ones', async () => {
+    const body = await json('worker-pools/aws-amd64/');
+    expect(body.samples.from).toBe('2026-03-09T12:00:00.000Z');
+    expect(body.samples.to).toBe(NOW.toISOString());
+    expect(body.samples.points).toEqual(
+      day.map((s) => ({ at: s.at.toISOString(), pending: s.pending, liveInstances: s.liveInstances, secondsThisMonth: s.secondsThisMonth })),
+    );
+  });
+
+  it('draws the queue it could serve, its live instances and its hours this month as inline SVG over the day, in UTC', async () => {
+    const shown = charts(await html('worker-pools/aws-amd64/'));
+    expect(shown.map((c) => c.title)).toEqual(['Pending work this pool could serve', 'Live instances', 'Instance hours this month']);
+    // The pool's limits (max_active_instances 2, target 36,000 s) are named in the legends.
+    expect(shown.map((c) => c.texts.filter((t) => /^(pending|live|used)/.test(t)))).toEqual([['pending'], ['live (limit 2)'], ['used (target 10 h)']]);
+    const top = [Math.max(...day.map((s) => s.pending)), 2, day.at(-1)!.secondsThisMonth / 3600];
+    shown.forEach((chart, i) => {
+      expect(chart.texts).toEqual(expect.arrayContaining(['2026-03-09 12:00 UTC', '2026-03-10 12:00 UTC', numberLabel(top[i]!)]));
+      expect(chart.points).toHaveLength(day.length);
+      // 23.5 hours of a 24-hour axis: the first sample is not at the left edge, the last is at the right one.
+      expect(chart.points[0]![0]).toBeCloseTo(60 + (510 * 0.5) / 24, 0);
+      expect(chart.points.at(-1)![0]).toBe(570);
+    });
+    // The spike of 12 pending requests, 8.5 hours ago, is the highest point of the queue.
+    const spike = day.findIndex((s) => s.pending === 12);
+    expect(shown[0]!.points[spike]![1]).toBe(20);
+    expect(shown[0]!.points.filter(([, y]) => y === 20)).toHaveLength(1);
+    expect(shown.flatMap((c) => c.texts)).not.toEqual(expect.arrayContaining(['99', '77']));
+  });
+
+  it('says there are no samples, and draws no chart, for a pool the provisioner has not sampled', async () => {
+    const page = await html('worker-pools/hetzner-arm/');
+    expect(page).toContain('No samples in the last 24 hours');
+    expect(page).not.toContain('<svg');
+    expect((await json('worker-pools/hetzner-arm/')).samples.points).toEqual([]);
   });
 });
 

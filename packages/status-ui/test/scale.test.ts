@@ -62,8 +62,8 @@ describe('with a handful of workers and then with 200', () => {
       'workers/?filter-pool=aws-amd64&page=2': 3,
       'workers/aws-amd64-001/': 3,
       'worker-pools/': 1,
-      'worker-pools/aws-amd64/': 4,
-      'worker-pools/aws-amd64/?filter-status=stopped': 4,
+      'worker-pools/aws-amd64/': 5,
+      'worker-pools/aws-amd64/?filter-status=stopped': 5,
       'queue/': 1,
       metrics: 4,
     });

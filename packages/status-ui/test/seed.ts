@@ -217,3 +217,45 @@ export async function seedFleet(db: Database, now = new Date()): Promise<Fleet> 
     tokenSecrets: [...Object.values(workers).flatMap((w) => w.keys), ...tokens.map((t) => t.hash)],
   };
 }
+
+export interface SeededSample {
+  at: Date;
+  pending: number;
+  liveInstances: number;
+  secondsThisMonth: number;
+}
+
+/**
+ * What the provisioner's tick would have recorded for `pool`: a sample every 30 minutes over
+ * the day before `now` (48, with one spike of 12 pending), plus one from 25 hours ago and one
+ * from the future that a day's chart must leave out. Returns the 48 of the day, oldest first.
+ */
+export async function seedPoolSamples(db: Database, pool: string, now: Date): Promise<SeededSample[]> {
+  const day: SeededSample[] = [];
+  let seconds = 50_000;
+  for (let i = 47; i >= 0; i--) {
+    const liveInstances = Math.min(2, Math.floor((47 - i) / 8));
+    seconds += liveInstances * 1800;
+    day.push({ at: minutesAgo(now, i * 30), pending: i === 17 ? 12 : [0, 2, 5, 3, 1][i % 5]!, liveInstances, secondsThisMonth: seconds });
+  }
+  const outside = [
+    { at: minutesAgo(now, 25 * 60), pending: 99, liveInstances: 9, secondsThisMonth: 1 },
+    { at: minutesAgo(now, -10), pending: 77, liveInstances: 7, secondsThisMonth: 999_999 },
+  ];
+  await db.sequelize.query(
+    `insert into worker_pool_samples (worker_pool_id, sampled_at, pending, live_instances, seconds_this_month)
+     select p.id, s.at, s.pending, s.live, s.seconds
+       from worker_pools p, unnest($2::timestamptz[], $3::integer[], $4::integer[], $5::double precision[]) as s(at, pending, live, seconds)
+      where p.name = $1::text`,
+    {
+      bind: [
+        pool,
+        [...day, ...outside].map((s) => s.at),
+        [...day, ...outside].map((s) => s.pending),
+        [...day, ...outside].map((s) => s.liveInstances),
+        [...day, ...outside].map((s) => s.secondsThisMonth),
+      ],
+    },
+  );
+  return day;
+}

@@ -7,11 +7,14 @@ import {
   queryPoolScopes,
   queryPoolSummaries,
 } from '../queries/pools';
+import { type PoolSamplePoint, queryPoolSamples } from '../queries/samples';
 import { type PageContext, type PageHandler, type PoolDecision } from '../types';
 import { loadWorkerTable, type WorkerTable } from './worker-table';
 
 export const POOLS_PER_PAGE = 20;
 export const POOL_WORKERS_PER_PAGE = 30;
+/** How far back a pool page charts the provisioner's samples. (24 hours) */
+export const POOL_CHART_SECONDS = 24 * 3600;
 
 export interface PoolsData {
   pools: PoolSummary[];
@@ -56,17 +59,24 @@ export interface PoolData {
   scopes: PoolScopeLink[];
   /** The provisioner's latest decisions about this pool, with their reasons. */
   decisions: PoolDecision[];
+  /** What each provisioning tick of the last 24 hours saw of the pool, oldest first, for the charts. */
+  samples: { from: string; to: string; points: PoolSamplePoint[] };
   workers: WorkerTable;
 }
 
-/** `/worker-pools/<name>/`: public pool fields, scope links, last decisions, and all its workers. */
+/** `/worker-pools/<name>/`: public pool fields, scope links, charts of the last day, last decisions, and all its workers. */
 export const poolPage: PageHandler = async ({ params, query, now }, context) => {
   const { db, poolDecisions } = context;
   const name = params.name ?? '';
   const usage = await monthlyUsage(context, now);
   const [pool] = (await queryPoolSummaries(db, { usage: usage.pools, name })).rows;
   if (!pool) throw new NotFoundError('worker pool', name);
-  const [scopes, decisions] = await Promise.all([queryPoolScopes(db, name), poolDecisions ? poolDecisions(name) : []]);
+  const from = new Date(now.getTime() - POOL_CHART_SECONDS * 1000);
+  const [scopes, decisions, samples] = await Promise.all([
+    queryPoolScopes(db, name),
+    poolDecisions ? poolDecisions(name) : [],
+    queryPoolSamples(db, name, { from, to: now }),
+  ]);
   const { table, query: understood } = await loadWorkerTable(db, query, {
     perPage: POOL_WORKERS_PER_PAGE,
     pool: name,
@@ -77,6 +87,7 @@ export const poolPage: PageHandler = async ({ params, query, now }, context) => 
     monthStart: usage.monthStart,
     scopes,
     decisions: decisions.map(({ decidedAt, kind, reason, message }) => ({ decidedAt, kind, reason, message })),
+    samples: { from: from.toISOString(), to: now.toISOString(), points: samples },
     workers: table,
   };
   return {
