@@ -125,6 +125,30 @@ it('shows on a pool page the month-to-date usage and decisions the provisioner a
   expect(page.decisions.map((d) => d.reason)).toEqual(['PoolDisabled']);
 });
 
+it("charts on a pool page the samples the server's provisioning tick records", async () => {
+  await upsertProviderAccount(running.db, { name: 'dummy', provider_type: 'dummy' });
+  // Disabled: it launches nothing for the other tests' work, yet each tick samples it.
+  await upsertWorkerPool(running.db, { name: 'charted', providerAccount: 'dummy', architectures: ['amd64'], specifications: { provider_type: 'dummy' }, enabled: false });
+  const ticking = await startServer({ databaseUrl: testDb.url, port: 0, provisionIntervalMs: 200, logger: pino({ level: 'silent' }) });
+  try {
+    type Sample = { at: string; pending: number; liveInstances: number; secondsThisMonth: number };
+    const samples = await until(async () => {
+      const page = (await (await fetch(`${ticking.url}/-/status/worker-pools/charted/?format=json`)).json()) as { samples: { points: Sample[] } };
+      return page.samples.points.length >= 2 ? page.samples.points : undefined;
+    }, 'two ticks to sample the pool');
+    expect(samples[0]).toEqual({ at: expect.any(String), pending: expect.any(Number), liveInstances: 0, secondsThisMonth: 0 });
+    expect(Date.parse(samples[1]!.at)).toBeGreaterThan(Date.parse(samples[0]!.at));
+    const html = await (await fetch(`${ticking.url}/-/status/worker-pools/charted/`)).text();
+    expect([...html.matchAll(/<svg [^>]*aria-label="([^"]*)"/g)].map((m) => m[1])).toEqual([
+      'Pending work this pool could serve',
+      'Live instances',
+      'Instance hours this month',
+    ]);
+  } finally {
+    await ticking.close();
+  }
+});
+
 it('aborts and retries work whose worker stays gone longer than lostWorkSeconds, and shows why on the queue page', async () => {
   const lostWork = await startServer({ databaseUrl: testDb.url, port: 0, provision: false, lostWorkSeconds: 2, logger: pino({ level: 'silent' }) });
   try {
