@@ -27,7 +27,7 @@ const PLOT_WIDTH = WIDTH - PAD.left - PAD.right;
 const PLOT_HEIGHT = HEIGHT - PAD.top - PAD.bottom;
 
 /** Text made safe inside SVG elements and attribute values. */
-export function escapeXml(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
@@ -39,6 +39,29 @@ export function numberLabel(n: number): string {
 /** Milliseconds since the epoch as `2026-11-30 16:05 UTC`, whatever the server's time zone. */
 export function utcTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+const HOUR_MS = 3600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** Steps between a time axis's gridlines, the smallest that gives at most six. */
+const TIME_STEPS_MS = [1, 2, 3, 6, 12].map((h) => h * HOUR_MS).concat([1, 2, 7, 14, 28].map((d) => d * DAY_MS));
+/** Inner labels stay this far (px) from the ends, where the full times are written. */
+const END_LABEL_WIDTH = 125;
+
+/**
+ * Round UTC instants inside (low, high) for a time axis's gridlines, with their labels: `18:00`
+ * for steps under a day, `11-30` (month-day) for longer ones.
+ */
+function timeTicks(low: number, high: number): { at: number; label: string }[] {
+  const step = TIME_STEPS_MS.find((ms) => (high - low) / ms <= 6);
+  if (!step) return [];
+  const ticks: { at: number; label: string }[] = [];
+  for (let at = Math.ceil(low / step) * step; at < high; at += step) {
+    if (at === low) continue;
+    const iso = new Date(at).toISOString();
+    ticks.push({ at, label: step < DAY_MS ? iso.slice(11, 16) : iso.slice(5, 10) });
+  }
+  return ticks;
 }
 
 interface Range {
@@ -136,6 +159,15 @@ export function svgChart(title: string, series: readonly Series[], options: Char
     `<text x="${PAD.left}" y="${HEIGHT - 8}" font-size="10">${escapeXml(xLabel(xs.low))}</text>`,
     `<text x="${WIDTH - PAD.right}" y="${HEIGHT - 8}" font-size="10" text-anchor="end">${escapeXml(xLabel(xs.high))}</text>`,
   );
+  if (xAxis === 'time') {
+    for (const tick of timeTicks(xs.low, xs.high)) {
+      const x = at(sx(tick.at));
+      parts.push(`<line x1="${x}" y1="${PAD.top}" x2="${x}" y2="${HEIGHT - PAD.bottom}" stroke="#888" stroke-opacity="0.3"/>`);
+      if (sx(tick.at) - PAD.left >= END_LABEL_WIDTH && WIDTH - PAD.right - sx(tick.at) >= END_LABEL_WIDTH) {
+        parts.push(`<text x="${x}" y="${HEIGHT - 8}" font-size="10" text-anchor="middle">${escapeXml(tick.label)}</text>`);
+      }
+    }
+  }
   if (!ys) {
     parts.push(`<text x="${PAD.left + PLOT_WIDTH / 2}" y="${PAD.top + PLOT_HEIGHT / 2}" font-size="12" text-anchor="middle" fill="#666">${escapeXml(emptyText)}</text>`);
   }

@@ -84,6 +84,17 @@ describe('svgChart', () => {
     expect(paths(svg)[0]).toEqual([[60, 115], [570, 20]]);
   });
 
+  it('draws gridlines at round UTC hours on a day-long time axis, labelling those clear of the ends', () => {
+    const end = Date.UTC(2026, 10, 30, 16, 5);
+    const svg = svgChart('Day', [{ name: 'd', points: [[end - 3600_000, 1]] }], { xAxis: 'time', xRange: [end - 24 * 3600_000, end] });
+    // Every 6 hours: 18:00, 00:00, 06:00 and 12:00 UTC; only the middle two are far enough from the end labels.
+    expect([...svg.matchAll(/<line x1="([\d.]+)"[^>]*stroke-opacity/g)].map((m) => Number(m[1]))).toEqual([100.7, 228.2, 355.7, 483.2]);
+    expect([...svg.matchAll(/text-anchor="middle">([^<]*)</g)].map((m) => m[1])).toEqual(['00:00', '06:00']);
+    const month = svgChart('Month', [{ name: 'm', points: [[Date.UTC(2026, 2, 1), 1], [Date.UTC(2026, 2, 31), 2]] }], { xAxis: 'time' });
+    expect([...month.matchAll(/text-anchor="middle">([^<]*)</g)].map((m) => m[1])).toEqual(['03-12', '03-19']); // weekly, on the epoch's weekday
+    expect(svgChart('n', [{ name: 'n', points: [[0, 1], [10, 2]] }])).not.toContain('stroke-opacity');
+  });
+
   it('escapes the title, series names and labels', () => {
     const hostile = '<script>alert("x")</script>&\'';
     const svg = svgChart(hostile, [{ name: hostile, points: [[0, 1]] }], { yTitle: hostile, xLabel: () => hostile });
