@@ -8,6 +8,7 @@ import { workerSessions } from './0007-worker-sessions';
 import { images } from './0008-images';
 import { taskAvailability } from './0010-task-availability';
 import { poolSamples } from './0012-pool-samples';
+import { waitingQueueIndexes } from './0014-waiting-queue-indexes';
 import { type Migration } from './types';
 
 /** Every migration, oldest first. Append only: a landed migration is never edited. */
@@ -22,5 +23,6 @@ export const migrations: readonly Migration[] = [
   images,
   taskAvailability,
   poolSamples,
+  waitingQueueIndexes,
 ];
 export type { Migration };

@@ -1,6 +1,7 @@
 import { CONNECTED_WORKERS_SQL, type Database } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
-import { satisfiesSql, WORKER_ENABLED, WORKER_NUMERIC, WORKER_TAGS } from './matching';
+import { WORKER_ENABLED, WORKER_NUMERIC, WORKER_TAGS } from './matching';
+import { satisfies } from '../matching';
 import { scopePoolOrderSql } from './poolOrder';
 import { assignableHeadSize } from '../plan-dispatch';
 import { effectivePrioritySql, queueOrderSql } from './queueOrder';
@@ -46,11 +47,13 @@ export function waitingSql(alias: string): string {
 /**
  * Reads the snapshot in six statements, none of whose cost grows with requests × workers:
  * requirement sets are matched against worker classes (workers with the same effective tags),
- * and of each (requirement set, scope) group only the head that free slots could take is read.
- * With `lock`, the workers with a free slot are locked first (`for no key update skip locked`,
- * in id order), so concurrent passes work on disjoint workers and none goes over capacity, and
- * their free slots are counted after, so work a concurrent claim committed meanwhile is seen;
- * requests are claimed by a guarded update afterwards. `pending` counts the whole queue.
+ * and of each (requirement set, scope) group only the head that free slots could take is read,
+ * as an index range (`work_requests_waiting_by_group`, in queue order), not a window over the
+ * queue. With `lock`, the workers with a free slot are locked first (`for no key update skip
+ * locked`, in id order), so concurrent passes work on disjoint workers and none goes over
+ * capacity, and their free slots are counted after, so work a concurrent claim committed
+ * meanwhile is seen; requests are claimed by a guarded update afterwards. `pending` counts the
+ * whole queue.
  */
 export async function readDispatchSnapshot(
   db: Database,
@@ -67,20 +70,25 @@ export async function readDispatchSnapshot(
       ${lock ? 'for no key update of w skip locked' : ''}`,
     { type: QueryTypes.SELECT, transaction },
   );
-  // Read after the lock: a session lease that ended while it was taken counts (ending one takes it too).
+  // Read after the lock: a session lease that ended while it was taken counts (ending one takes
+  // it too). Earliest connected first: dispatch's order among the workers of one pool.
   const workers = await db.sequelize.query<{ id: string; free_slots: number }>(
-    `select w.id, w.concurrency - count(r.id)::int as free_slots
+    `select w.id, w.concurrency - coalesce(a.active, 0)::int as free_slots
        from workers w
        join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
-       left join work_requests r on r.worker_id = w.id and r.status in ('pending', 'running')
-      where w.id = any($1::bigint[])
-      group by w.id, w.concurrency
-     having w.concurrency > count(r.id)`,
+       left join (select worker_id, count(*) as active from work_requests
+                   where status in ('pending', 'running') and worker_id is not null group by worker_id) a
+         on a.worker_id = w.id
+      where w.id = any($1::bigint[]) and w.concurrency > coalesce(a.active, 0)
+      order by c.connected_since, w.id`,
     { bind: [candidates.map((w) => w.id)], type: QueryTypes.SELECT, transaction },
   );
-  const groups = await db.sequelize.query<{ set_id: string; scope_id: string; pending: number }>(
-    `select requirement_set_id as set_id, scope_id, count(*)::int as pending
-       from work_requests r where ${waitingSql('r')} group by requirement_set_id, scope_id`,
+  // Counted from the waiting queue's index alone (work_requests_waiting_by_group).
+  const groups = await db.sequelize.query<{ set_id: string; scope_id: string; pending: number; tags: string[]; minimums: Record<string, number> }>(
+    `select g.set_id, g.scope_id, g.pending, rs.tags, rs.minimums
+       from (select requirement_set_id as set_id, scope_id, count(*)::int as pending
+               from work_requests r where ${waitingSql('r')} group by requirement_set_id, scope_id) g
+       join requirement_sets rs on rs.id = g.set_id`,
     { type: QueryTypes.SELECT, transaction },
   );
   const snapshot = {
@@ -92,39 +100,36 @@ export async function readDispatchSnapshot(
   };
   if (!workers.length || !groups.length) return snapshot;
 
-  const setIds = [...new Set(groups.map((g) => g.set_id))];
-  // One row per worker class (workers with the same effective tags): its workers with their
-  // pool and place (earliest connected first), and the requirement sets it satisfies. The
-  // (set, worker) pairs are spread here rather than in SQL, where sorting them cost most of the pass.
-  const classes = await db.sequelize.query<{ members: [string, string, number][]; set_ids: string[] }>(
-    `with free as materialized (
-       select w.id, coalesce(w.worker_pool_id::text, '${STATIC}') as pool,
-              row_number() over (order by c.connected_since, w.id) as place,
-              ${WORKER_TAGS} as tags, ${WORKER_NUMERIC} as numeric
-         from workers w left join worker_pools p on p.id = w.worker_pool_id
-         left join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
-        where w.id = any($1::bigint[])
-     ), classes as materialized (
-       select tags, numeric, json_agg(json_build_array(id::text, pool, place)) as members from free group by tags, numeric
-     )
-     select * from (
-       select c.members,
-              array(select rs.id::text from requirement_sets rs
-                     where rs.id = any($2::bigint[]) and ${satisfiesSql('c.tags', 'c.numeric', 'rs')}) as set_ids
-         from classes c
-     ) able where set_ids <> '{}'`,
-    { bind: [workers.map((w) => w.id), setIds], type: QueryTypes.SELECT, transaction },
-  );
+  // One row per worker class (free workers with the same effective tags), matched
+  // against the queue's requirement sets here by `satisfies`, the twin of `satisfiesSql`: a
+  // few thousand classes × a few hundred sets cost milliseconds in memory, far more in SQL.
+  const [{ classes }] = (await db.sequelize.query<{ classes: [string[], Record<string, number>, string[], string[]][] }>(
+    `select json_agg(json_build_array(tags, numeric, ids, pools)) as classes
+       from (select ${WORKER_TAGS} as tags, ${WORKER_NUMERIC} as numeric,
+                    array_agg(w.id::text) as ids, array_agg(coalesce(w.worker_pool_id::text, '${STATIC}')) as pools
+               from workers w left join worker_pools p on p.id = w.worker_pool_id
+              where w.id = any($1::bigint[])
+              group by 1, 2) c`,
+    { bind: [workers.map((w) => w.id)], type: QueryTypes.SELECT, transaction },
+  )) as [{ classes: [string[], Record<string, number>, string[], string[]][] }];
+  const sets = [...new Map(groups.map((g) => [g.set_id, { id: g.set_id, tags: g.tags, minimums: g.minimums }])).values()];
+  const able = new Map<string, { pool: string; sets: string[] }>();
+  for (const [tags, numeric, ids, pools] of classes) {
+    const tagSet = new Set(tags);
+    const setIds = sets.filter((set) => satisfies(tagSet, numeric, set)).map((set) => set.id);
+    if (setIds.length) ids.forEach((id, i) => able.set(id, { pool: pools[i]!, sets: setIds }));
+  }
   // Workers earliest connected first, each given to every set its class satisfies: every list
   // comes out in dispatch's order without sorting the pairs.
-  const free = classes.flatMap(({ members, set_ids: able }) => members.map(([workerId, pool, place]) => ({ workerId, pool, place, able })));
-  free.sort((x, y) => x.place - y.place);
-  for (const { workerId, pool, able } of free) {
-    for (const setId of able) {
-      if (!snapshot.eligible.has(setId)) snapshot.eligible.set(setId, new Map());
-      const byPool = snapshot.eligible.get(setId)!;
-      if (!byPool.has(pool)) byPool.set(pool, []);
-      byPool.get(pool)!.push(workerId);
+  for (const { id } of workers) {
+    const worker = able.get(id);
+    if (!worker) continue;
+    for (const setId of worker.sets) {
+      let byPool = snapshot.eligible.get(setId);
+      if (!byPool) snapshot.eligible.set(setId, (byPool = new Map()));
+      let list = byPool.get(worker.pool);
+      if (!list) byPool.set(worker.pool, (list = []));
+      list.push(id);
     }
   }
 
@@ -144,27 +149,69 @@ export async function readDispatchSnapshot(
     .map((g) => ({ ...g, head: Math.min(g.pending, headSize(g.set_id, g.scope_id)) }))
     .filter((g) => g.head > 0);
   if (!heads.length) return snapshot;
-  // One JSON row to decode instead of one row per request.
-  const [read] = await db.sequelize.query<{ requests: [string, string, string, number, string][] }>(
-    `with heads as (
-       select * from unnest($1::bigint[], $2::bigint[], $3::int[]) as h(set_id, scope_id, head)
-     ), ranked as (
-       select r.id, r.requirement_set_id, r.scope_id, r.priority_base, r.priority_adjustment, r.created_at, h.head,
-              row_number() over (partition by r.requirement_set_id, r.scope_id order by ${queueOrderSql('r')}) as place
-         from work_requests r join heads h on h.set_id = r.requirement_set_id and h.scope_id = r.scope_id
-        where ${waitingSql('r')}
-     )
-     select coalesce(json_agg(json_build_array(id::text, requirement_set_id::text, scope_id::text,
-                                               ${effectivePrioritySql()}, created_at) order by ${queueOrderSql()}), '[]') as requests
-       from ranked where place <= head`,
+  // Each head is a range of work_requests_waiting_by_group, read index-only and already in
+  // queue order; one JSON row of per-group arrays, merged into queue order here.
+  const [read] = await db.sequelize.query<{ heads: [string, string, number[], number[], number[]][] | null }>(
+    `select json_agg(json_build_array(h.set_id::text, h.scope_id::text, q.ids, q.priorities, q.created)) as heads
+       from unnest($1::bigint[], $2::bigint[], $3::int[]) as h(set_id, scope_id, head)
+       cross join lateral (
+         select array_agg(r.id) as ids, array_agg(r.priority) as priorities, array_agg(r.created) as created
+           from (select r.id, ${effectivePrioritySql('r')} as priority, (extract(epoch from r.created_at) * 1000000)::bigint as created
+                   from work_requests r
+                  where ${waitingSql('r')} and r.requirement_set_id = h.set_id and r.scope_id = h.scope_id
+                  order by ${queueOrderSql('r')}
+                  limit h.head) r
+       ) q`,
     { bind: [heads.map((h) => h.set_id), heads.map((h) => h.scope_id), heads.map((h) => h.head)], type: QueryTypes.SELECT, transaction },
   );
-  snapshot.requests = read!.requests.map(([id, requirementSetId, scopeId, priority, createdAt]) => ({
+  snapshot.requests = mergeInQueueOrder(
+    (read!.heads ?? []).map(([requirementSetId, scopeId, ids, priorities, created]) =>
+      ids.map((id, i) => ({ id: String(id), requirementSetId, scopeId, priority: priorities[i]!, createdMicros: created[i]!, numericId: id })),
+    ),
+  ).map(({ id, requirementSetId, scopeId, priority, createdMicros }) => ({
     id,
     requirementSetId,
     scopeId,
     priority,
-    createdAt: new Date(createdAt),
+    createdAt: new Date(createdMicros / 1000),
   }));
   return snapshot;
+}
+
+type Ranked = { priority: number; createdMicros: number; numericId: number };
+
+/** Before in queue order (`queueOrderSql`): higher priority, then older, then lower id. */
+function before(a: Ranked, b: Ranked): boolean {
+  return a.priority !== b.priority ? a.priority > b.priority : a.createdMicros !== b.createdMicros ? a.createdMicros < b.createdMicros : a.numericId < b.numericId;
+}
+
+/** Merges lists each in queue order into one in queue order (a heap of their fronts). */
+export function mergeInQueueOrder<T extends Ranked>(lists: T[][]): T[] {
+  const heap: { list: T[]; at: number }[] = [];
+  const front = (i: number) => heap[i]!.list[heap[i]!.at]!;
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < heap.length && before(front(l), front(top))) top = l;
+      if (r < heap.length && before(front(r), front(top))) top = r;
+      if (top === i) return;
+      [heap[i], heap[top]] = [heap[top]!, heap[i]!];
+      i = top;
+    }
+  };
+  for (const list of lists) if (list.length) heap.push({ list, at: 0 });
+  for (let i = Math.floor(heap.length / 2) - 1; i >= 0; i--) down(i);
+  const merged: T[] = [];
+  while (heap.length) {
+    const top = heap[0]!;
+    merged.push(top.list[top.at++]!);
+    if (top.at === top.list.length) {
+      heap[0] = heap[heap.length - 1]!;
+      heap.pop();
+    }
+    if (heap.length) down(0);
+  }
+  return merged;
 }
