@@ -1,8 +1,8 @@
 import { CONNECTED_WORKERS_SQL, type Database } from '@buildfleet/models';
 import { mergedMetadata, taskExclusions } from './metadata-tags';
 import { QueryTypes } from 'sequelize';
+import { satisfies } from './matching';
 import { planDispatch } from './plan-dispatch';
-import { satisfiesSql } from './sql/matching';
 import { scopePoolOrderSql } from './sql/poolOrder';
 import { effectivePrioritySql, queueOrderSql } from './sql/queueOrder';
 import { readDispatchSnapshot, waitingSql } from './sql/readDispatchSnapshot';
@@ -42,81 +42,114 @@ export async function getUnmetDemand(db: Database): Promise<UnmetDemand[]> {
 
 /**
  * The waiting requests (pending, unassigned, except those in `planned`), grouped by scope and
- * requirement set and counted in SQL, with the pools able to serve each group, in one statement.
- * Highest priority first, then the oldest.
+ * requirement set and counted in SQL from the waiting queue's index
+ * (`work_requests_waiting_by_group`), with the pools able to serve each group in the order
+ * dispatch prefers them (`scopePoolOrderSql`). Highest priority first, then the oldest.
  */
 export async function describeUnmetDemand(db: Database, { planned = [] }: { planned?: readonly string[] } = {}): Promise<UnmetDemand[]> {
-  const rows = await db.sequelize.query<{
-    scope: string;
+  const groups = await db.sequelize.query<{
     set_id: string;
-    key: string;
-    tags: string[];
-    minimums: Record<string, number>;
+    scope_id: string;
     pending: number;
     max_priority: number;
     oldest_created_at: Date;
     ids: string[];
-    pools: UnmetDemand['pools'] | null;
   }>(
-    `with wanted as materialized (
-       select r.scope_id, r.requirement_set_id as set_id, count(*)::int as pending,
-              max(${effectivePrioritySql('r')}) as max_priority, min(r.created_at) as oldest_created_at,
-              array_agg(r.id::text order by ${queueOrderSql('r')}) as ids
-         from work_requests r
-        where ${waitingSql('r')}
-          and not exists (select 1 from unnest($1::bigint[]) as planned(id) where planned.id = r.id)
-        group by r.scope_id, r.requirement_set_id
-     ), able as materialized (
-       select rs.id as set_id, p.id as pool_id
-         from requirement_sets rs, worker_pools p
-        where rs.id in (select set_id from wanted) and ${satisfiesSql('p.capability_tags', 'p.numeric_tags', 'rs')}
-     ), ranked as materialized (${scopePoolOrderSql('(select array_agg(distinct scope_id) from wanted)::bigint[]')}
-     ), pools as (
-       select r.scope_id, a.set_id,
-              json_agg(json_build_object('name', p.name, 'enabled', p.enabled, 'priority', l.priority,
-                                         'instanceWide', p.instance_wide)
-                       order by r.rank) as pools
-         from able a
-         join ranked r on r.pool_id = a.pool_id
-         join worker_pools p on p.id = a.pool_id
-         left join scope_worker_pools l on l.worker_pool_id = p.id and l.scope_id = r.scope_id
-        group by r.scope_id, a.set_id
-     )
-     select s.name as scope, w.set_id, rs.key, rs.tags, rs.minimums, w.pending, w.max_priority,
-            w.oldest_created_at, w.ids, pools.pools
-       from wanted w
-       join scopes s on s.id = w.scope_id
-       left join pools on pools.scope_id = w.scope_id and pools.set_id = w.set_id
-       join requirement_sets rs on rs.id = w.set_id
-      order by w.max_priority desc, w.oldest_created_at, w.scope_id, w.set_id`,
+    `select r.requirement_set_id as set_id, r.scope_id, count(*)::int as pending,
+            max(${effectivePrioritySql('r')}) as max_priority, min(r.created_at) as oldest_created_at,
+            array_agg(r.id::text order by ${queueOrderSql('r')}) as ids
+       from work_requests r
+      where ${waitingSql('r')}
+        and not exists (select 1 from unnest($1::bigint[]) as planned(id) where planned.id = r.id)
+      group by r.requirement_set_id, r.scope_id
+      order by max_priority desc, oldest_created_at, r.scope_id, r.requirement_set_id`,
     { bind: [planned], type: QueryTypes.SELECT },
   );
-  if (!rows.length) return [];
-  const excluded = await excludedWorkersByTask(db);
-  return rows.map((row) => ({
-    scope: row.scope,
-    requirementSet: { id: row.set_id, key: row.key, tags: row.tags, minimums: row.minimums },
-    pending: row.pending,
-    maxPriority: row.max_priority,
-    oldestCreatedAt: new Date(row.oldest_created_at).toISOString(),
-    workRequestIds: row.ids,
-    pools: row.pools ?? [],
-    excludedWorkers: row.tags.filter((tag) => tag.startsWith('task:')).flatMap((tag) => excluded.get(tag) ?? []),
-  }));
+  if (!groups.length) return [];
+  const scopeIds = [...new Set(groups.map((g) => g.scope_id))];
+  const [{ sets, scopes, pools }] = (await db.sequelize.query(
+    `select (select json_agg(json_build_object('id', rs.id::text, 'key', rs.key, 'tags', rs.tags, 'minimums', rs.minimums))
+               from requirement_sets rs where rs.id = any($1::bigint[])) as sets,
+            (select json_agg(json_build_object('id', s.id::text, 'name', s.name)) from scopes s where s.id = any($2::bigint[])) as scopes,
+            (select json_agg(json_build_object('scope', r.scope_id::text, 'id', p.id::text, 'name', p.name, 'enabled', p.enabled,
+                                               'priority', l.priority, 'instanceWide', p.instance_wide,
+                                               'tags', p.capability_tags, 'numeric', p.numeric_tags)
+                             order by r.scope_id, r.rank)
+               from (${scopePoolOrderSql('$2::bigint[]')}) r
+               join worker_pools p on p.id = r.pool_id
+               left join scope_worker_pools l on l.worker_pool_id = p.id and l.scope_id = r.scope_id) as pools`,
+    { bind: [[...new Set(groups.map((g) => g.set_id))], scopeIds], type: QueryTypes.SELECT },
+  )) as [{ sets: DemandSet[]; scopes: { id: string; name: string }[]; pools: RankedPool[] | null }];
+  const scopeNames = new Map(scopes.map((s) => [s.id, s.name]));
+  const setById = new Map(sets.map((set) => [set.id, set]));
+  const poolsByScope = new Map<string, RankedPool[]>();
+  for (const pool of pools ?? []) {
+    if (!poolsByScope.has(pool.scope)) poolsByScope.set(pool.scope, []);
+    poolsByScope.get(pool.scope)!.push(pool);
+  }
+  // Which pools can serve which set: `satisfies`, the twin of `satisfiesSql`, in memory.
+  const able = new Map<string, boolean>();
+  const canServe = (pool: RankedPool, set: DemandSet) => {
+    const key = `${pool.id}:${set.id}`;
+    if (!able.has(key)) able.set(key, satisfies(new Set(pool.tags), pool.numeric, set));
+    return able.get(key)!;
+  };
+  const taskTags = [...new Set(sets.flatMap((set) => set.tags.filter((tag) => tag.startsWith('task:'))))];
+  const excluded = await excludedWorkersByTask(db, taskTags);
+  return groups.map((group) => {
+    const set = setById.get(group.set_id)!;
+    return {
+      scope: scopeNames.get(group.scope_id)!,
+      requirementSet: { id: set.id, key: set.key, tags: set.tags, minimums: set.minimums },
+      pending: group.pending,
+      maxPriority: group.max_priority,
+      oldestCreatedAt: new Date(group.oldest_created_at).toISOString(),
+      workRequestIds: group.ids,
+      pools: (poolsByScope.get(group.scope_id) ?? [])
+        .filter((pool) => canServe(pool, set))
+        .map(({ name, enabled, priority, instanceWide }) => ({ name, enabled, priority, instanceWide })),
+      excludedWorkers: set.tags.filter((tag) => tag.startsWith('task:')).flatMap((tag) => excluded.get(tag) ?? []),
+    };
+  });
 }
 
-/** For each task tag, the connected workers that report the task but may not run it, and why. */
-async function excludedWorkersByTask(db: Database): Promise<Map<string, UnmetDemand['excludedWorkers']>> {
-  const workers = await db.sequelize.query<{ name: string; static_metadata: Record<string, unknown>; dynamic_metadata: Record<string, unknown> }>(
-    `select w.name, w.static_metadata, w.dynamic_metadata
-       from workers w join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
-      order by w.name`,
-    { type: QueryTypes.SELECT },
-  );
+interface DemandSet {
+  id: string;
+  key: string;
+  tags: string[];
+  minimums: Record<string, number>;
+}
+
+/** A pool a scope may use, in its order of preference, with what it advertises. */
+interface RankedPool {
+  scope: string;
+  id: string;
+  name: string;
+  enabled: boolean;
+  priority: number | null;
+  instanceWide: boolean;
+  tags: string[];
+  numeric: Record<string, number>;
+}
+
+/**
+ * For each of `taskTags`, the connected workers that report the task but may not run it (they
+ * lack its tag), and why. Only the workers lacking one of those tags are read.
+ */
+async function excludedWorkersByTask(db: Database, taskTags: string[]): Promise<Map<string, UnmetDemand['excludedWorkers']>> {
   const byTask = new Map<string, UnmetDemand['excludedWorkers']>();
+  if (!taskTags.length) return byTask;
+  const workers = await db.sequelize.query<{ name: string; tags: string[]; static_metadata: Record<string, unknown>; dynamic_metadata: Record<string, unknown> }>(
+    `select w.name, w.tags, w.static_metadata, w.dynamic_metadata
+       from workers w join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
+      where not (w.tags @> $1::text[])
+      order by w.name`,
+    { bind: [taskTags], type: QueryTypes.SELECT },
+  );
   for (const worker of workers) {
     const metadata = mergedMetadata({ staticMetadata: worker.static_metadata, dynamicMetadata: worker.dynamic_metadata });
     for (const { task, reason } of taskExclusions(metadata)) {
+      if (!taskTags.includes(task) || worker.tags.includes(task)) continue;
       byTask.set(task, [...(byTask.get(task) ?? []), { name: worker.name, reason }]);
     }
   }

@@ -3,6 +3,7 @@ import { useConnectedDatabase } from '@buildfleet/testdb';
 import { QueryTypes } from 'sequelize';
 import { assignNextForWorker, runDispatchPass } from '../src';
 import { assignRequests } from '../src/sql/assignRequests';
+import { lockWaitingRequests } from '../src/sql/lockWaitingRequests';
 import { addRequest, addScope, addWorker, resetDatabase } from './fixtures';
 
 // Sixteen passes and claims at once, each on a connection of its own.
@@ -66,7 +67,8 @@ it(`writes ${CONCURRENT} overlapping plans at once, each in its own order, witho
         await ctx.db.sequelize.query('select 1', { transaction });
         if (++started === workers.length) go();
         await allStarted;
-        return assignRequests(ctx.db, shuffled(requests, i + 1).map((workRequestId) => ({ workRequestId, workerId })), transaction);
+        const locked = await lockWaitingRequests(ctx.db, shuffled(requests, i + 1), transaction);
+        return assignRequests(ctx.db, locked.map(({ id }) => ({ workRequestId: id, workerId })), transaction);
       }),
     ),
   );

@@ -6,27 +6,21 @@ import { type Assignment } from '../plan-dispatch';
 export const WORK_ASSIGNED_CHANNEL = 'buildfleet_work_assigned';
 
 /**
- * Writes planned assignments in one statement. The requests are locked in id order, skipping
- * any another transaction holds, so concurrent passes and claims never wait on each other in
- * a cycle (a deadlock); the guard (still pending, still unassigned) drops any request another
- * pass claimed meanwhile. A skipped request stays in the queue for the next pass. Each worker
- * given work is notified on commit. Returns what was actually assigned.
+ * Writes planned assignments in one statement, for requests this transaction has locked
+ * (`lockWaitingRequests`), so it waits on no one; the guard (still pending, still unassigned)
+ * holds for them. Each worker given work is notified on commit. Returns what was assigned.
  */
 export async function assignRequests(
   db: Database,
   assignments: readonly Assignment[],
-  transaction?: Transaction,
+  transaction: Transaction,
 ): Promise<{ workRequestId: string; workerId: string; workerName: string }[]> {
   if (!assignments.length) return [];
   const rows = await db.sequelize.query<{ id: string; worker_id: string; name: string }>(
-    `with claimed as (
-       select r.id from work_requests r
-        where r.id = any($1::bigint[]) and r.status = 'pending' and r.worker_id is null
-        order by r.id for no key update skip locked
-     ), assigned as (
+    `with assigned as (
        update work_requests r set worker_id = a.worker_id
          from unnest($1::bigint[], $2::bigint[]) as a(id, worker_id)
-        where r.id = a.id and r.id in (select id from claimed)
+        where r.id = a.id and r.status = 'pending' and r.worker_id is null
        returning r.id, r.worker_id
      ), notified as (
        select pg_notify($3, worker_id::text) from (select distinct worker_id from assigned) as given

@@ -5,14 +5,6 @@ import { validateTask } from '../task-types';
 /** The error code Debusine gives a request whose task cannot be configured from its data. */
 export const CONFIGURE_FAILED = 'configure-failed';
 
-/**
- * Debusine's closing rule at scheduling time: of the pending requests a pass or a claim is
- * about to assign, those whose task data no longer validates against their task's schema (queued
- * before a stricter check, or by an older buildfleet) or whose task is no longer known are
- * completed as `error`, with the validation message as a `configure-failed` error in their
- * output data, instead of being given to a worker that would refuse them. Rows are locked in id
- * order, skipping any another transaction holds (as the assignment does). Returns their ids.
- */
 /** Why a request's task cannot be configured from its data, or null when it can. */
 export function configureFailure(row: { task_type: TaskType; task_name: string; task_data: Record<string, unknown> | null }): string | null {
   try {
@@ -24,17 +16,21 @@ export function configureFailure(row: { task_type: TaskType; task_name: string; 
   }
 }
 
+/**
+ * Debusine's closing rule at scheduling time: of the pending requests a pass or a claim is
+ * about to assign (read with their task data by the caller), those whose task data no longer
+ * validates against their task's schema (queued before a stricter check, or by an older
+ * buildfleet) or whose task is no longer known are completed as `error`, with the validation
+ * message as a `configure-failed` error in their output data, instead of being given to a
+ * worker that would refuse them. Rows are locked in id order, skipping any another transaction
+ * holds (as the assignment does). Returns their ids.
+ */
 export async function closeUnconfigurable(
   db: Database,
-  workRequestIds: readonly string[],
+  requests: readonly { id: string; task_type: TaskType; task_name: string; task_data: Record<string, unknown> | null }[],
   transaction?: Transaction,
 ): Promise<Set<string>> {
-  if (!workRequestIds.length) return new Set();
-  const rows = await db.sequelize.query<{ id: string; task_type: TaskType; task_name: string; task_data: Record<string, unknown> }>(
-    'select id, task_type, task_name, task_data from work_requests where id = any($1::bigint[])',
-    { bind: [workRequestIds], type: QueryTypes.SELECT, transaction },
-  );
-  const failures = rows.flatMap((row) => {
+  const failures = requests.flatMap((row) => {
     const message = configureFailure(row);
     return message ? [{ id: row.id, message }] : [];
   });

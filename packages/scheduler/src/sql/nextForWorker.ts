@@ -72,7 +72,7 @@ async function claimInTransaction(db: Database, workerId: string, transaction: T
     if (!best) return null;
     // A request its worker would refuse is closed as Debusine closes it, and the next one tried.
     if (configureFailure(best)) {
-      await closeUnconfigurable(db, [best.id], transaction);
+      await closeUnconfigurable(db, [best], transaction);
       continue;
     }
     await db.sequelize.query('update work_requests set worker_id = $1 where id = $2', { bind: [workerId, best.id], transaction });
