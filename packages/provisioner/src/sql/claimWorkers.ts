@@ -89,7 +89,7 @@ export async function claimWorkers(
          select hash, true, $3::timestamptz + $4::integer * interval '1 second', 'activation token' from wanted
          returning id, hash
        ), old as (
-         select w.id, w.token_id, w.activation_token_id from workers w join wanted on wanted.name = w.name
+         select w.id, w.name, w.token_id, w.activation_token_id from workers w join wanted on wanted.name = w.name
        ), disabled as (
          update tokens t set enabled = false from old where t.id = old.token_id returning t.id
        ), reused as (
