@@ -69,11 +69,12 @@ export function validateWorkRequest(input: WorkRequestInput): {
 }
 
 /**
- * Validates (`validateWorkRequest`) and stores a pending work request, with the requirement set
- * its task and its own `worker_requirements` give (stored once per distinct set, shared by
- * requests). Nothing is written for a refused one.
+ * Validates (`validateWorkRequest`) and stores a pending work request created at `now`
+ * (default: the database's clock), with the requirement set its task and its own
+ * `worker_requirements` give (stored once per distinct set, shared by requests). Nothing is
+ * written for a refused one.
  */
-export async function createWorkRequest(db: Database, input: WorkRequestInput): Promise<WorkRequestView> {
+export async function createWorkRequest(db: Database, input: WorkRequestInput, { now }: { now?: Date } = {}): Promise<WorkRequestView> {
   const { data, requirements } = validateWorkRequest(input);
   const scope = await db.models.Scope.findOne({ where: { name: data.scope } });
   if (!scope) throw new NotFoundError('scope', data.scope, 'create it with `buildfleet scope create`');
@@ -88,6 +89,7 @@ export async function createWorkRequest(db: Database, input: WorkRequestInput): 
         priorityAdjustment: data.priorityAdjustment,
         workerId: null,
         requirementSetId: await requirementSetIdFor(db, requirements, transaction),
+        ...(now ? { createdAt: now } : {}),
       },
       { transaction },
     );

@@ -35,6 +35,8 @@ export interface SimulationRun {
   launchFailures: Record<string, number>;
   /** Decisions by `kind:reason`, overall and per pool. */
   decisions: Record<string, number>;
+  /** Every decision with the instant it was taken, in order; empty unless `logDecisions`. */
+  decisionLog: LoggedDecision[];
   decisionsByPool: Record<string, Record<string, number>>;
   /** Instance seconds per pool per UTC month (month start ISO → seconds), and task seconds per pool, scope and month. */
   poolMonthSeconds: Record<string, Record<string, number>>;
@@ -50,6 +52,13 @@ export interface RunOptions {
   churnWindowSeconds?: number;
   /** Called about every simulated day with the share done. */
   onProgress?: (done: number) => void;
+  /** Keep every decision with its instant in `decisionLog`, e.g. to compare with the real tick's. (Default: false) */
+  logDecisions?: boolean;
+}
+
+/** A decision and when it was taken (epoch ms). */
+export interface LoggedDecision extends PolicyDecision {
+  at: number;
 }
 
 type Event = { kind: 'arrival'; job: number } | { kind: 'ready'; worker: string } | { kind: 'finish'; worker: string; job: number } | { kind: 'tick' };
@@ -110,6 +119,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
   const health = new Map<string, { consecutiveFailures: number; backoffUntil: number | null }>();
   const decisions = new Map<string, number>();
   const decisionsByPool = new Map<string, Map<string, number>>();
+  const decisionLog: LoggedDecision[] = [];
   const book = new UsageBook();
   const runs = new RecentRuns();
   const samples: SimulationRun['samples'] = [];
@@ -230,6 +240,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
 
   const recordDecision = (d: PolicyDecision) => {
     const key = `${d.kind}:${d.reason}`;
+    if (options.logDecisions) decisionLog.push({ at: now, ...d });
     decisions.set(key, (decisions.get(key) ?? 0) + 1);
     if (d.pool) {
       const perPool = decisionsByPool.get(d.pool) ?? new Map<string, number>();
@@ -371,6 +382,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
     instances: records,
     launchFailures,
     decisions: Object.fromEntries([...decisions].sort(([a], [b]) => a.localeCompare(b))),
+    decisionLog,
     decisionsByPool: Object.fromEntries([...decisionsByPool].sort(([a], [b]) => a.localeCompare(b)).map(([p, m]) => [p, Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)))])),
     poolMonthSeconds: monthly(book.pools),
     scopeMonthSeconds,

@@ -36,6 +36,8 @@ export interface PolicyDecision {
   reason: string;
   pool: string | null;
   count: number;
+  /** What the decision says, where the policy words it (buildfleet's: the provisioner's message). */
+  message?: string;
 }
 
 export interface PolicyActions {

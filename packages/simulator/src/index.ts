@@ -1,5 +1,5 @@
 export { bill, type BillingModel, type Price } from './billing';
-export { simulate, type InstanceRecord, type RunOptions, type SimulationRun } from './engine';
+export { simulate, type InstanceRecord, type LoggedDecision, type RunOptions, type SimulationRun } from './engine';
 export { type FleetView, type Policy, type PolicyActions, type PolicyDecision, type SimInstance, type SimJob } from './fleet';
 export { defaultGeneratorOptions, generateTrace, type GeneratedTask, type GeneratorOptions } from './generate';
 export { measure, quantile, type Metrics, type PoolMetrics, type WaitMetrics } from './metrics';

@@ -70,7 +70,7 @@ export function buildfleetPolicy(options: PlanOptions = {}): Policy {
       return {
         launches: result.launches.map(({ pool, count }) => ({ pool, count })),
         terminations: result.terminations.map((t) => t.worker),
-        decisions: result.decisions.map((d) => ({ kind: d.kind, reason: d.reason, pool: d.pool, count: d.count })),
+        decisions: result.decisions.map((d) => ({ kind: d.kind, reason: d.reason, pool: d.pool, count: d.count, message: d.message })),
       };
     },
   };

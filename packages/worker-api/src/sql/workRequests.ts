@@ -5,13 +5,21 @@ import { type DbWorkRequest } from '../interfaces';
 const COLUMNS = `id, scope_id, status, result, task_type, task_name, task_data, priority_base, priority_adjustment,
   worker_id, created_at, started_at, completed_at, retry_count`;
 
-/** Marks a pending request assigned to this worker running; null when it no longer is both. */
-export async function markRunning(db: Database, workRequestId: string, workerId: string): Promise<DbWorkRequest | null> {
+/**
+ * Marks a pending request assigned to this worker running, started at `now` (default: the
+ * database's clock); null when it no longer is both.
+ */
+export async function markRunning(
+  db: Database,
+  workRequestId: string,
+  workerId: string,
+  { now }: { now?: Date } = {},
+): Promise<DbWorkRequest | null> {
   const [row] = await db.sequelize.query<DbWorkRequest>(
-    `update work_requests set status = 'running', started_at = now()
+    `update work_requests set status = 'running', started_at = coalesce($3::timestamptz, now())
       where id = $1::bigint and worker_id = $2::bigint and status = 'pending'
      returning ${COLUMNS}`,
-    { bind: [workRequestId, workerId], type: QueryTypes.SELECT },
+    { bind: [workRequestId, workerId, now ?? null], type: QueryTypes.SELECT },
   );
   return row ?? null;
 }
@@ -39,10 +47,10 @@ export async function readWorkRequest(db: Database, workRequestId: string): Prom
 }
 
 /**
- * Completes a pending or running request of this worker and, when the worker is in a pool and
- * reported a duration, charges it to the request's scope in
- * worker_pool_task_execution_statistics, in one statement. A request in any other state is
- * left alone (Debusine answers 200 all the same). Returns whether it was completed.
+ * Completes a pending or running request of this worker at `now` (default: the database's
+ * clock) and, when the worker is in a pool and reported a duration, charges it to the request's
+ * scope in worker_pool_task_execution_statistics, in one statement. A request in any other
+ * state is left alone (Debusine answers 200 all the same). Returns whether it was completed.
  */
 export async function completeWorkRequest(
   db: Database,
@@ -50,23 +58,24 @@ export async function completeWorkRequest(
   workerId: string,
   result: Exclude<WorkRequestResult, ''>,
   outputData: WorkRequestOutputData,
+  { now }: { now?: Date } = {},
 ): Promise<boolean> {
   const duration: RuntimeStatistics['duration'] = outputData.runtime_statistics?.duration;
   const [row] = await db.sequelize.query<{ completed: number }>(
     `with done as (
        update work_requests
-          set status = 'completed', result = $3::text, output_data = $4::jsonb, completed_at = now()
+          set status = 'completed', result = $3::text, output_data = $4::jsonb, completed_at = coalesce($6::timestamptz, now())
         where id = $1::bigint and worker_id = $2::bigint and status in ('pending', 'running')
        returning id, scope_id, worker_id
      ), statistics as (
-       insert into worker_pool_task_execution_statistics (worker_pool_id, worker_id, scope_id, runtime)
-       select w.worker_pool_id, w.id, done.scope_id, $5::integer
+       insert into worker_pool_task_execution_statistics (worker_pool_id, worker_id, scope_id, timestamp, runtime)
+       select w.worker_pool_id, w.id, done.scope_id, coalesce($6::timestamptz, now()), $5::integer
          from done join workers w on w.id = done.worker_id
         where w.worker_pool_id is not null and $5::integer is not null
        returning id
      )
      select (select count(*) from done)::int as completed, (select count(*) from statistics)::int as statistics`,
-    { bind: [workRequestId, workerId, result, JSON.stringify(outputData), duration ?? null], type: QueryTypes.SELECT },
+    { bind: [workRequestId, workerId, result, JSON.stringify(outputData), duration ?? null, now ?? null], type: QueryTypes.SELECT },
   );
   return row!.completed > 0;
 }
