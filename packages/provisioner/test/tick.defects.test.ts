@@ -289,6 +289,17 @@ describe('Debusine defects buildfleet does not have', () => {
     expect(result.launched.map((l) => l.worker)).toEqual(['dummy-a-001', 'dummy-a-002']);
   });
 
+  it('a launch that reuses a stopped row also creates the new rows it needs', async () => {
+    await addPool(db, { name: 'dummy-a', limits: { max_active_instances: 3 } });
+    await db.sequelize.query(
+      `with t as (insert into tokens (hash) values (md5('stopped') || md5('stopped')) returning id)
+       insert into workers (name, worker_pool_id, token_id) select 'dummy-a-001', (select id from worker_pools), id from t`,
+    );
+    await addRequests(db, 8);
+    const result = await run({ plan: { defaultTargetLatencySeconds: 600 } });
+    expect(result.launched.map((l) => l.worker)).toEqual(['dummy-a-001', 'dummy-a-002', 'dummy-a-003']);
+  });
+
   it('a pool a scope links and that is instance-wide is planned once, not twice', async () => {
     await addPool(db, { name: 'dummy-a' });
     await linkScope(db, 'debian', 'dummy-a', {});
