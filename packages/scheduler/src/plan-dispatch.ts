@@ -14,29 +14,33 @@ export interface Assignment {
  */
 export function planDispatch(snapshot: DispatchSnapshot): { assignments: Assignment[]; unassigned: QueuedRequest[] } {
   const slots = new Map(snapshot.freeSlots);
-  const cursors = new Map<string, { pool: number; index: number }>();
+  // One cursor per (requirement set, scope) group, found without building a key per request.
+  const groups = new Map<string, Map<string, { candidates: string[][]; pool: number; index: number }>>();
   const assignments: Assignment[] = [];
   const unassigned: QueuedRequest[] = [];
   for (const request of snapshot.requests) {
-    const key = `${request.requirementSetId}:${request.scopeId}`;
-    const byPool = snapshot.eligible.get(request.requirementSetId);
-    const pools = snapshot.poolOrder.get(request.scopeId) ?? [];
-    const cursor = cursors.get(key) ?? { pool: 0, index: 0 };
-    cursors.set(key, cursor);
+    let byScope = groups.get(request.requirementSetId);
+    if (!byScope) groups.set(request.requirementSetId, (byScope = new Map()));
+    let group = byScope.get(request.scopeId);
+    if (!group) {
+      const byPool = snapshot.eligible.get(request.requirementSetId);
+      const pools = byPool ? (snapshot.poolOrder.get(request.scopeId) ?? []) : [];
+      byScope.set(request.scopeId, (group = { candidates: pools.map((pool) => byPool!.get(pool) ?? []), pool: 0, index: 0 }));
+    }
     let workerId: string | undefined;
-    while (byPool && cursor.pool < pools.length) {
-      const candidates = byPool.get(pools[cursor.pool]!) ?? [];
-      if (cursor.index >= candidates.length) {
-        cursor.pool++;
-        cursor.index = 0;
+    while (group.pool < group.candidates.length) {
+      const candidates = group.candidates[group.pool]!;
+      if (group.index >= candidates.length) {
+        group.pool++;
+        group.index = 0;
         continue;
       }
-      const candidate = candidates[cursor.index]!;
+      const candidate = candidates[group.index]!;
       if (slots.get(candidate)) {
         workerId = candidate;
         break;
       }
-      cursor.index++;
+      group.index++;
     }
     if (workerId === undefined) {
       unassigned.push(request);
