@@ -120,9 +120,14 @@ async function createScenario(db: Database, s: Scenario): Promise<void> {
   }
 }
 
+/** The process holding the test workers' session leases. */
+const PROCESS_ID = '00000000-0000-4000-8000-000000000001';
+
 /**
- * The booted instance's worker: it swaps its activation token for its own, connects (a session
- * lease the test holds, as a serving process would) and reports its metadata.
+ * The booted instance's worker: it swaps its activation token for its own (in SQL, as the worker
+ * API's registration would: that check of the token's expiry runs on the database's clock, while
+ * the token was issued at the simulated instant), connects (a session lease the test holds, as a
+ * serving process would) and reports its metadata.
  */
 async function bootWorker(db: Database, workerId: string): Promise<void> {
   await db.sequelize.query(
@@ -135,7 +140,6 @@ async function bootWorker(db: Database, workerId: string): Promise<void> {
   await openWorkerSession(db, workerId, { processId: PROCESS_ID, leaseMs: 3_600_000 });
   await refreshWorkerTags(db, [workerId]);
 }
-const PROCESS_ID = '00000000-0000-4000-8000-000000000001';
 
 type Event =
   | { kind: 'arrival'; job: number }
@@ -160,6 +164,7 @@ async function replayOnDatabase(db: Database, end: number): Promise<{ decisions:
   for (const [index, job] of jobs.entries()) events.push(start + job.at * 1000, { kind: 'arrival', job: index });
   events.push(start, { kind: 'tick' });
   let clock = new Date(start);
+  const jobByRequest = new Map<string, number>();
 
   const dispatch = async () => {
     const { assignments } = await runDispatchPass(db);
@@ -170,7 +175,6 @@ async function replayOnDatabase(db: Database, end: number): Promise<{ decisions:
       events.push(clock.getTime() + jobs[job]!.duration * 1000, { kind: 'finish', request: workRequestId, workerId, job });
     }
   };
-  const jobByRequest = new Map<string, number>();
 
   for (let event = events.pop(); event; event = events.pop()) {
     clock = new Date(event.at);
