@@ -49,6 +49,8 @@ export interface HoldFacts {
   [Reason.CoveredByBooting]: { pool: string; scope: string; requirementSet: string; booting: number; pending: number };
   /** `pending` holds the outdated instances kept. */
   [Reason.ImageLaunchFailing]: { pool: string; image: string; failures: number; lastErrorKind: string | null; pending: number };
+  /** `pending` holds the idle instances kept; `expectedStarts` is `recentStarts` scaled to `maxIdleSeconds`. */
+  [Reason.KeptForRecentDemand]: { pool: string; recentStarts: number; windowSeconds: number; expectedStarts: number; maxIdleSeconds: number; pending: number };
 }
 
 interface TerminateFacts {
@@ -151,6 +153,14 @@ export function hold<R extends keyof HoldFacts>(reason: R, facts: HoldFacts[R]):
       const g = f as HoldFacts['ImageLaunchFailing'];
       const after = `${g.failures} failed launch attempt${g.failures === 1 ? '' : 's'}${g.lastErrorKind ? ` (${g.lastErrorKind})` : ''}`;
       return `not replacing ${g.pending} outdated instance${g.pending === 1 ? '' : 's'} in ${g.pool}: launches of image ${g.image} fail, ${after}; the old ones keep running`;
+    },
+    KeptForRecentDemand: () => {
+      const g = f as HoldFacts['KeptForRecentDemand'];
+      return (
+        `not terminating ${g.pending} idle instance${g.pending === 1 ? '' : 's'} in ${g.pool} past max_idle_seconds ${formatDuration(g.maxIdleSeconds)}: ` +
+        `${g.recentStarts} work request${g.recentStarts === 1 ? '' : 's'} started there in the last ${formatDuration(g.windowSeconds)}, ` +
+        `about ${g.expectedStarts} per ${formatDuration(g.maxIdleSeconds)}`
+      );
     },
   };
   return decision('hold', reason, {

@@ -12,6 +12,7 @@ export { DEFAULT_ACTIVATION_TOKEN_LIFETIME_SECONDS } from './actions';
 export { DEFAULT_LAUNCH_PARALLELISM } from './drivers';
 export { readMonthlyUsage, startOfMonth, type MonthlyUsage } from './sql/monthlyUsage';
 export { readMedianTaskSeconds, taskRunSecondsSql } from './sql/taskDurations';
+export { readRecentStarts } from './sql/recentStarts';
 export { listDecisions, recordDecisions, type DecisionView } from './sql/decisions';
 export { backoffSeconds, listPoolHealth, type PoolHealthView } from './sql/poolHealth';
 export { readInstallationId } from './sql/installation';

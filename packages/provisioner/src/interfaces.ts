@@ -19,6 +19,8 @@ import { type Decision } from './decisions';
 export const DEFAULT_TASK_SECONDS = 600;
 /** How long pending work may wait when the scope's link to the pool sets no `target_latency_seconds`. (1800) */
 export const DEFAULT_TARGET_LATENCY_SECONDS = 1800;
+/** The window of a pool's recent demand (`PoolState.recentStarts`): long enough to smooth single arrivals, short enough to follow the day's curve. (1800) */
+export const RECENT_STARTS_SECONDS = 1800;
 
 export interface DemandGroup {
   scope: string;
@@ -77,6 +79,11 @@ export interface PoolState {
    * 3600 for Hetzner's hourly billing, null for per-second billing. (Default: null)
    */
   billingPeriodSeconds?: number | null;
+  /**
+   * Work requests that started on the pool's instances in the last `RECENT_STARTS_SECONDS`,
+   * still running or not: the pool's recent demand. (Default: 0)
+   */
+  recentStarts?: number;
 }
 
 /** Everything `plan` decides over; read in one consistent snapshot by the tick. */

@@ -9,6 +9,7 @@ import {
   type PlanOptions,
   type PlannedTermination,
   type PoolState,
+  RECENT_STARTS_SECONDS,
 } from './interfaces';
 import { Reason } from './reasons';
 import { planRollout } from './rollout';
@@ -30,7 +31,9 @@ export function idleSeconds(instance: InstanceState, now: Date): number {
  *
  * Terminations: a live instance with no pending or running work is terminated when its pool is
  * ephemeral and it completed a request, or when it has been idle longer than `max_idle_seconds`;
- * on an hourly-billed pool only in the last `reapMarginSeconds` of its paid hour.
+ * on an hourly-billed pool only in the last `reapMarginSeconds` of its paid hour, and on a
+ * per-second-billed one not while the pool's recent demand would need it again soon
+ * (`keptForRecentDemand`).
  * An instance with work, or without an instance id yet, is never terminated here.
  *
  * Launches: demand groups are planned highest priority first, then oldest. A group needs
@@ -56,14 +59,18 @@ export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions
   const bootingFree = new Map<string, number>();
   for (const pool of snapshot.pools) {
     let booting = 0;
+    const endings: { instance: InstanceState; decision: Decision }[] = [];
     for (const instance of pool.instances) {
       const ending = instance.instanceId !== null && instance.activeRequests === 0 && terminationFor(pool, instance, now, reapMargin);
-      if (ending) {
-        decisions.push(ending);
-        terminations.push({ pool: pool.name, worker: instance.worker, instanceId: instance.instanceId! });
-      } else if (instance.connectedAt === null && instance.activeRequests === 0) {
-        booting++;
-      }
+      if (ending) endings.push({ instance, decision: ending });
+      else if (instance.connectedAt === null && instance.activeRequests === 0) booting++;
+    }
+    const kept = keptForRecentDemand(pool, endings.filter((e) => e.decision.reason === Reason.IdleTooLong).map((e) => e.instance), now);
+    if (kept) decisions.push(kept.decision);
+    for (const { instance, decision } of endings) {
+      if (kept?.workers.has(instance.worker)) continue;
+      decisions.push(decision);
+      terminations.push({ pool: pool.name, worker: instance.worker, instanceId: instance.instanceId! });
     }
     bootingFree.set(pool.name, booting);
   }
@@ -191,11 +198,62 @@ function keptForPaidPeriod(pool: PoolState, instance: InstanceState, now: Date, 
   return left > reapMargin && (target === null || pool.usedSeconds + left <= target * monthElapsed(now));
 }
 
+/**
+ * Which of a per-second-billed pool's idle instances past `max_idle_seconds` stay for the demand
+ * the pool has seen lately, and the hold saying so; null when none does. At the rate work
+ * started in the pool in the last `RECENT_STARTS_SECONDS`, about `expected` requests start
+ * within `max_idle_seconds`; idle instances not yet past it take the first of them, and as many
+ * of the rest as are left are kept, the most recently busy first, rather than terminated and
+ * launched again minutes later (a boot billed and waited for each time). Only while the pool's
+ * monthly budget, another `max_idle_seconds` per kept instance included, is on pace and would last
+ * the month at the pool's current size: a budget that will run out buys work, not idle time,
+ * since what it cannot buy waits for next month. Hourly-billed pools keep theirs for the paid hour
+ * instead (`keptForPaidPeriod`).
+ */
+function keptForRecentDemand(
+  pool: PoolState,
+  idleTooLong: InstanceState[],
+  now: Date,
+): { workers: Set<string>; decision: Decision } | null {
+  if ((pool.billingPeriodSeconds ?? null) !== null || !idleTooLong.length) return null;
+  const maxIdle = pool.limits.max_idle_seconds;
+  const recentStarts = pool.recentStarts ?? 0;
+  const expected = Math.floor((recentStarts * maxIdle) / RECENT_STARTS_SECONDS);
+  const spare = pool.instances.filter((i) => i.activeRequests === 0 && i.connectedAt !== null && idleSeconds(i, now) <= maxIdle).length;
+  const target = pool.limits.target_max_seconds_per_month;
+  const affordable = (count: number) =>
+    target === null ||
+    (pool.usedSeconds + count * maxIdle <= target * monthElapsed(now) && pool.usedSeconds + pool.instances.length * monthSecondsLeft(now) <= target);
+  const workers = new Set<string>();
+  const candidates = idleTooLong.filter((i) => i.connectedAt !== null).sort((a, b) => idleSeconds(a, now) - idleSeconds(b, now));
+  for (const instance of candidates) {
+    if (spare + workers.size >= expected || !affordable(workers.size + 1)) break;
+    workers.add(instance.worker);
+  }
+  if (!workers.size) return null;
+  return {
+    workers,
+    decision: hold(Reason.KeptForRecentDemand, {
+      pool: pool.name,
+      recentStarts,
+      windowSeconds: RECENT_STARTS_SECONDS,
+      expectedStarts: expected,
+      maxIdleSeconds: maxIdle,
+      pending: workers.size,
+    }),
+  };
+}
+
 /** Share of the UTC calendar month gone by at `now`: a budget on pace has used no more than this share. */
 function monthElapsed(now: Date): number {
   const start = startOfMonth(now).getTime();
   const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
   return (now.getTime() - start) / (end - start);
+}
+
+/** Seconds from `now` to the end of its UTC calendar month. */
+function monthSecondsLeft(now: Date): number {
+  return (Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1) - now.getTime()) / 1000;
 }
 
 export interface AllowanceContext {

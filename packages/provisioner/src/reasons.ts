@@ -32,6 +32,11 @@ export const Reason = {
   CoveredByBooting: 'CoveredByBooting',
   /** Hold: launches of the pool's new image fail; its outdated instances are kept, not replaced. */
   ImageLaunchFailing: 'ImageLaunchFailing',
+  /**
+   * Hold: idle instances of a per-second-billed pool past `max_idle_seconds` are kept, not
+   * terminated, because the work that started in the pool lately would need them again soon.
+   */
+  KeptForRecentDemand: 'KeptForRecentDemand',
 
   /** Terminate: the instance has had no work for longer than the pool's `max_idle_seconds`. */
   IdleTooLong: 'IdleTooLong',

@@ -5,6 +5,7 @@ import { bill } from './billing';
 import { type FleetView, type Policy, type PolicyDecision, type SimInstance, type SimJob } from './fleet';
 import { EventQueue } from './heap';
 import { RecentRuns } from './recent-runs';
+import { RecentStarts } from './recent-starts';
 import { UsageBook } from './usage';
 import { Random } from './random';
 import { resolveScenario, type Scenario } from './scenario';
@@ -110,6 +111,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
   const faults = trace.faults.map((f) => ({ pool: f.pool, from: start + f.at * 1000, until: start + f.until * 1000 }));
   const live = new Map<string, Map<string, SimInstance>>([...pools.keys()].map((p) => [p, new Map()]));
   const free = new Set<string>();
+  const starts = new RecentStarts();
   const instances = new Map<string, SimInstance>();
   const records: InstanceRecord[] = [];
   const relaunched = new Set<string>();
@@ -190,6 +192,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
       instance.job = job.index;
       job.start = now;
       job.pool = instance.pool;
+      starts.add(instance.pool, now);
       running++;
       events.push(now + job.trace.duration * 1000, { kind: 'finish', worker: workerId, job: job.index });
     }
@@ -220,6 +223,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
     poolsFor,
     monthlyUsage,
     medianTaskSeconds: (setKey) => runs.median(setKey, now),
+    recentStarts: (pool) => starts.count(pool, now),
     health: (pool) => health.get(pool) ?? { consecutiveFailures: 0, backoffUntil: null },
     idleSeconds: (instance) =>
       idleSeconds(

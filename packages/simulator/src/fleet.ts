@@ -62,6 +62,8 @@ export interface FleetView {
   monthlyUsage(pool: string): { usedSeconds: number; scopeUsedSeconds: Record<string, number> };
   /** Median seconds of recent completed runs of the set, if any ran. */
   medianTaskSeconds(setKey: string): number | undefined;
+  /** Work its instances started in the last `RECENT_STARTS_SECONDS`, as the provisioner's `readRecentStarts` counts it. */
+  recentStarts(pool: string): number;
   /** The pool's launch health: consecutive failed launch rounds and the end of its backoff (epoch ms). */
   health(pool: string): { consecutiveFailures: number; backoffUntil: number | null };
   /** Seconds since the instance last was busy (or launched), as the planner counts idleness. */

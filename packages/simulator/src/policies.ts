@@ -52,6 +52,7 @@ export function buildfleetPolicy(options: PlanOptions = {}): Policy {
           }))(view.health(pool.name)),
           billingPeriodSeconds: billingPeriodSeconds(pool.billing),
           usedSeconds: usage.usedSeconds,
+          recentStarts: view.recentStarts(pool.name),
           scopeUsedSeconds: usage.scopeUsedSeconds,
           instances: view.live(pool.name).map((i) => ({
             worker: i.worker,

@@ -1,10 +1,11 @@
 import { connectDatabase, upsertProviderAccount, upsertScope, upsertWorkerPool } from '@buildfleet/models';
-import { readMedianTaskSeconds, readMonthlyUsage } from '@buildfleet/provisioner';
+import { readMedianTaskSeconds, readMonthlyUsage, readRecentStarts, RECENT_STARTS_SECONDS } from '@buildfleet/provisioner';
 import { createWorkRequest } from '@buildfleet/scheduler';
 import { useConnectedDatabase } from '@buildfleet/testdb';
 import { QueryTypes } from 'sequelize';
 import { Random } from '../src/random';
 import { RecentRuns } from '../src/recent-runs';
+import { RecentStarts } from '../src/recent-starts';
 import { type LiveUsage, UsageBook } from '../src/usage';
 
 const ctx = useConnectedDatabase((url) => connectDatabase(url, 4));
@@ -119,3 +120,58 @@ describe("the simulator's month-to-date usage", () => {
   });
 });
 
+
+describe("the simulator's recent starts", () => {
+  it('agree with readRecentStarts on generated running and finished work around the window', async () => {
+    await upsertScope(ctx.db, { name: 'debian' });
+    await upsertProviderAccount(ctx.db, { name: 'dummy', provider_type: 'dummy' });
+    for (const name of ['recent-a', 'recent-b']) {
+      await upsertWorkerPool(ctx.db, { name, providerAccount: 'dummy', architectures: ['amd64'], specifications: { provider_type: 'dummy' } });
+    }
+    const [ids] = await ctx.db.sequelize.query<{ a: string; b: string; scope: string }>(
+      `select (select id from worker_pools where name = 'recent-a') as a, (select id from worker_pools where name = 'recent-b') as b,
+              (select id from scopes where name = 'debian') as scope`,
+      { type: QueryTypes.SELECT },
+    );
+    const random = new Random(9);
+    const now = NOW.getTime();
+    const window = RECENT_STARTS_SECONDS * 1000;
+    const starts = new RecentStarts();
+    // Starts from two windows ago until now, on the second; the window's first instant is not in it.
+    const work = Array.from({ length: 80 }, () => ({
+      pool: random.next() < 0.6 ? 'recent-a' : 'recent-b',
+      startedAt: Math.floor((now - 2 * window + random.next() * 2 * window) / 1000) * 1000,
+      runtime: Math.floor(random.lognormal(600, 1)),
+    }));
+    work.push({ pool: 'recent-a', startedAt: now - window, runtime: 10 }, { pool: 'recent-b', startedAt: now - window, runtime: 10_000 });
+    work.sort((x, y) => x.startedAt - y.startedAt);
+    for (const w of work) starts.add(w.pool, w.startedAt);
+
+    const poolId = (pool: string) => (pool === 'recent-a' ? ids!.a : ids!.b);
+    const finished = work.filter((w) => w.startedAt + w.runtime * 1000 <= now);
+    await ctx.db.sequelize.query(
+      `insert into worker_pool_task_execution_statistics (worker_pool_id, scope_id, timestamp, runtime)
+       select f.pool, $1::bigint, f.at, f.runtime from json_to_recordset($2::json) as f(pool bigint, at timestamptz, runtime int)`,
+      { bind: [ids!.scope, JSON.stringify(finished.map((w) => ({ pool: poolId(w.pool), at: new Date(w.startedAt + w.runtime * 1000), runtime: w.runtime })))] },
+    );
+    const running = work.filter((w) => w.startedAt + w.runtime * 1000 > now);
+    for (const [i, w] of running.entries()) {
+      const [worker] = await ctx.db.sequelize.query<{ id: string }>(
+        `with t as (insert into tokens (hash) values (md5($1) || md5($1)) returning id)
+         insert into workers (name, worker_pool_id, token_id, instance_created_at)
+         select $1, $2::bigint, id, $3::timestamptz from t returning id`,
+        { bind: [`${w.pool}-${i}`, poolId(w.pool), new Date(w.startedAt - 60_000)], type: QueryTypes.SELECT },
+      );
+      const { id } = await createWorkRequest(ctx.db, { scope: 'debian', taskName: 'noop' });
+      await ctx.db.sequelize.query(`update work_requests set status = 'running', worker_id = $1::bigint, started_at = $2::timestamptz where id = $3::bigint`, {
+        bind: [worker!.id, new Date(w.startedAt), id],
+      });
+    }
+
+    const fromSql = await readRecentStarts(ctx.db, { now: NOW });
+    for (const pool of ['recent-a', 'recent-b']) expect(starts.count(pool, now)).toBe(fromSql[pool] ?? 0);
+    // Both kinds occur inside the window, and work that started before it is left out.
+    expect(running.some((w) => w.startedAt > now - window) && finished.some((w) => w.startedAt > now - window)).toBe(true);
+    expect(starts.count('recent-a', now) + starts.count('recent-b', now)).toBeLessThan(work.length);
+  });
+});

@@ -1,4 +1,4 @@
-import { buildfleetPolicy, formatTrace, measure, parseTrace, type Scenario, simulate, staticPolicy, taskscalerPolicy, type TraceJob } from '../src';
+import { buildfleetPolicy, type FleetView, formatTrace, measure, parseTrace, type Policy, type Scenario, simulate, staticPolicy, taskscalerPolicy, type TraceJob } from '../src';
 
 // Four days before a month ends, so a budget test sees the next month's budget.
 const START = '2026-03-28T00:00:00.000Z';
@@ -111,6 +111,28 @@ describe('replaying a trace through the real planners', () => {
     expect(after.cost).toBeLessThan(before.cost / 2);
     expect(after.wait.p50).toBeLessThan(before.wait.p50);
     expect(after.wait.p95).toBeLessThanOrEqual(before.wait.p95);
+  });
+
+  it('recent demand keeps idle instances on a per-second-billed pool: about half the relaunches, shorter waits, a bounded cost', () => {
+    // Three 1-minute jobs every 10 minutes for a day: 9 starts per 30 minutes, about 1 per max_idle_seconds (300).
+    const trace = traceOf(Array.from({ length: 216 }, (_, i) => ({ at: Math.floor(i / 3) * 600, duration: 60 })));
+    const perSecond = scenario();
+    // A planner told of no recent starts reaps every instance idle past max_idle_seconds: the behaviour before.
+    const inner = buildfleetPolicy();
+    const blind: Policy = { ...inner, decide: (view) => inner.decide(Object.create(view, { recentStarts: { value: () => 0 } }) as FleetView) };
+    const before = measure(simulate(trace, perSecond, blind), perSecond);
+    const after = measure(simulate(trace, perSecond, buildfleetPolicy()), perSecond);
+    // Before, each burst finds the pool emptied and relaunches.
+    expect(before.pools.aws!.relaunches).toBeGreaterThan(100);
+    expect(after.pools.aws!.relaunches).toBeLessThan(before.pools.aws!.relaunches * 0.6);
+    expect(after.pools.aws!.launches).toBeLessThan(before.pools.aws!.launches * 0.6);
+    expect(after.decisions['hold:KeptForRecentDemand']).toBeGreaterThan(0);
+    expect(after.wait.p50).toBeLessThan(before.wait.p50);
+    expect(after.wait.p95).toBeLessThan(before.wait.p95);
+    expect(after.churn.abortedWork).toBe(0);
+    // The kept instance idles between bursts: it costs more, but boots fewer.
+    expect(after.cost).toBeLessThan(before.cost * 1.15);
+    expect(after.pools.aws!.billedSeconds.booting).toBeLessThan(before.pools.aws!.billedSeconds.booting);
   });
 });
 
