@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { connectDatabase, connectedSinceSql, type Database, migrateUp, upsertScope } from '@buildfleet/models';
 import { createWorkRequest } from '@buildfleet/scheduler';
@@ -32,6 +32,11 @@ interface Phase {
   completed_to_next_start_p50_ms: number;
   completed_to_next_start_p95_ms: number;
   server_cpu_s_per_1000: number;
+  client_cpu_s_per_1000: number;
+  /** Cores busy on the whole machine while the requests ran (PostgreSQL and other users included). */
+  machine_busy_cores: number;
+  statements_per_completion: number;
+  load_average: number;
   rss_idle_mib: number;
   rss_per_worker_kib: number;
   rss_peak_mib: number;
@@ -50,9 +55,16 @@ async function count(db: Database, sql: string): Promise<number> {
   return row!.n;
 }
 
-function ask(child: ChildProcess): Promise<{ rss: number; cpuMs: number }> {
+interface ServerSample {
+  rss: number;
+  cpuMs: number;
+  /** Statements sent so far, by their first words. */
+  statements: Record<string, number>;
+}
+
+function ask(child: ChildProcess): Promise<ServerSample> {
   return new Promise((resolve) => {
-    const onMessage = (message: { type: string; rss: number; cpuMs: number }) => {
+    const onMessage = (message: ServerSample & { type: string }) => {
       if (message.type !== 'rss') return;
       child.off('message', onMessage);
       resolve(message);
@@ -68,10 +80,27 @@ function peakRssMib(pid: number): number {
   return Math.round(Number(line!.split(/\s+/)[1]) / 1024);
 }
 
+/** Busy and total jiffies of the whole machine, from /proc/stat. */
+function machineJiffies(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  return { busy: total - fields[3]! - fields[4]!, total };
+}
+
+/** The statements of one task cycle: those sent between two samples, per completion, most frequent first. */
+function statementsPer(before: ServerSample, after: ServerSample, completions: number): [string, number][] {
+  return Object.entries(after.statements)
+    .map(([sql, n]): [string, number] => [sql, Math.round(((n - (before.statements[sql] ?? 0)) / completions) * 100) / 100])
+    .filter(([, n]) => n >= 0.01)
+    .sort((a, b) => b[1] - a[1]);
+}
+
 async function runPhase(workers: number): Promise<Phase> {
   const database = await createTestDatabase();
   const db = connectDatabase(database.url, 4);
-  const child = fork(join(__dirname, 'serve.js'), { env: { ...process.env, BENCH_DATABASE_URL: database.url } });
+  const child = fork(join(__dirname, 'serve.js'), {
+    env: { ...process.env, BENCH_DATABASE_URL: database.url, BENCH_COUNT_STATEMENTS: '1' },
+  });
   const fleet: SimulatedWorker[] = [];
   try {
     const { apiUrl } = await new Promise<{ apiUrl: string }>((resolve, reject) => {
@@ -98,6 +127,8 @@ async function runPhase(workers: number): Promise<Phase> {
     );
     const metadataS = (Date.now() - started) / 1000;
     const connected = await ask(child);
+    const clientCpu = process.cpuUsage();
+    const machine = machineJiffies();
 
     const total = workers * TASKS_PER_WORKER;
     const first = await createWorkRequest(db, { scope: 'bench', taskName: 'noop' });
@@ -111,6 +142,11 @@ async function runPhase(workers: number): Promise<Phase> {
       (await count(db, `select count(*)::int as n from work_requests where status = 'completed'`)) === total,
     );
     const done = await ask(child);
+    const clientCpuMs = Object.values(process.cpuUsage(clientCpu)).reduce((sum, us) => sum + us, 0) / 1000;
+    const machineAfter = machineJiffies();
+    const busyCores = ((machineAfter.busy - machine.busy) / (machineAfter.total - machine.total)) * cpus().length;
+    const cycle = statementsPer(connected, done, total);
+    console.log(`${workers} workers, statements per completion:\n${cycle.map(([sql, n]) => `  ${n.toFixed(2)}  ${sql}`).join('\n')}`);
     const rssPeak = peakRssMib(child.pid!);
 
     const [figures] = await db.sequelize.query<Record<string, number>>(
@@ -140,6 +176,10 @@ async function runPhase(workers: number): Promise<Phase> {
       completed_to_next_start_p50_ms: round(figures!.c2n_p50!),
       completed_to_next_start_p95_ms: round(figures!.c2n_p95!),
       server_cpu_s_per_1000: round((done.cpuMs - connected.cpuMs) / total, 2),
+      client_cpu_s_per_1000: round(clientCpuMs / total, 2),
+      machine_busy_cores: round(busyCores, 2),
+      statements_per_completion: round(cycle.reduce((sum, [, n]) => sum + n, 0), 1),
+      load_average: loadavg()[0]!,
       rss_idle_mib: round(idle.rss / 2 ** 20),
       rss_per_worker_kib: round((connected.rss - idle.rss) / workers / 1024),
       rss_peak_mib: rssPeak,

@@ -13,11 +13,26 @@ async function main() {
     provision: false,
     logger: pino({ level: 'warn' }, pino.destination(2)),
   });
+  // BENCH_COUNT_STATEMENTS: every statement the process sends (transaction control included),
+  // counted by its first words, so the bench can list the statements of one task cycle.
+  const statements = new Map<string, number>();
+  if (process.env.BENCH_COUNT_STATEMENTS) {
+    // Sequelize reads its `logging` option at each query; its typings do not expose `options`.
+    (running.db.sequelize as unknown as { options: { logging: (sql: string) => void } }).options.logging = (sql) => {
+      const key = sql.replace(/^Executing \([^)]*\): /, '').replace(/\s+/g, ' ').slice(0, 90);
+      statements.set(key, (statements.get(key) ?? 0) + 1);
+    };
+  }
   process.send!({ type: 'listening', url: running.url, apiUrl: running.apiUrl });
   process.on('message', (message: { type: string }) => {
     if (message.type === 'rss') {
       const usage = process.resourceUsage();
-      process.send!({ type: 'rss', rss: process.memoryUsage().rss, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 });
+      process.send!({
+        type: 'rss',
+        rss: process.memoryUsage().rss,
+        cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
+        statements: Object.fromEntries(statements),
+      });
     } else if (message.type === 'stop') {
       void running.close().then(() => process.exit(0));
     }
