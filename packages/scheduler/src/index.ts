@@ -25,7 +25,13 @@ export { DispatchPasses } from './dispatch-passes';
 export { assignableHeadSize, planDispatch, type Assignment } from './plan-dispatch';
 export { readDispatchSnapshot, STATIC, type DispatchSnapshot, type QueuedRequest } from './sql/readDispatchSnapshot';
 export { WORK_ASSIGNED_CHANNEL } from './sql/assignRequests';
-export { assignNextForWorker, settleNextForWorker } from './sql/nextForWorker';
+export {
+  assignNextForWorker,
+  settleNextForWorker,
+  startNextForWorker,
+  WORK_REQUEST_ROW_COLUMNS,
+  type WorkRequestRow,
+} from './sql/nextForWorker';
 export { describeUnmetDemand, getUnmetDemand, type UnmetDemand } from './unmet-demand';
 export { satisfiesSql } from './sql/matching';
 export { satisfies } from './matching';

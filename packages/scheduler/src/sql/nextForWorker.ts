@@ -1,9 +1,38 @@
 import { connectedSinceSql, type Database, retryingConflictOnce, type TaskType, type WorkRequest } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { WORK_ASSIGNED_CHANNEL } from './assignRequests';
+import { abortWorkRequests, type AbortResult } from './abortWorkRequests';
 import { closeUnconfigurable, configureFailure } from './closeUnconfigurable';
 import { satisfiesSql, servesScopeSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 import { queueOrderSql } from './queueOrder';
+
+/** A work request row as the worker API answers with it (Debusine's WorkRequestResponse is built from it). */
+export interface WorkRequestRow {
+  id: string;
+  scope_id: string;
+  status: string;
+  result: string;
+  task_type: string;
+  task_name: string;
+  task_data: Record<string, unknown>;
+  priority_base: number;
+  priority_adjustment: number;
+  worker_id: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  retry_count: number;
+}
+
+/** SQL: the columns of a WorkRequestRow. */
+export const WORK_REQUEST_ROW_COLUMNS = `id, scope_id, status, result, task_type, task_name, task_data, priority_base,
+  priority_adjustment, worker_id, created_at, started_at, completed_at, retry_count`;
+
+/** SQL: the first pending request already assigned to the worker `$1`, in queue order. */
+const ASSIGNED_SQL = `select id from work_requests where worker_id = $1::bigint and status = 'pending'
+  order by ${queueOrderSql()} limit 1`;
+
+const LOST_REASON = 'The worker asked for new work while this request was still running: it was lost';
 
 /**
  * The worker-initiated path ("give me my next request"): the first pending request already
@@ -13,8 +42,54 @@ import { queueOrderSql } from './queueOrder';
  * Returns null when nothing fits. A deadlock or serialization failure runs it once more.
  */
 export async function assignNextForWorker(db: Database, workerId: string): Promise<WorkRequest | null> {
-  const id = await retryingConflictOnce(() => claimNextForWorker(db, workerId, false));
+  const id = await retryingConflictOnce(() =>
+    db.sequelize.transaction(async (transaction) => {
+      const next = await claimInTransaction(db, workerId, transaction);
+      if (next && !next.assigned) await assign(db, workerId, next.id, transaction);
+      return next?.id ?? null;
+    }),
+  );
   return id ? db.models.WorkRequest.findByPk(id) : null;
+}
+
+/**
+ * Debusine's get-next-for-worker: a worker asking for work while a request still runs on it
+ * restarted, so those requests were lost and are aborted (`worker-failed`, retried); then its
+ * next request (as assignNextForWorker chooses it) is marked running and returned, or null
+ * when nothing fits. When a request already waits for the worker and nothing runs on it (the
+ * usual case once per-event dispatch settled it), that is one statement; otherwise one
+ * transaction. A deadlock or serialization failure runs it once more.
+ */
+export async function startNextForWorker(db: Database, workerId: string): Promise<{ started: WorkRequestRow | null; lost: AbortResult }> {
+  const [fast] = await db.sequelize.query<Partial<WorkRequestRow> & { running: boolean }>(
+    `with running as (
+       select exists (select 1 from work_requests where worker_id = $1::bigint and status = 'running') as running
+     ), started as (
+       update work_requests set status = 'running', started_at = now()
+        where id = (${ASSIGNED_SQL}) and worker_id = $1::bigint and status = 'pending' and not (select running from running)
+       returning ${WORK_REQUEST_ROW_COLUMNS}
+     )
+     select started.*, running.running from running left join started on true`,
+    { bind: [workerId], type: QueryTypes.SELECT },
+  );
+  const { running, ...row } = fast!;
+  if (row.id) return { started: row as WorkRequestRow, lost: { aborted: [], retries: [] } };
+  return retryingConflictOnce(() =>
+    db.sequelize.transaction(async (transaction) => {
+      const lost = running
+        ? await abortWorkRequests(db, { workerIds: [workerId] }, { cause: 'worker-failed', reason: LOST_REASON, transaction })
+        : { aborted: [], retries: [] };
+      const next = await claimInTransaction(db, workerId, transaction);
+      if (!next) return { started: null, lost };
+      const [started] = await db.sequelize.query<WorkRequestRow>(
+        `update work_requests set worker_id = $1::bigint, status = 'running', started_at = now()
+          where id = $2::bigint and status = 'pending'
+         returning ${WORK_REQUEST_ROW_COLUMNS}`,
+        { bind: [workerId, next.id], type: QueryTypes.SELECT, transaction },
+      );
+      return { started: started ?? null, lost };
+    }),
+  );
 }
 
 /**
@@ -24,58 +99,84 @@ export async function assignNextForWorker(db: Database, workerId: string): Promi
  * through WORK_ASSIGNED_CHANNEL on commit. Returns the id of the request waiting for it, if any.
  */
 export async function settleNextForWorker(db: Database, workerId: string): Promise<string | null> {
-  return retryingConflictOnce(() => claimNextForWorker(db, workerId, true));
+  return retryingConflictOnce(() =>
+    db.sequelize.transaction(async (transaction) => {
+      const next = await claimInTransaction(db, workerId, transaction);
+      if (!next) return null;
+      if (next.assigned) {
+        await db.sequelize.query('select pg_notify($1, $2)', { bind: [WORK_ASSIGNED_CHANNEL, workerId], transaction });
+      } else {
+        await assign(db, workerId, next.id, transaction, true);
+      }
+      return next.id;
+    }),
+  );
 }
 
-function claimNextForWorker(db: Database, workerId: string, notify: boolean): Promise<string | null> {
-  return db.sequelize.transaction(async (transaction) => {
-    const next = await claimInTransaction(db, workerId, transaction);
-    if (next && notify) {
-      await db.sequelize.query('select pg_notify($1, $2)', { bind: [WORK_ASSIGNED_CHANNEL, workerId], transaction });
-    }
-    return next;
-  });
+/** Gives the claimed request to the worker, and with `notify` tells its session on commit, in one statement. */
+async function assign(db: Database, workerId: string, workRequestId: string, transaction: Transaction, notify = false): Promise<void> {
+  await db.sequelize.query(
+    `with claimed as (update work_requests set worker_id = $1::bigint where id = $2::bigint returning id)
+     select ${notify ? 'pg_notify($3, $1::text)' : 'id'} from claimed`,
+    { bind: notify ? [workerId, workRequestId, WORK_ASSIGNED_CHANNEL] : [workerId, workRequestId], transaction },
+  );
 }
 
-async function claimInTransaction(db: Database, workerId: string, transaction: Transaction): Promise<string | null> {
+/**
+ * Locks the worker, then reads what it has and, when it has nothing pending, is connected and
+ * enabled and has a free slot, the best request it can run, locked (`skip locked`). Returns
+ * that request (`assigned` when it already was the worker's), or null.
+ */
+async function claimInTransaction(
+  db: Database,
+  workerId: string,
+  transaction: Transaction,
+): Promise<{ id: string; assigned: boolean } | null> {
   const [worker] = await db.sequelize.query<{ concurrency: number }>(
     `select w.concurrency from workers w where w.id = $1 for no key update of w`,
     { bind: [workerId], type: QueryTypes.SELECT, transaction },
   );
   if (!worker) return null;
-  // Read after the lock: work a pass or claim committed while this one waited counts, and so
-  // does a session lease that ended meanwhile (ending one takes this lock too).
-  const [work] = await db.sequelize.query<{ assigned: string | null; active: number; eligible: boolean }>(
-    `select (select id from work_requests where worker_id = $1 and status = 'pending'
-              order by ${queueOrderSql()} limit 1) as assigned,
-            (select count(*)::int from work_requests where worker_id = $1 and status in ('pending', 'running')) as active,
-            (select ${connectedSinceSql('w.id')} is not null and coalesce(t.enabled, false)
-               from workers w left join tokens t on t.id = w.token_id where w.id = $1) as eligible`,
-    { bind: [workerId], type: QueryTypes.SELECT, transaction },
-  );
-  if (work!.assigned) return work!.assigned;
-  if (!work!.eligible || work!.active >= worker.concurrency) return null;
   for (;;) {
-    const [best] = await db.sequelize.query<{ id: string; task_type: TaskType; task_name: string; task_data: Record<string, unknown> }>(
-      `with able as (
+    // Read after the lock (a statement of its own): work a pass or claim committed while this
+    // one waited counts, and so does a session lease that ended meanwhile (ending one takes
+    // this lock too). The best request is only looked for when the worker can take it.
+    const [work] = await db.sequelize.query<{
+      assigned: string | null;
+      id: string | null;
+      task_type: TaskType;
+      task_name: string;
+      task_data: Record<string, unknown>;
+    }>(
+      `with state as (
+         select (${ASSIGNED_SQL}) as assigned,
+                (select count(*)::int from work_requests where worker_id = $1 and status in ('pending', 'running')) as active,
+                (select ${connectedSinceSql('w.id')} is not null and coalesce(t.enabled, false)
+                   from workers w left join tokens t on t.id = w.token_id where w.id = $1) as eligible
+       ), able as (
          select rs.id from requirement_sets rs, workers w left join worker_pools p on p.id = w.worker_pool_id
           where w.id = $1 and ${satisfiesSql(WORKER_TAGS, WORKER_NUMERIC, 'rs')}
        )
-       select r.id, r.task_type, r.task_name, r.task_data
-         from work_requests r, workers w left join worker_pools p on p.id = w.worker_pool_id
-        where w.id = $1 and r.status = 'pending' and r.worker_id is null
-          and r.requirement_set_id in (select id from able) and ${servesScopeSql('r.scope_id')}
-        order by ${queueOrderSql('r')}
-        limit 1 for no key update of r skip locked`,
-      { bind: [workerId], type: QueryTypes.SELECT, transaction },
+       select state.assigned, best.* from state left join lateral (
+         select r.id, r.task_type, r.task_name, r.task_data
+           from work_requests r, workers w left join worker_pools p on p.id = w.worker_pool_id
+          where state.assigned is null and state.eligible and state.active < $2::integer
+            and w.id = $1 and r.status = 'pending' and r.worker_id is null
+            and r.requirement_set_id in (select id from able)
+            and ${servesScopeSql('r.scope_id')}
+          order by ${queueOrderSql('r')}
+          limit 1 for no key update of r skip locked
+       ) best on true`,
+      { bind: [workerId, worker.concurrency], type: QueryTypes.SELECT, transaction },
     );
-    if (!best) return null;
+    if (work!.assigned) return { id: work!.assigned, assigned: true };
+    if (!work!.id) return null;
     // A request its worker would refuse is closed as Debusine closes it, and the next one tried.
+    const best = { id: work!.id, task_type: work!.task_type, task_name: work!.task_name, task_data: work!.task_data };
     if (configureFailure(best)) {
       await closeUnconfigurable(db, [best], transaction);
       continue;
     }
-    await db.sequelize.query('update work_requests set worker_id = $1 where id = $2', { bind: [workerId, best.id], transaction });
-    return best.id;
+    return { id: work!.id, assigned: false };
   }
 }
