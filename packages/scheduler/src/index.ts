@@ -27,6 +27,7 @@ export { readDispatchSnapshot, STATIC, type DispatchSnapshot, type QueuedRequest
 export { WORK_ASSIGNED_CHANNEL } from './sql/assignRequests';
 export {
   assignNextForWorker,
+  markRunning,
   settleNextForWorker,
   startNextForWorker,
   WORK_REQUEST_ROW_COLUMNS,

@@ -17,9 +17,9 @@ import {
   upsertWorkerPool,
 } from '@buildfleet/models';
 import { type Decision, tick } from '@buildfleet/provisioner';
-import { createWorkRequest, refreshWorkerTags, runDispatchPass } from '@buildfleet/scheduler';
+import { createWorkRequest, markRunning, refreshWorkerTags, runDispatchPass } from '@buildfleet/scheduler';
 import { useConnectedDatabase } from '@buildfleet/testdb';
-import { completeWorkRequest, markRunning } from '@buildfleet/worker-api';
+import { completeWorkRequest } from '@buildfleet/worker-api';
 import { QueryTypes } from 'sequelize';
 import { buildfleetPolicy, generateTrace, parseTrace, type PolicyDecision, type Scenario, simulate, type Trace } from '../src';
 import { EventQueue } from '../src/heap';
@@ -197,7 +197,7 @@ async function replayOnDatabase(db: Database, end: number): Promise<{ decisions:
     } else if (e.kind === 'finish') {
       const job = jobs[e.job]!;
       const done = await completeWorkRequest(db, e.request, e.workerId, job.outcome, { runtime_statistics: { duration: job.duration } }, { now: clock });
-      expect(done).toBe(true);
+      expect(done).toBe('completed');
     } else {
       if (event.at >= end) break;
       const result = await tick(db, { now: () => clock, bootstrap: { apiUrl: 'https://debusine.example.net/api' } });

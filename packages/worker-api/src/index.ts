@@ -27,7 +27,7 @@ export { WORKSPACE } from './serialize';
 export { DEFAULT_SCOPE } from './routes/workRequests';
 export { MAX_ARTIFACT_FILE_SIZE } from './routes/artifacts';
 export { workerNameFromFqdn } from './sql/register';
-export { completeWorkRequest, markRunning } from './sql/workRequests';
+export { completeWorkRequest, type CompletionOutcome } from './sql/workRequests';
 export {
   createActivationToken,
   createStaticWorker,

@@ -1,6 +1,6 @@
 import { type Server } from 'node:http';
 import { type Database } from '@buildfleet/models';
-import { type DispatchPasses } from '@buildfleet/scheduler';
+import { type DispatchPasses, type WorkRequestRow } from '@buildfleet/scheduler';
 import { type Router } from 'express';
 import { type SelfRegistrationOptions } from './registration';
 
@@ -68,22 +68,7 @@ export interface WorkerApi {
 }
 
 /** A work request row as the worker API reads it. */
-export interface DbWorkRequest {
-  id: string;
-  scope_id: string;
-  status: string;
-  result: string;
-  task_type: string;
-  task_name: string;
-  task_data: Record<string, unknown>;
-  priority_base: number;
-  priority_adjustment: number;
-  worker_id: string | null;
-  created_at: Date;
-  started_at: Date | null;
-  completed_at: Date | null;
-  retry_count: number;
-}
+export type DbWorkRequest = WorkRequestRow;
 
 /** The worker a request authenticated as. */
 export interface AuthenticatedWorker {

@@ -32,6 +32,34 @@ export const WORK_REQUEST_ROW_COLUMNS = `id, scope_id, status, result, task_type
 const ASSIGNED_SQL = `select id from work_requests where worker_id = $1::bigint and status = 'pending'
   order by ${queueOrderSql()} limit 1`;
 
+/**
+ * SQL: marks the request `idSql` names running, started at `$2` (else the database's clock), if
+ * it is still pending and the worker `$1`'s, returning its row.
+ */
+function startSql(idSql: string): string {
+  return `update work_requests set status = 'running', started_at = coalesce($2::timestamptz, now())
+     where id = (${idSql}) and worker_id = $1::bigint and status = 'pending'
+    returning ${WORK_REQUEST_ROW_COLUMNS}`;
+}
+
+/**
+ * Marks a pending request assigned to this worker running, started at `now` (default: the
+ * database's clock); null when it no longer is both.
+ */
+export async function markRunning(
+  db: Database,
+  workRequestId: string,
+  workerId: string,
+  { now, transaction }: { now?: Date; transaction?: Transaction } = {},
+): Promise<WorkRequestRow | null> {
+  const [row] = await db.sequelize.query<WorkRequestRow>(startSql('$3::bigint'), {
+    bind: [workerId, now ?? null, workRequestId],
+    type: QueryTypes.SELECT,
+    transaction,
+  });
+  return row ?? null;
+}
+
 const LOST_REASON = 'The worker asked for new work while this request was still running: it was lost';
 
 /**
@@ -65,12 +93,10 @@ export async function startNextForWorker(db: Database, workerId: string): Promis
     `with running as (
        select exists (select 1 from work_requests where worker_id = $1::bigint and status = 'running') as running
      ), started as (
-       update work_requests set status = 'running', started_at = now()
-        where id = (${ASSIGNED_SQL}) and worker_id = $1::bigint and status = 'pending' and not (select running from running)
-       returning ${WORK_REQUEST_ROW_COLUMNS}
+       ${startSql(`select a.id from (${ASSIGNED_SQL}) a, running where not running.running`)}
      )
      select started.*, running.running from running left join started on true`,
-    { bind: [workerId], type: QueryTypes.SELECT },
+    { bind: [workerId, null], type: QueryTypes.SELECT },
   );
   const { running, ...row } = fast!;
   if (row.id) return { started: row as WorkRequestRow, lost: { aborted: [], retries: [] } };
@@ -80,14 +106,8 @@ export async function startNextForWorker(db: Database, workerId: string): Promis
         ? await abortWorkRequests(db, { workerIds: [workerId] }, { cause: 'worker-failed', reason: LOST_REASON, transaction })
         : { aborted: [], retries: [] };
       const next = await claimInTransaction(db, workerId, transaction);
-      if (!next) return { started: null, lost };
-      const [started] = await db.sequelize.query<WorkRequestRow>(
-        `update work_requests set worker_id = $1::bigint, status = 'running', started_at = now()
-          where id = $2::bigint and status = 'pending'
-         returning ${WORK_REQUEST_ROW_COLUMNS}`,
-        { bind: [workerId, next.id], type: QueryTypes.SELECT, transaction },
-      );
-      return { started: started ?? null, lost };
+      if (next && !next.assigned) await assign(db, workerId, next.id, transaction);
+      return { started: next && (await markRunning(db, next.id, workerId, { transaction })), lost };
     }),
   );
 }

@@ -1,5 +1,5 @@
 import { type Database, issuesOf, WORKER_TYPES, type WorkerType } from '@buildfleet/models';
-import { abortWorkRequests, assignNextForWorker, refreshWorkerTags } from '@buildfleet/scheduler';
+import { refreshWorkerTags, startNextForWorker } from '@buildfleet/scheduler';
 import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
 import { authenticatedWorker, requireWorker, setRequestWorkerName } from '../auth';
@@ -12,7 +12,7 @@ import { workRequestResponse } from '../serialize';
 import { authenticateToken } from '../sql/authenticate';
 import { storeDynamicMetadata } from '../sql/metadata';
 import { activateWorker, registerStaticWorker } from '../sql/register';
-import { completeWorkRequest, markRunning, readWorkRequest } from '../sql/workRequests';
+import { completeWorkRequest, completionTarget } from '../sql/workRequests';
 
 // Unknown fields are ignored, as Debusine's serializers do, so newer workers keep working.
 const registerBody = z.object({
@@ -124,36 +124,34 @@ export function workerRoutes(
 
   router.get('/1.0/work-request/get-next-for-worker/', worker, async (_req, res) => {
     const { id, name } = authenticatedWorker(res);
-    // A worker asking for work while a request still runs on it restarted: that request was lost.
-    const lost = await abortWorkRequests(
-      db,
-      { workerIds: [id] },
-      { cause: 'worker-failed', reason: 'The worker asked for new work while this request was still running: it was lost' },
-    );
+    const { started, lost } = await startNextForWorker(db, id);
     if (lost.aborted.length) {
       logger.warn(
         `worker-api: worker ${name} asked for work while running ${lost.aborted.join(', ')}: aborted; ` +
           `retried as ${lost.retries.map((r) => `${r.id} (for ${r.supersedes})`).join(', ') || 'none (retries exhausted)'}`,
       );
     }
-    const next = await assignNextForWorker(db, id);
-    const running = next && (await markRunning(db, String(next.id), id));
-    if (!running) {
+    if (!started) {
       res.status(204).end();
       return;
     }
-    res.status(200).json(workRequestResponse(running));
+    res.status(200).json(workRequestResponse(started));
   });
 
   router.put('/1.0/work-request/:id/completed/', worker, json, async (req, res) => {
     const { id: workerId } = authenticatedWorker(res);
     const workRequestId = String(req.params.id);
-    const workRequest = /^[0-9]{1,18}$/.test(workRequestId) ? await readWorkRequest(db, workRequestId) : null;
-    if (!workRequest) throw new ProblemError(404, 'Work request not found');
-    if (workRequest.worker_id !== workerId) throw new ProblemError(401, 'Invalid worker to update the work request');
     const parsed = completedBody.safeParse(req.body);
+    // A valid report is checked and applied in one statement; an invalid one is refused after
+    // the same checks of the request and its worker, in Debusine's order.
+    const outcome = /^[0-9]{1,18}$/.test(workRequestId)
+      ? parsed.success
+        ? await completeWorkRequest(db, workRequestId, workerId, parsed.data.result, parsed.data.output_data ?? {})
+        : await completionTarget(db, workRequestId, workerId)
+      : 'missing';
+    if (outcome === 'missing') throw new ProblemError(404, 'Work request not found');
+    if (outcome === 'other-worker') throw new ProblemError(401, 'Invalid worker to update the work request');
     if (!parsed.success) throw invalidInput('Cannot change work request as completed', issuesOf(parsed.error, completedBody));
-    await completeWorkRequest(db, workRequest.id, workerId, parsed.data.result, parsed.data.output_data ?? {});
     // Exactly 200 with an empty body: the worker treats anything else as a failed report.
     res.status(200).end();
     background.dispatchFor(workerId, 'a completion');

@@ -16,8 +16,16 @@ export interface ValidToken {
 const KEY = /^[\x21-\x7e]{1,256}$/;
 
 /**
+ * How stale `last_seen_at` may get, in seconds. Stamping it on every request made every request
+ * a write, committed and flushed; a worker busy with short tasks asks several times a second.
+ */
+export const LAST_SEEN_RESOLUTION_S = 1;
+
+/**
  * Looks a key up by its sha256 and stamps `last_seen_at` (on disabled tokens too, as Debusine
- * does). Returns null for a missing, unknown, disabled or expired token.
+ * does) when it is older than LAST_SEEN_RESOLUTION_S. The token's state is read on every call,
+ * never cached: a disabled or expired token is refused from the next request on. Returns null
+ * for a missing, unknown, disabled or expired token.
  */
 export async function authenticateToken(db: Database, key: string | undefined): Promise<ValidToken | null> {
   if (key === undefined || !KEY.test(key)) return null;
@@ -33,14 +41,19 @@ export async function authenticateToken(db: Database, key: string | undefined): 
     worker_pool_id: string | null;
     activating_worker_id: string | null;
   }>(
-    `update tokens t set last_seen_at = now()
-      where t.hash = $1::text
-     returning t.id, t.hash, t.user_name, t.admin,
-               t.enabled and (t.expire_at is null or t.expire_at > now()) as usable,
-               (select w.id from workers w where w.token_id = t.id) as worker_id,
-               (select w.name from workers w where w.token_id = t.id) as worker_name,
-               (select w.worker_pool_id from workers w where w.token_id = t.id) as worker_pool_id,
-               (select w.id from workers w where w.activation_token_id = t.id) as activating_worker_id`,
+    `with t as (
+       select t.id, t.hash, t.user_name, t.admin, t.enabled and (t.expire_at is null or t.expire_at > now()) as usable
+         from tokens t where t.hash = $1::text
+     ), touched as (
+       update tokens set last_seen_at = now()
+        where id = (select id from t) and (last_seen_at is null or last_seen_at < now() - interval '${LAST_SEEN_RESOLUTION_S} seconds')
+     )
+     select t.*,
+            (select w.id from workers w where w.token_id = t.id) as worker_id,
+            (select w.name from workers w where w.token_id = t.id) as worker_name,
+            (select w.worker_pool_id from workers w where w.token_id = t.id) as worker_pool_id,
+            (select w.id from workers w where w.activation_token_id = t.id) as activating_worker_id
+       from t`,
     { bind: [hash], type: QueryTypes.SELECT },
   );
   if (!row || !row.usable || !tokenHashesEqual(row.hash, hash)) return null;

@@ -1,28 +1,9 @@
 import { type Database, type RuntimeStatistics, type WorkRequestOutputData, type WorkRequestResult } from '@buildfleet/models';
+import { WORK_REQUEST_ROW_COLUMNS } from '@buildfleet/scheduler';
 import { QueryTypes } from 'sequelize';
 import { type DbWorkRequest } from '../interfaces';
 
-const COLUMNS = `id, scope_id, status, result, task_type, task_name, task_data, priority_base, priority_adjustment,
-  worker_id, created_at, started_at, completed_at, retry_count`;
-
-/**
- * Marks a pending request assigned to this worker running, started at `now` (default: the
- * database's clock); null when it no longer is both.
- */
-export async function markRunning(
-  db: Database,
-  workRequestId: string,
-  workerId: string,
-  { now }: { now?: Date } = {},
-): Promise<DbWorkRequest | null> {
-  const [row] = await db.sequelize.query<DbWorkRequest>(
-    `update work_requests set status = 'running', started_at = coalesce($3::timestamptz, now())
-      where id = $1::bigint and worker_id = $2::bigint and status = 'pending'
-     returning ${COLUMNS}`,
-    { bind: [workRequestId, workerId, now ?? null], type: QueryTypes.SELECT },
-  );
-  return row ?? null;
-}
+const COLUMNS = WORK_REQUEST_ROW_COLUMNS;
 
 /** The requests with these ids, in that order (missing ones left out), each with the ids of its artifacts. */
 export async function readWorkRequestsWithArtifacts(
@@ -46,11 +27,22 @@ export async function readWorkRequest(db: Database, workRequestId: string): Prom
   return row ?? null;
 }
 
+/** What a completion report found: its request (mine, another worker's, none), and whether it completed it. */
+export type CompletionOutcome = 'completed' | 'unchanged' | 'missing' | 'other-worker';
+
+/** Whether the request exists and is this worker's, for a report refused for other reasons. */
+export async function completionTarget(db: Database, workRequestId: string, workerId: string): Promise<CompletionOutcome> {
+  const row = await readWorkRequest(db, workRequestId);
+  if (!row) return 'missing';
+  return row.worker_id === workerId ? 'unchanged' : 'other-worker';
+}
+
 /**
  * Completes a pending or running request of this worker at `now` (default: the database's
  * clock) and, when the worker is in a pool and reported a duration, charges it to the request's
- * scope in worker_pool_task_execution_statistics, in one statement. A request in any other
- * state is left alone (Debusine answers 200 all the same). Returns whether it was completed.
+ * scope in worker_pool_task_execution_statistics, in one statement that also tells whether the
+ * request exists and is this worker's. A request of this worker in any other state is left alone
+ * (`unchanged`: Debusine answers 200 all the same).
  */
 export async function completeWorkRequest(
   db: Database,
@@ -59,10 +51,12 @@ export async function completeWorkRequest(
   result: Exclude<WorkRequestResult, ''>,
   outputData: WorkRequestOutputData,
   { now }: { now?: Date } = {},
-): Promise<boolean> {
+): Promise<CompletionOutcome> {
   const duration: RuntimeStatistics['duration'] = outputData.runtime_statistics?.duration;
-  const [row] = await db.sequelize.query<{ completed: number }>(
-    `with done as (
+  const [row] = await db.sequelize.query<{ found: boolean; own: boolean | null; completed: number }>(
+    `with target as (
+       select worker_id = $2::bigint as own from work_requests where id = $1::bigint
+     ), done as (
        update work_requests
           set status = 'completed', result = $3::text, output_data = $4::jsonb, completed_at = coalesce($6::timestamptz, now())
         where id = $1::bigint and worker_id = $2::bigint and status in ('pending', 'running')
@@ -74,8 +68,11 @@ export async function completeWorkRequest(
         where w.worker_pool_id is not null and $5::integer is not null
        returning id
      )
-     select (select count(*) from done)::int as completed, (select count(*) from statistics)::int as statistics`,
+     select exists (select 1 from target) as found, (select own from target) as own,
+            (select count(*) from done)::int as completed, (select count(*) from statistics)::int as statistics`,
     { bind: [workRequestId, workerId, result, JSON.stringify(outputData), duration ?? null, now ?? null], type: QueryTypes.SELECT },
   );
-  return row!.completed > 0;
+  if (!row!.found) return 'missing';
+  if (row!.own !== true) return 'other-worker';
+  return row!.completed > 0 ? 'completed' : 'unchanged';
 }
