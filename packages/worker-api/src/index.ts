@@ -13,7 +13,7 @@ import { artifactDownloadRoutes } from './routes/artifactDownloads';
 import { clientWorkRequestRoutes } from './routes/clientWorkRequests';
 import { workerRoutes } from './routes/workers';
 import { workRequestRoutes } from './routes/workRequests';
-import { Sessions } from './sessions';
+import { DEFAULT_MAX_SESSIONS, Sessions } from './sessions';
 import { TOKEN_DISABLED_CHANNEL } from './sql/admin';
 export { activateStaticWorker, deleteWorker, type WorkerDeletion } from './sql/workerLifecycle';
 
@@ -22,7 +22,7 @@ export { PROBLEM_CONTENT_TYPE } from './problem';
 export { requestWorkerName } from './auth';
 export { MAX_JSON_DEPTH } from './body';
 export { DEFAULT_SELF_REGISTRATION, type SelfRegistrationOptions } from './registration';
-export { isWorkerSocketUrl, WEBSOCKET_PATH } from './sessions';
+export { DEFAULT_MAX_SESSIONS, isWorkerSocketUrl, MAX_SESSION_MESSAGE_BYTES, WEBSOCKET_PATH } from './sessions';
 export { WORKSPACE } from './serialize';
 export { DEFAULT_SCOPE } from './routes/workRequests';
 export { MAX_ARTIFACT_FILE_SIZE } from './routes/artifacts';
@@ -59,6 +59,7 @@ export function workerApi(options: WorkerApiOptions): WorkerApi {
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 60_000,
     processId,
     leaseMs: options.sessionLeaseMs ?? DEFAULT_SESSION_LEASE_MS,
+    maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
   });
   const listener = new NotificationListener(
     db.url,

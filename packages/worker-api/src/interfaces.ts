@@ -40,6 +40,8 @@ export interface WorkerApiOptions {
   processId?: string;
   /** How long a session stays connected without a renewal of its lease. (Default: DEFAULT_SESSION_LEASE_MS, 30 s) */
   sessionLeaseMs?: number;
+  /** WebSocket sessions this process holds at most; further upgrades get 503 and Retry-After. (Default: DEFAULT_MAX_SESSIONS, 5000) */
+  maxSessions?: number;
   /**
    * This process's full dispatch passes, shared with its other callers (the server's interval)
    * so one runs at a time. (Default: the API's own)

@@ -1,4 +1,4 @@
-import { type IncomingMessage, type Server } from 'node:http';
+import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import { type Duplex } from 'node:stream';
 import { type Database, endWorkerSession, openWorkerSession, renewSessionLeases } from '@buildfleet/models';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -9,6 +9,21 @@ import { authenticateToken } from './sql/authenticate';
 import { hasAssignedWork, workersWithPendingWork } from './sql/connection';
 
 export const WEBSOCKET_PATH = '/api/ws/1.0/worker/connect/';
+
+/**
+ * The WebSocket sessions one process holds at most (`maxSessions`). An idle session costs about
+ * 20 KiB of the process's memory (measured by the server's fleet benchmark), so the default
+ * bounds them to about 100 MiB; beyond it an upgrade is answered 503 with Retry-After, and the
+ * worker retries (through a load balancer, on another replica).
+ */
+export const DEFAULT_MAX_SESSIONS = 5000;
+
+/**
+ * The largest message a worker may send on its session: debusine-worker sends none (only
+ * pongs), so a larger one is refused (close code 1009) instead of buffered, as ws would up to
+ * its 100 MiB default.
+ */
+export const MAX_SESSION_MESSAGE_BYTES = 64 * 1024;
 
 /** The frames Debusine's consumer sends; the worker dispatches on `text`, else on `reason_code`. */
 const FRAMES = {
@@ -40,6 +55,8 @@ export interface SessionsOptions {
   /** This process's id, which its session leases carry. */
   processId: string;
   leaseMs: number;
+  /** Sessions held at most; further upgrades are refused with 503. */
+  maxSessions: number;
 }
 
 /**
@@ -49,7 +66,9 @@ export interface SessionsOptions {
  * is closed, so the worker reconnects with a fresh one.
  */
 export class Sessions {
-  private readonly server = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  private readonly server = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_SESSION_MESSAGE_BYTES });
+  /** Upgraded sockets not yet closed, sessions or not: what maxSessions bounds. */
+  private sockets = 0;
   private readonly byWorker = new Map<string, Set<Session>>();
   private readonly pending = new Set<Promise<void>>();
   private readonly renewal: NodeJS.Timeout;
@@ -66,7 +85,17 @@ export class Sessions {
 
   attach(http: Server): void {
     http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (!isWorkerSocketUrl(request.url)) return refuseUpgrade(socket);
+      if (!isWorkerSocketUrl(request.url)) return refuseUpgrade(socket, 404, { title: 'Not found', detail: `WebSocket connections are served on ${WEBSOCKET_PATH} only` });
+      if (this.sockets >= this.options.maxSessions) {
+        return refuseUpgrade(
+          socket,
+          503,
+          { title: 'Too many sessions', detail: `This server holds its maximum of ${this.options.maxSessions} worker sessions: retry later` },
+          SESSIONS_FULL_RETRY_AFTER_S,
+        );
+      }
+      this.sockets++;
+      socket.once('close', () => this.sockets--);
       this.server.handleUpgrade(request, socket, head, (ws) => this.track(this.open(ws, request)));
     });
   }
@@ -101,6 +130,9 @@ export class Sessions {
   }
 
   private async open(socket: WebSocket, request: IncomingMessage): Promise<void> {
+    // ws closes the socket after an error (a malformed or oversized frame: 1002, 1009); without
+    // a listener the error would end the process.
+    socket.on('error', (error) => this.logger.warn(`worker-api: closed a WebSocket session: ${error.message}`));
     const header = request.headers.token;
     const token = await authenticateToken(this.db, Array.isArray(header) ? header[0] : header);
     if (!token?.worker || this.closing) {
@@ -194,16 +226,19 @@ export function isWorkerSocketUrl(url: string | undefined): boolean {
   }
 }
 
+/** How long a worker refused for want of a session slot is asked to wait, in seconds. */
+const SESSIONS_FULL_RETRY_AFTER_S = 10;
+
 /**
- * Answers an upgrade on any other path with a 404 and closes the socket at once: an upgrade
- * nobody takes would otherwise hold its socket open forever.
+ * Answers an upgrade that is not taken (another path: 404; no session slot left: 503) and
+ * closes the socket at once: an upgrade nobody takes would otherwise hold its socket open forever.
  */
-function refuseUpgrade(socket: Duplex): void {
-  const body = JSON.stringify({ title: 'Not found', detail: `WebSocket connections are served on ${WEBSOCKET_PATH} only` });
+function refuseUpgrade(socket: Duplex, status: 404 | 503, problem: { title: string; detail: string }, retryAfterS?: number): void {
+  const body = JSON.stringify(problem);
   socket.on('error', () => socket.destroy());
   socket.end(
-    `HTTP/1.1 404 Not Found\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Connection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `${retryAfterS ? `Retry-After: ${retryAfterS}\r\n` : ''}Connection: close\r\n\r\n${body}`,
     () => socket.destroy(),
   );
 }

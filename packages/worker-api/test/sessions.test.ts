@@ -2,7 +2,7 @@ import { connectedSinceSql, type Database, endWorkerLeases, generateTokenKey } f
 import { runDispatchPass } from '@buildfleet/scheduler';
 import { WebSocket } from 'ws';
 import { rawUpgrade } from './upgrade';
-import { setWorkerEnabled, WEBSOCKET_PATH } from '../src';
+import { MAX_SESSION_MESSAGE_BYTES, setWorkerEnabled, WEBSOCKET_PATH } from '../src';
 import {
   addWorker,
   addWorkRequest,
@@ -278,5 +278,50 @@ describe('session leases across processes', () => {
     } finally {
       await replica.close();
     }
+  });
+});
+
+describe('what a process keeps per session', () => {
+  it('holds at most maxSessions sockets: the next upgrade gets 503, and a freed slot is taken again', async () => {
+    const bounded = await startApi(db, { maxSessions: 2 });
+    try {
+      const first = connect(worker.key, bounded.apiUrl);
+      // A refused token holds a slot until its socket closes, as any upgraded socket does.
+      const other = await addWorker(db, { name: 'other', connected: false });
+      await first.received('connected');
+      await connect(other.key, bounded.apiUrl).received('connected');
+
+      const refused = await rawUpgrade(bounded.apiUrl, WEBSOCKET_PATH);
+      expect(refused.status).toMatch(/^HTTP\/1\.1 503 /);
+      expect(refused.closedAfterMs).toBeLessThan(1000);
+
+      first.socket.close();
+      await first.closed;
+      const retry = await waitFor(
+        'the freed slot',
+        async () => {
+          const attempt = connect(worker.key, bounded.apiUrl);
+          const upgraded = await new Promise<boolean>((resolve) => {
+            attempt.socket.once('open', () => resolve(true));
+            attempt.socket.once('error', () => resolve(false));
+          });
+          return upgraded ? attempt : undefined;
+        },
+        5000,
+      );
+      await retry.received('connected');
+    } finally {
+      await bounded.close();
+    }
+  });
+
+  it('closes a session whose worker sends a message larger than MAX_SESSION_MESSAGE_BYTES (1009) instead of buffering it', async () => {
+    const session = connect(worker.key);
+    await session.received('connected');
+    const code = new Promise<number>((resolve) => session.socket.once('close', (closeCode: number) => resolve(closeCode)));
+
+    session.socket.send('x'.repeat(MAX_SESSION_MESSAGE_BYTES + 1));
+
+    expect(await code).toBe(1009);
   });
 });
