@@ -33,6 +33,8 @@ interface Phase {
   completed_to_next_start_p95_ms: number;
   server_cpu_s_per_1000: number;
   client_cpu_s_per_1000: number;
+  /** CPU time of the PostgreSQL backends serving the bench's database. */
+  postgres_cpu_s_per_1000: number;
   /** Cores busy on the whole machine while the requests ran (PostgreSQL and other users included). */
   machine_busy_cores: number;
   statements_per_completion: number;
@@ -87,6 +89,25 @@ function machineJiffies(): { busy: number; total: number } {
   return { busy: total - fields[3]! - fields[4]!, total };
 }
 
+/**
+ * CPU time so far of the PostgreSQL backends connected to `db`'s database, in ms (from /proc,
+ * so only when PostgreSQL runs on this machine and its processes are readable; else 0).
+ */
+async function postgresCpuMs(db: Database): Promise<number> {
+  const backends = await db.sequelize.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()', {
+    type: QueryTypes.SELECT,
+  });
+  const ticksPerMs = 100 / 1000;
+  return backends.reduce((sum, { pid }) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return sum + (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
 /** The statements of one task cycle: those sent between two samples, per completion, most frequent first. */
 function statementsPer(before: ServerSample, after: ServerSample, completions: number): [string, number][] {
   return Object.entries(after.statements)
@@ -128,6 +149,8 @@ async function runPhase(workers: number): Promise<Phase> {
     const metadataS = (Date.now() - started) / 1000;
     const connected = await ask(child);
     const clientCpu = process.cpuUsage();
+    // The server's pool keeps its connections while busy, so the same backends serve the whole run.
+    const postgresBefore = await postgresCpuMs(db);
     const machine = machineJiffies();
 
     const total = workers * TASKS_PER_WORKER;
@@ -142,6 +165,7 @@ async function runPhase(workers: number): Promise<Phase> {
       (await count(db, `select count(*)::int as n from work_requests where status = 'completed'`)) === total,
     );
     const done = await ask(child);
+    const postgresMs = (await postgresCpuMs(db)) - postgresBefore;
     const clientCpuMs = Object.values(process.cpuUsage(clientCpu)).reduce((sum, us) => sum + us, 0) / 1000;
     const machineAfter = machineJiffies();
     const busyCores = ((machineAfter.busy - machine.busy) / (machineAfter.total - machine.total)) * cpus().length;
@@ -177,6 +201,7 @@ async function runPhase(workers: number): Promise<Phase> {
       completed_to_next_start_p95_ms: round(figures!.c2n_p95!),
       server_cpu_s_per_1000: round((done.cpuMs - connected.cpuMs) / total, 2),
       client_cpu_s_per_1000: round(clientCpuMs / total, 2),
+      postgres_cpu_s_per_1000: round(postgresMs / total, 2),
       machine_busy_cores: round(busyCores, 2),
       statements_per_completion: round(cycle.reduce((sum, [, n]) => sum + n, 0), 1),
       load_average: loadavg()[0]!,
