@@ -245,5 +245,5 @@ describe('fidelity: the replay decides what the real tick decides', () => {
       }
     }
     expect(reasons).toContain('hold:PoolBudgetExhausted:dummy-large');
-  }, 60000);
+  }, 120_000);
 });
