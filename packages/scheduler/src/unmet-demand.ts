@@ -87,13 +87,12 @@ export async function describeUnmetDemand(db: Database, { planned = [] }: { plan
     if (!poolsByScope.has(pool.scope)) poolsByScope.set(pool.scope, []);
     poolsByScope.get(pool.scope)!.push(pool);
   }
-  // Which pools can serve which set: `satisfies`, the twin of `satisfiesSql`, in memory.
-  const able = new Map<string, boolean>();
-  const canServe = (pool: RankedPool, set: DemandSet) => {
-    const key = `${pool.id}:${set.id}`;
-    if (!able.has(key)) able.set(key, satisfies(new Set(pool.tags), pool.numeric, set));
-    return able.get(key)!;
-  };
+  // Which pools can serve which set: `satisfies`, the twin of `satisfiesSql`, in memory, once
+  // per (pool, set) whatever the number of scopes.
+  const poolTags = new Map((pools ?? []).map((pool) => [pool.id, { tags: new Set(pool.tags), numeric: pool.numeric }]));
+  const ablePools = new Map(
+    sets.map((set) => [set.id, new Set([...poolTags].filter(([, pool]) => satisfies(pool.tags, pool.numeric, set)).map(([id]) => id))]),
+  );
   const taskTags = [...new Set(sets.flatMap((set) => set.tags.filter((tag) => tag.startsWith('task:'))))];
   const excluded = await excludedWorkersByTask(db, taskTags);
   return groups.map((group) => {
@@ -106,7 +105,7 @@ export async function describeUnmetDemand(db: Database, { planned = [] }: { plan
       oldestCreatedAt: new Date(group.oldest_created_at).toISOString(),
       workRequestIds: group.ids,
       pools: (poolsByScope.get(group.scope_id) ?? [])
-        .filter((pool) => canServe(pool, set))
+        .filter((pool) => ablePools.get(set.id)!.has(pool.id))
         .map(({ name, enabled, priority, instanceWide }) => ({ name, enabled, priority, instanceWide })),
       excludedWorkers: set.tags.filter((tag) => tag.startsWith('task:')).flatMap((tag) => excluded.get(tag) ?? []),
     };

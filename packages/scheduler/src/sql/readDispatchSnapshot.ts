@@ -164,50 +164,56 @@ export async function readDispatchSnapshot(
        ) q`,
     { bind: [heads.map((h) => h.set_id), heads.map((h) => h.scope_id), heads.map((h) => h.head)], type: QueryTypes.SELECT, transaction },
   );
-  snapshot.requests = mergeInQueueOrder(
-    (read!.heads ?? []).map(([requirementSetId, scopeId, ids, priorities, created]) =>
-      ids.map((id, i) => ({ id: String(id), requirementSetId, scopeId, priority: priorities[i]!, createdMicros: created[i]!, numericId: id })),
-    ),
-  ).map(({ id, requirementSetId, scopeId, priority, createdMicros }) => ({
-    id,
-    requirementSetId,
-    scopeId,
-    priority,
-    createdAt: new Date(createdMicros / 1000),
-  }));
+  snapshot.requests = mergeHeads(
+    (read!.heads ?? []).map(([requirementSetId, scopeId, ids, priorities, created]) => ({ requirementSetId, scopeId, ids, priorities, created })),
+  );
   return snapshot;
 }
 
-type Ranked = { priority: number; createdMicros: number; numericId: number };
-
-/** Before in queue order (`queueOrderSql`): higher priority, then older, then lower id. */
-function before(a: Ranked, b: Ranked): boolean {
-  return a.priority !== b.priority ? a.priority > b.priority : a.createdMicros !== b.createdMicros ? a.createdMicros < b.createdMicros : a.numericId < b.numericId;
+/** One group's head as read: its requests' ids, effective priorities and creation times (µs), in queue order. */
+interface Head {
+  requirementSetId: string;
+  scopeId: string;
+  ids: number[];
+  priorities: number[];
+  created: number[];
 }
 
-/** Merges lists each in queue order into one in queue order (a heap of their fronts). */
-export function mergeInQueueOrder<T extends Ranked>(lists: T[][]): T[] {
-  const heap: { list: T[]; at: number }[] = [];
-  const front = (i: number) => heap[i]!.list[heap[i]!.at]!;
+/** The heads merged into one list in queue order (`queueOrderSql`), with a heap of their fronts. */
+function mergeHeads(heads: Head[]): QueuedRequest[] {
+  const heap = heads.filter((head) => head.ids.length).map((head) => ({ head, at: 0 }));
+  // Higher priority, then older, then lower id.
+  const before = (x: (typeof heap)[number], y: (typeof heap)[number]) => {
+    const [a, i, b, j] = [x.head, x.at, y.head, y.at];
+    if (a.priorities[i] !== b.priorities[j]) return a.priorities[i]! > b.priorities[j]!;
+    if (a.created[i] !== b.created[j]) return a.created[i]! < b.created[j]!;
+    return a.ids[i]! < b.ids[j]!;
+  };
   const down = (i: number) => {
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let top = i;
-      if (l < heap.length && before(front(l), front(top))) top = l;
-      if (r < heap.length && before(front(r), front(top))) top = r;
+      if (l < heap.length && before(heap[l]!, heap[top]!)) top = l;
+      if (r < heap.length && before(heap[r]!, heap[top]!)) top = r;
       if (top === i) return;
       [heap[i], heap[top]] = [heap[top]!, heap[i]!];
       i = top;
     }
   };
-  for (const list of lists) if (list.length) heap.push({ list, at: 0 });
   for (let i = Math.floor(heap.length / 2) - 1; i >= 0; i--) down(i);
-  const merged: T[] = [];
+  const merged: QueuedRequest[] = [];
   while (heap.length) {
-    const top = heap[0]!;
-    merged.push(top.list[top.at++]!);
-    if (top.at === top.list.length) {
+    const front = heap[0]!;
+    const { head, at } = front;
+    merged.push({
+      id: String(head.ids[at]),
+      requirementSetId: head.requirementSetId,
+      scopeId: head.scopeId,
+      priority: head.priorities[at]!,
+      createdAt: new Date(head.created[at]! / 1000),
+    });
+    if (++front.at === head.ids.length) {
       heap[0] = heap[heap.length - 1]!;
       heap.pop();
     }
