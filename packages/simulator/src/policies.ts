@@ -1,5 +1,5 @@
 import { billingPeriodSeconds, type DemandGroup, plan, type PlanOptions, type PoolState } from '@buildfleet/provisioner';
-import { type FleetView, type Policy, type PolicyActions, type SimJob } from './fleet';
+import { type FleetView, type Policy, type PolicyActions } from './fleet';
 
 /** buildfleet's own policy: the provisioner's real, pure `plan(snapshot, now)`. */
 export function buildfleetPolicy(options: PlanOptions = {}): Policy {
@@ -96,12 +96,19 @@ export function staticPolicy({ instances }: { instances: number }): Policy {
   };
 }
 
-/** Pending jobs by the pool that would serve them first: the first of their scope's able pools. */
-function pendingByFirstPool(view: FleetView): Map<string, SimJob[]> {
-  const byPool = new Map<string, SimJob[]>();
+/**
+ * Pending jobs by the pool that would take them: in queue order, the first of their scope's able
+ * pools with room left, room being `max_active_instances` less the busy instances and the jobs
+ * already counted there. A full pool's runner takes no more jobs; the next one does.
+ */
+function pendingByPoolWithRoom(view: FleetView): Map<string, number> {
+  const room = new Map([...view.pools.values()].map((p) => [p.name, (p.limits.max_active_instances ?? Infinity) - view.live(p.name).filter((i) => i.job !== null).length]));
+  const byPool = new Map<string, number>();
   for (const job of view.pending) {
-    const pool = view.poolsFor(job)[0];
-    if (pool !== undefined) byPool.set(pool, [...(byPool.get(pool) ?? []), job]);
+    const pool = view.poolsFor(job).find((p) => room.get(p)! > 0);
+    if (pool === undefined) continue;
+    room.set(pool, room.get(pool)! - 1);
+    byPool.set(pool, (byPool.get(pool) ?? 0) + 1);
   }
   return byPool;
 }
@@ -120,7 +127,8 @@ export interface TaskscalerSettings {
 /**
  * GitLab's taskscaler (fleeting): per pool, capacity = in use + max(idle_count,
  * min(ceil(scale_factor × in use), scale_factor_limit)), where in use counts busy instances and
- * the jobs waiting for this pool; bounded by `max_active_instances`. Instances idle longer than
+ * the jobs waiting for this pool (`pendingByPoolWithRoom`: a job its preferred pools have no room
+ * for waits for the next); bounded by `max_active_instances`. Instances idle longer than
  * `idle_time` are removed while more than `idle_count` are idle. No budgets.
  */
 export function taskscalerPolicy(settings: TaskscalerSettings): Policy {
@@ -129,11 +137,11 @@ export function taskscalerPolicy(settings: TaskscalerSettings): Policy {
     settings: { ...settings },
     decide(view) {
       const actions: PolicyActions = { launches: [], terminations: [], decisions: [] };
-      const waiting = pendingByFirstPool(view);
+      const waiting = pendingByPoolWithRoom(view);
       for (const pool of view.pools.values()) {
         const instances = view.live(pool.name);
         const busy = instances.filter((i) => i.job !== null).length;
-        const inUse = busy + (waiting.get(pool.name)?.length ?? 0);
+        const inUse = busy + (waiting.get(pool.name) ?? 0);
         const idleWanted = Math.max(settings.idle_count, Math.min(Math.ceil(settings.scale_factor * inUse), settings.scale_factor_limit ?? Infinity));
         const desired = Math.min(inUse + idleWanted, pool.limits.max_active_instances ?? Infinity);
         if (desired > instances.length) {

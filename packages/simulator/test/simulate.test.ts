@@ -97,6 +97,20 @@ describe('replaying a trace through the real planners', () => {
     expect(taskscaler.pools.aws!.abortedWork).toBe(0);
   });
 
+  it("taskscaler: work its preferred pool has no room for is the next pool's to launch for", () => {
+    const trace = traceOf([{ at: 0 }, { at: 0 }]);
+    const base = scenario({ limits: { max_idle_seconds: 300, max_active_instances: 1 } });
+    const overflow: Scenario = {
+      ...base,
+      pools: [...base.pools, { ...base.pools[0]!, name: 'aws-overflow', limits: { max_idle_seconds: 300 } }],
+      scopes: [{ name: 'debian', pools: [{ pool: 'aws' }, { pool: 'aws-overflow' }] }],
+    };
+    const metrics = measure(simulate(trace, overflow, taskscalerPolicy({ idle_count: 0, scale_factor: 0, idle_time: 300 })), overflow);
+    expect([metrics.pools.aws!.launches, metrics.pools['aws-overflow']!.launches]).toEqual([1, 1]);
+    // Both start once their instances boot (30 s); neither waits for the other's 600 s.
+    expect(metrics.wait.max).toBe(30);
+  });
+
   it('billing-aware reaping: on an hourly-billed pool, keeping idle instances for their paid hour costs less, churns less and waits less at the median', () => {
     // A job every 20 minutes for a day, 5 minutes each: idle 15 minutes between, max_idle_seconds 300.
     const trace = traceOf(Array.from({ length: 72 }, (_, i) => ({ at: i * 1200, duration: 300 })));
