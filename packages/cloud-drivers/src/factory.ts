@@ -40,6 +40,8 @@ export interface CreateDriverOptions {
   logger?: DriverLogger;
   /** Where the dummy provider's instances live; needed for dummy pools. */
   dummyCloud?: DummyCloud;
+  /** The dummy provider's clock: its instances' creation times and boot delay. (Default: () => new Date()) */
+  now?: () => Date;
 }
 
 type Factory<P extends ProviderType> = (
@@ -83,6 +85,7 @@ const factories = {
       cloud: options.dummyCloud,
       bootDelayMs: specification.boot_delay_seconds * 1000,
       failureRate: specification.failure_rate,
+      ...(options.now ? { now: options.now } : {}),
     });
   },
 } satisfies { [P in ProviderType]: Factory<P> };

@@ -18,7 +18,7 @@ export class Drivers {
   constructor(
     private readonly db: Database,
     private readonly installationId: string,
-    private readonly options: Pick<TickOptions, 'driverFor' | 'driverOptions' | 'retry' | 'launchParallelism'>,
+    private readonly options: Pick<TickOptions, 'driverFor' | 'driverOptions' | 'retry' | 'launchParallelism' | 'now'>,
   ) {}
 
   for(pool: PoolForDriver): Promise<CloudDriver> {
@@ -44,6 +44,8 @@ export class Drivers {
       parallelism: this.options.launchParallelism ?? DEFAULT_LAUNCH_PARALLELISM,
       ...(this.options.retry ? { retry: this.options.retry } : {}),
       dummyCloud: new DatabaseDummyCloud(this.db),
+      // The dummy provider runs on the caller's clock, so a replay's instances are created at its instants.
+      ...(this.options.now ? { now: this.options.now } : {}),
       ...this.options.driverOptions,
     });
   }

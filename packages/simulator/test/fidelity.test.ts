@@ -235,6 +235,14 @@ describe('fidelity: the replay decides what the real tick decides', () => {
     expect(real).toEqual(simulated);
     expect(onDatabase.other).toEqual([]);
     expect(onDatabase.starts).toEqual(run.jobs.map((j) => j.start));
+    // The pretend cloud ran on the same clock: each live instance was created at its row's launch.
+    const instances = await ctx.db.sequelize.query<{ created: Date; launched: Date }>(
+      `select d.created_at as created, w.instance_created_at as launched
+         from dummy_instances d join workers w on w.worker_pool_data ->> 'instance-id' = 'dummy-' || d.id`,
+      { type: QueryTypes.SELECT },
+    );
+    expect(instances.length).toBeGreaterThan(0);
+    for (const { created, launched } of instances) expect(created).toEqual(launched);
 
     // The day exercised what it compares: launches for demand and for latency, reaping, and the
     // instance limits and the budget holding launches back, in both pools.
