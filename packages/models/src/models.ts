@@ -105,6 +105,10 @@ export class Worker extends Model<InferAttributes<Worker>, InferCreationAttribut
   declare instanceCreatedAt: CreationOptional<Date | null>;
   /** Pool workers: the image the current (or last) instance was launched from. */
   declare imageId: CreationOptional<string | null>;
+  /** Pool workers: since when it takes no new work and ends once idle (the provisioner's decision), else null. */
+  declare drainingSince: CreationOptional<Date | null>;
+  /** The provisioner's reason for draining it, e.g. `DrainOverBudget`; null when not draining. */
+  declare drainingReason: CreationOptional<string | null>;
   declare tokenId: ForeignKey<Token['id']> | null;
   declare activationTokenId: ForeignKey<Token['id']> | null;
   declare staticMetadata: CreationOptional<Record<string, unknown>>;
@@ -289,6 +293,8 @@ export function initModels(sequelize: Sequelize): Models {
       registeredAt: now(),
       instanceCreatedAt: nullableDate(),
       imageId: { type: DataTypes.TEXT, allowNull: true },
+      drainingSince: nullableDate(),
+      drainingReason: { type: DataTypes.TEXT, allowNull: true },
       staticMetadata: jsonb(),
       dynamicMetadata: jsonb(),
       dynamicMetadataUpdatedAt: nullableDate(),

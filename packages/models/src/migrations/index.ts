@@ -9,6 +9,7 @@ import { images } from './0008-images';
 import { taskAvailability } from './0010-task-availability';
 import { poolSamples } from './0012-pool-samples';
 import { waitingQueueIndexes } from './0014-waiting-queue-indexes';
+import { drainingWorkers } from './0016-draining-workers';
 import { type Migration } from './types';
 
 /** Every migration, oldest first. Append only: a landed migration is never edited. */
@@ -24,5 +25,6 @@ export const migrations: readonly Migration[] = [
   taskAvailability,
   poolSamples,
   waitingQueueIndexes,
+  drainingWorkers,
 ];
 export type { Migration };

@@ -94,7 +94,8 @@ export async function claimWorkers(
          update tokens t set enabled = false from old where t.id = old.token_id returning t.id
        ), reused as (
          update workers w
-            set activation_token_id = tokens.id, instance_created_at = $3::timestamptz, worker_pool_data = null, image_id = $5::text
+            set activation_token_id = tokens.id, instance_created_at = $3::timestamptz, worker_pool_data = null, image_id = $5::text,
+                draining_since = null, draining_reason = null
            from wanted join tokens on tokens.hash = wanted.hash
           where w.name = wanted.name and w.worker_pool_id = $2::bigint
          returning w.id, w.name

@@ -52,7 +52,7 @@ export async function releaseWorkers(db: Database, releases: Release[], { now }:
                 greatest(0, floor(extract(epoch from $2::timestamptz - instance_created_at)))::integer
            from target where charge
        ), stopped as (
-         update workers w set instance_created_at = null, worker_pool_data = null
+         update workers w set instance_created_at = null, worker_pool_data = null, draining_since = null, draining_reason = null
            from target where w.id = target.id
          returning w.id, w.name
        ), requeued as (

@@ -26,6 +26,14 @@ export function satisfiesSql(tags: string, numeric: string, rs: string): string 
  */
 export const WORKER_ENABLED = `(w.worker_type = 'celery' or exists (select 1 from tokens t where t.id = w.token_id and t.enabled))`;
 
+/**
+ * Whether the worker `w` may be given new work as far as the provisioner is concerned: it is not
+ * draining (`draining_since`, set when its pool's budget is spent), so it finishes what it runs
+ * and was already given, then goes idle and is terminated. Every assigning path checks it: the
+ * bulk pass's free workers and the per-worker claim (get-next-for-worker, per-event dispatch).
+ */
+export const WORKER_NOT_DRAINING = `(w.draining_since is null)`;
+
 /** A worker's effective tags: its own (reported and admin) plus those its pool gives it. */
 export const WORKER_TAGS = `(w.tags || coalesce(p.worker_tags, '{}'))`;
 /** A worker's effective numeric tags: its pool's nominal sizes, overridden by what it reports. */

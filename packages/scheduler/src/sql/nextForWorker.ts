@@ -3,7 +3,7 @@ import { QueryTypes, type Transaction } from 'sequelize';
 import { WORK_ASSIGNED_CHANNEL } from './assignRequests';
 import { abortWorkRequests, type AbortResult } from './abortWorkRequests';
 import { closeUnconfigurable, configureFailure } from './closeUnconfigurable';
-import { satisfiesSql, servesScopeSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
+import { satisfiesSql, servesScopeSql, WORKER_NOT_DRAINING, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 import { queueOrderSql } from './queueOrder';
 
 /** A work request row as the worker API answers with it (Debusine's WorkRequestResponse is built from it). */
@@ -143,8 +143,8 @@ async function assign(db: Database, workerId: string, workRequestId: string, tra
 }
 
 /**
- * Locks the worker, then reads what it has and, when it has nothing pending, is connected and
- * enabled and has a free slot, the best request it can run, locked (`skip locked`). Returns
+ * Locks the worker, then reads what it has and, when it has nothing pending, is connected,
+ * enabled and not draining and has a free slot, the best request it can run, locked (`skip locked`). Returns
  * that request (`assigned` when it already was the worker's), or null.
  */
 async function claimInTransaction(
@@ -171,7 +171,7 @@ async function claimInTransaction(
       `with state as (
          select (${ASSIGNED_SQL}) as assigned,
                 (select count(*)::int from work_requests where worker_id = $1 and status in ('pending', 'running')) as active,
-                (select ${connectedSinceSql('w.id')} is not null and coalesce(t.enabled, false)
+                (select ${connectedSinceSql('w.id')} is not null and coalesce(t.enabled, false) and ${WORKER_NOT_DRAINING}
                    from workers w left join tokens t on t.id = w.token_id where w.id = $1) as eligible
        ), able as (
          select rs.id from requirement_sets rs, workers w left join worker_pools p on p.id = w.worker_pool_id

@@ -1,6 +1,6 @@
 import { CONNECTED_WORKERS_SQL, type Database } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
-import { WORKER_ENABLED, WORKER_NUMERIC, WORKER_TAGS } from './matching';
+import { WORKER_ENABLED, WORKER_NOT_DRAINING, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 import { satisfies } from '../matching';
 import { scopePoolOrderSql } from './poolOrder';
 import { assignableHeadSize } from '../plan-dispatch';
@@ -25,7 +25,7 @@ export interface DispatchSnapshot {
    * `assignableHeadSize`); the rest of the queue stays in the database.
    */
   requests: QueuedRequest[];
-  /** Free slots of each connected worker with an enabled token (or the Celery worker) and capacity left. */
+  /** Free slots of each connected, not draining worker with an enabled token (or the Celery worker) and capacity left. */
   freeSlots: Map<string, number>;
   /**
    * For each requirement set in the queue, the free workers able to run it, by pool id (or
@@ -65,7 +65,7 @@ export async function readDispatchSnapshot(
        left join (select worker_id, count(*) as active from work_requests
                    where status in ('pending', 'running') and worker_id is not null group by worker_id) a
          on a.worker_id = w.id
-      where ${WORKER_ENABLED} and w.concurrency > coalesce(a.active, 0)
+      where ${WORKER_ENABLED} and ${WORKER_NOT_DRAINING} and w.concurrency > coalesce(a.active, 0)
       order by w.id
       ${lock ? 'for no key update of w skip locked' : ''}`,
     { type: QueryTypes.SELECT, transaction },
