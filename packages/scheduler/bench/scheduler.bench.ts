@@ -27,6 +27,8 @@ const SIZES = {
   workers: Number(process.env.BENCH_WORKERS ?? 2_000),
   pools: Number(process.env.BENCH_POOLS ?? 50),
   scopes: 5,
+  /** The share of workers already running work in every slot (BENCH_BUSY=0.9: a fleet nine-tenths busy). */
+  busy: Number(process.env.BENCH_BUSY ?? 0),
 };
 const RUNS = 5;
 const SITES = ['paris', 'berlin', 'oslo', 'rome', 'vienna'];
@@ -90,8 +92,9 @@ async function seed(db: Database) {
     };
     const concurrency = rand() < 0.8 ? 1 : 2;
     const connectedAt = Math.floor(rand() * 1000);
-    workerRows.push({ name: `worker-${w}`, pool: poolId, metadata, concurrency, connectedAt, hash: hashTokenKey(`bench-${w}`) });
-    workers.push({ id: w, poolId, metadata, adminTags: [], concurrency, active: 0, available: true, connectedAt });
+    const active = w % 100 < Math.round(SIZES.busy * 100) ? concurrency : 0;
+    workerRows.push({ name: `worker-${w}`, pool: poolId, metadata, concurrency, active, connectedAt, hash: hashTokenKey(`bench-${w}`) });
+    workers.push({ id: w, poolId, metadata, adminTags: [], concurrency, active, available: true, connectedAt });
   }
   await db.sequelize.query(
     `with rows as (select * from json_to_recordset($1::json)
@@ -108,6 +111,13 @@ async function seed(db: Database) {
     { bind: [JSON.stringify(workerRows)] },
   );
   await refreshWorkerTags(db);
+  // The busy workers' running work (noop requests, not part of the queue).
+  await db.sequelize.query(
+    `insert into work_requests (scope_id, task_name, status, worker_id, started_at)
+     select 1, 'noop', 'running', w.id, now()
+       from json_to_recordset($1::json) as x(name text, active int) join workers w on w.name = x.name, generate_series(1, x.active)`,
+    { bind: [JSON.stringify(workerRows)] },
+  );
 
   const shapes: { task: string; taskData: Record<string, unknown>; extra: string[] }[] = [];
   const seen = new Set<string>();
@@ -164,14 +174,16 @@ async function main() {
   try {
     const started = Date.now();
     const data = await seed(db);
-    console.log(`seeded ${SIZES.requests} requests, ${SIZES.workers} workers, ${SIZES.pools} pools in ${Date.now() - started} ms`);
+    console.log(
+      `seeded ${SIZES.requests} requests, ${SIZES.workers} workers (${SIZES.busy * 100} % busy), ${SIZES.pools} pools in ${Date.now() - started} ms`,
+    );
 
     const bulk: number[] = [];
     let assigned = 0;
     let unmetGroups = 0;
     // One unmeasured run first, so the JIT and PostgreSQL's caches are warm for both matchers.
     for (let run = -1; run < RUNS; run++) {
-      await db.sequelize.query('update work_requests set worker_id = null');
+      await db.sequelize.query(`update work_requests set worker_id = null where status = 'pending'`);
       await db.sequelize.query('vacuum analyze work_requests');
       const t0 = process.hrtime.bigint();
       const { assignments } = await runDispatchPass(db);
