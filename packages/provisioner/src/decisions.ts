@@ -1,7 +1,7 @@
 import { formatDuration } from '@buildfleet/models';
-import { type Reason } from './reasons';
+import { Reason } from './reasons';
 
-export const DECISION_KINDS = ['launch', 'terminate', 'hold', 'error', 'reconcile', 'image'] as const;
+export const DECISION_KINDS = ['launch', 'terminate', 'hold', 'error', 'reconcile', 'image', 'drain'] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
 
 /** What the provisioner decided and why; one row of `provisioning_decisions`. */
@@ -59,6 +59,13 @@ interface TerminateFacts {
   [Reason.ManualTerminate]: { pool: string; worker: string; forced: boolean };
   /** `atLimit`: the pool is at max_active_instances, so the instance goes before its replacement. */
   [Reason.ImageOutdated]: { pool: string; worker: string; image: string; poolImage: string; atLimit: boolean };
+  [Reason.DrainOverBudget]: { pool: string; worker: string; usedSeconds: number; targetSeconds: number };
+}
+
+interface DrainFacts {
+  [Reason.DrainOverBudget]: { pool: string; worker: string; usedSeconds: number; targetSeconds: number };
+  /** `targetSeconds` null: the pool has no budget any more. */
+  [Reason.DrainLifted]: { pool: string; worker: string; usedSeconds: number; targetSeconds: number | null };
 }
 
 interface ImageFacts {
@@ -179,6 +186,8 @@ export function terminate<R extends keyof TerminateFacts>(reason: R, facts: Term
   const message =
     'idleSeconds' in f
       ? `${head}: idle ${formatDuration(f.idleSeconds)} > max_idle_seconds ${formatDuration(f.maxIdleSeconds)}`
+      : 'targetSeconds' in f
+        ? `${head}: idle, and ${percent(f.usedSeconds, f.targetSeconds)} of the pool's target_max_seconds_per_month used`
       : 'poolImage' in f
         ? `${head}: launched from image ${f.image}, the pool now launches ${f.poolImage}; ${
             f.atLimit ? 'the pool is at max_active_instances, so it goes before its replacement' : 'its replacement has connected'
@@ -187,6 +196,17 @@ export function terminate<R extends keyof TerminateFacts>(reason: R, facts: Term
         ? `${head}: requested by an admin${f.forced ? ' (--force: its work goes back to the queue)' : ''}`
         : `${head}: ephemeral pool, its work request is done`;
   return decision('terminate', reason, { subject: `worker ${f.worker}`, pool: f.pool, worker: f.worker, count: 1, message });
+}
+
+/** A worker starts draining (no new work; terminated once idle) or stops draining. */
+export function drain<R extends keyof DrainFacts>(reason: R, facts: DrainFacts[R]): Decision {
+  const f = facts as DrainFacts[keyof DrainFacts];
+  const used = f.targetSeconds === null ? 'no target_max_seconds_per_month any more' : `${percent(f.usedSeconds, f.targetSeconds)} of target_max_seconds_per_month used`;
+  const message =
+    reason === Reason.DrainOverBudget
+      ? `drain ${f.worker} in ${f.pool}: ${used}; it finishes its work, takes no more, and is terminated once idle`
+      : `stop draining ${f.worker} in ${f.pool}: the pool's budget allows work again (${used})`;
+  return decision('drain', reason, { subject: `worker ${f.worker}`, pool: f.pool, worker: f.worker, count: 1, message });
 }
 
 /** A pool moved to another image: outdated instances are replaced by the planner's rollout. */

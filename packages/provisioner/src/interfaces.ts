@@ -14,6 +14,7 @@
 import { type CreateDriverOptions, type CloudDriver, type LaunchProgress, type RetryOptions } from '@buildfleet/cloud-drivers';
 import { type ScopeWorkerPoolLimits, type WorkerPoolLimits, type WorkerPoolSpecification } from '@buildfleet/models';
 import { type Decision } from './decisions';
+import { type Reason } from './reasons';
 
 /** Seconds a task is expected to take when no completed run of its requirement set is known. (600) */
 export const DEFAULT_TASK_SECONDS = 600;
@@ -50,6 +51,8 @@ export interface InstanceState {
   /** Work requests completed on this instance (since `instanceCreatedAt`). */
   completedRequests: number;
   lastCompletedAt: Date | null;
+  /** Since when it drains (takes no new work, ends once idle), null when it does not. (Default: null) */
+  drainingSince?: Date | null;
 }
 
 export interface PoolHealth {
@@ -121,6 +124,16 @@ export interface PlannedLaunch {
   replacing?: string[];
 }
 
+/**
+ * A worker to start draining (`reason` set: dispatch gives it no new work and it ends once idle)
+ * or to stop draining (`reason` null).
+ */
+export interface PlannedDrain {
+  pool: string;
+  worker: string;
+  reason: Reason | null;
+}
+
 export interface PlannedTermination {
   pool: string;
   worker: string;
@@ -133,6 +146,8 @@ export interface Plan {
   /** One entry per pool, in the order pools were first chosen. */
   launches: PlannedLaunch[];
   terminations: PlannedTermination[];
+  /** Workers whose draining starts or stops, applied before the terminations. */
+  drains: PlannedDrain[];
 }
 
 /** A pool as drivers need it: the tick reads the account's credentials only to build its driver. */

@@ -1,5 +1,5 @@
 import { ownValue } from '@buildfleet/models';
-import { type Decision, hold, type HoldInput, launch, terminate } from './decisions';
+import { type Decision, drain, hold, type HoldInput, launch, terminate } from './decisions';
 import {
   DEFAULT_TARGET_LATENCY_SECONDS,
   DEFAULT_TASK_SECONDS,
@@ -7,6 +7,7 @@ import {
   type Plan,
   type PlanningSnapshot,
   type PlanOptions,
+  type PlannedDrain,
   type PlannedTermination,
   type PoolState,
   RECENT_STARTS_SECONDS,
@@ -36,6 +37,13 @@ export function idleSeconds(instance: InstanceState, now: Date): number {
  * (`keptForRecentDemand`).
  * An instance with work, or without an instance id yet, is never terminated here.
  *
+ * Draining: once a pool has used its `target_max_seconds_per_month`, its instances with work
+ * and those still launching drain (`DrainOverBudget`: dispatch gives them nothing new, so each
+ * finishes what it runs) and its instances without work are terminated at once, whatever `max_idle_seconds` and the paid
+ * hour say; a budget never buys idle time. When the budget allows work again (a new month, a
+ * raised or removed target), the draining ones that are left stop draining (`DrainLifted`).
+ * Such a pool has no rollout: its outdated instances are ending anyway.
+ *
  * Launches: demand groups are planned highest priority first, then oldest. A group needs
  * `ceil(pending × median task seconds / target latency)` instances, at least 1 and at most its
  * pending count. Instances booting in its pools (live, not connected, no work) cover that need
@@ -56,8 +64,31 @@ export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions
   const decisions: Decision[] = [];
 
   const terminations: PlannedTermination[] = [];
+  const drains: PlannedDrain[] = [];
   const bootingFree = new Map<string, number>();
+  const overBudget = new Set<string>();
   for (const pool of snapshot.pools) {
+    const target = pool.limits.target_max_seconds_per_month;
+    if (target !== null && pool.usedSeconds >= target) {
+      overBudget.add(pool.name);
+      const facts = { pool: pool.name, usedSeconds: pool.usedSeconds, targetSeconds: target };
+      for (const instance of pool.instances) {
+        if (instance.instanceId !== null && instance.activeRequests === 0) {
+          decisions.push(terminate(Reason.DrainOverBudget, { ...facts, worker: instance.worker }));
+          terminations.push({ pool: pool.name, worker: instance.worker, instanceId: instance.instanceId });
+        } else if (!instance.drainingSince) {
+          decisions.push(drain(Reason.DrainOverBudget, { ...facts, worker: instance.worker }));
+        }
+        // Terminated ones drain too, so work dispatched before their termination cannot keep them.
+        if (!instance.drainingSince) drains.push({ pool: pool.name, worker: instance.worker, reason: Reason.DrainOverBudget });
+      }
+      bootingFree.set(pool.name, 0);
+      continue;
+    }
+    for (const instance of pool.instances.filter((i) => i.drainingSince)) {
+      decisions.push(drain(Reason.DrainLifted, { pool: pool.name, worker: instance.worker, usedSeconds: pool.usedSeconds, targetSeconds: target }));
+      drains.push({ pool: pool.name, worker: instance.worker, reason: null });
+    }
     let booting = 0;
     const endings: { instance: InstanceState; decision: Decision }[] = [];
     for (const instance of pool.instances) {
@@ -78,6 +109,7 @@ export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions
   const planned = new Map<string, number>();
   const replacing = new Map<string, string[]>();
   for (const pool of snapshot.pools) {
+    if (overBudget.has(pool.name)) continue;
     const rollout = planRollout(pool, now, new Set(terminations.filter((t) => t.pool === pool.name).map((t) => t.worker)));
     decisions.push(...rollout.decisions);
     terminations.push(...rollout.terminations);
@@ -165,6 +197,7 @@ export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions
     decisions,
     launches: [...planned].map(([pool, count]) => ({ pool, count, ...(replacing.has(pool) ? { replacing: replacing.get(pool)! } : {}) })),
     terminations,
+    drains,
   };
 }
 

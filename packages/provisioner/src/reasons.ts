@@ -45,6 +45,14 @@ export const Reason = {
   /** Terminate requested by an admin (`pool terminate`). */
   ManualTerminate: 'ManualTerminate',
 
+  /**
+   * Drain or terminate: the pool used its `target_max_seconds_per_month`; its busy instances
+   * finish their work and get no more (draining), its idle ones are terminated.
+   */
+  DrainOverBudget: 'DrainOverBudget',
+  /** Drain: the pool's budget allows work again (a new month, a raised limit); the worker takes work again. */
+  DrainLifted: 'DrainLifted',
+
   /** Image: an admin set the pool's image (`pool update --image`, or a specification naming another). */
   ImageSetByAdmin: 'ImageSetByAdmin',
   /** Image: `image build --pool` moved the pool to the image it built. */

@@ -15,6 +15,7 @@ import { recordDecisions } from './sql/decisions';
 import { readInstallationId } from './sql/installation';
 import { recordPoolSamples } from './sql/poolSamples';
 import { type PoolRecord, readPools } from './sql/readPools';
+import { drainWorkers } from './sql/drainWorkers';
 import { releaseWorkers } from './sql/releaseWorkers';
 import { saveLaunches } from './sql/saveLaunches';
 
@@ -35,8 +36,9 @@ export const TICK_DEFAULTS = {
  * 4. plan: `plan(snapshot, now)`, pure;
  * 5. record: write the decisions (reconciliation's included) before acting on them, and one
  *    sample per pool (pending work it could serve, live instances, seconds this month) for the charts;
- * 6. act: per pool, at most `poolParallelism` pools at once, terminate then launch; provider
- *    failures become error decisions and pool backoff, never an aborted tick.
+ * 6. act: start or stop draining the workers the plan names (dispatch gives a draining worker
+ *    no new work), then per pool, at most `poolParallelism` pools at once, terminate then
+ *    launch; provider failures become error decisions and pool backoff, never an aborted tick.
  * A dry run takes no lock, records nothing and changes nothing; it only lists instances.
  */
 export async function tick(db: Database, options: TickOptions): Promise<TickResult> {
@@ -81,6 +83,7 @@ export async function tick(db: Database, options: TickOptions): Promise<TickResu
     if (options.dryRun) return result;
     result.ran = true;
     await recordPoolSamples(db, poolSamples(snapshot), { at: snapshotAt });
+    await drainWorkers(db, planned.drains, { now: snapshotAt });
 
     const byName = new Map(pools.map((p) => [p.state.name, p]));
     const names = [...new Set([...planned.terminations.map((t) => t.pool), ...planned.launches.map((l) => l.pool)])];

@@ -267,3 +267,63 @@ describe('plan: how many to launch, and where', () => {
     expect(plan(input, NOW)).toEqual(plan(input, NOW));
   });
 });
+
+describe('plan: a pool whose monthly budget is spent drains', () => {
+  const spent = { target_max_seconds_per_month: 36_000, max_idle_seconds: 3600 };
+
+  it('drains its busy instances, terminates its idle ones at once, and launches nothing', () => {
+    const busy = testInstance({ activeRequests: 1 });
+    const idle = testInstance({ lastCompletedAt: ago(30) });
+    const pool = testPool({ limits: spent, usedSeconds: 36_000, instances: [busy, idle] });
+    const result = plan(snapshot({ demand: [pendingDemand({ pending: 5 })], pools: [pool] }), NOW);
+    expect(result.drains).toEqual([
+      { pool: 'pool-a', worker: busy.worker, reason: Reason.DrainOverBudget },
+      { pool: 'pool-a', worker: idle.worker, reason: Reason.DrainOverBudget },
+    ]);
+    expect(result.terminations).toEqual([{ pool: 'pool-a', worker: idle.worker, instanceId: idle.instanceId }]);
+    expect(result.launches).toEqual([]);
+    expect(result.decisions).toEqual([
+      expect.objectContaining({
+        kind: 'drain',
+        reason: Reason.DrainOverBudget,
+        worker: busy.worker,
+        message: `drain ${busy.worker} in pool-a: 100% of target_max_seconds_per_month used; it finishes its work, takes no more, and is terminated once idle`,
+      }),
+      expect.objectContaining({
+        kind: 'terminate',
+        reason: Reason.DrainOverBudget,
+        worker: idle.worker,
+        message: `terminate ${idle.worker} in pool-a: idle, and 100% of the pool's target_max_seconds_per_month used`,
+      }),
+      expect.objectContaining({ kind: 'hold', reason: Reason.PoolBudgetExhausted }),
+    ]);
+  });
+
+  it('terminates a draining instance once its work is done, and decides nothing new while it works', () => {
+    const working = testInstance({ activeRequests: 1, drainingSince: ago(60) });
+    const pool = testPool({ limits: spent, usedSeconds: 40_000, instances: [working] });
+    expect(plan(snapshot({ pools: [pool] }), NOW)).toEqual({ decisions: [], launches: [], terminations: [], drains: [] });
+    const done = { ...working, activeRequests: 0, lastCompletedAt: ago(5) };
+    const result = plan(snapshot({ pools: [{ ...pool, instances: [done] }] }), NOW);
+    expect(result.terminations.map((t) => t.worker)).toEqual([working.worker]);
+    expect(result.decisions).toEqual([expect.objectContaining({ kind: 'terminate', reason: Reason.DrainOverBudget })]);
+  });
+
+  it('stops draining when the budget allows work again: a new month or a raised target', () => {
+    const draining = testInstance({ activeRequests: 1, drainingSince: ago(60) });
+    for (const pool of [
+      testPool({ limits: spent, usedSeconds: 600, instances: [draining] }),
+      testPool({ limits: { ...spent, target_max_seconds_per_month: 72_000 }, usedSeconds: 40_000, instances: [draining] }),
+    ]) {
+      const result = plan(snapshot({ pools: [pool] }), NOW);
+      expect(result.drains).toEqual([{ pool: 'pool-a', worker: draining.worker, reason: null }]);
+      expect(result.decisions).toEqual([expect.objectContaining({ kind: 'drain', reason: Reason.DrainLifted, worker: draining.worker })]);
+    }
+  });
+
+  it('keeps an idle instance of a pool within its budget for max_idle_seconds, as before', () => {
+    const idle = testInstance({ lastCompletedAt: ago(30) });
+    const pool = testPool({ limits: spent, usedSeconds: 35_999, instances: [idle] });
+    expect(plan(snapshot({ pools: [pool] }), NOW)).toEqual({ decisions: [], launches: [], terminations: [], drains: [] });
+  });
+});

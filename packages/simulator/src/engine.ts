@@ -266,7 +266,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
       const number = (nextNumber.get(poolName) ?? 0) + 1;
       nextNumber.set(poolName, number);
       const worker = `${poolName}-${String(number).padStart(3, '0')}`;
-      const instance: SimInstance = { worker, pool: poolName, instanceId: `i-${number}`, launchedAt: now, connectedAt: null, job: null, completed: 0, lastCompletedAt: null, busyMs: 0 };
+      const instance: SimInstance = { worker, pool: poolName, instanceId: `i-${number}`, launchedAt: now, connectedAt: null, job: null, completed: 0, lastCompletedAt: null, busyMs: 0, drainingSince: null };
       instances.set(worker, instance);
       live.get(poolName)!.set(worker, instance);
       const terminated = lastTermination.get(poolName);
@@ -321,6 +321,15 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
     lastTermination.set(instance.pool, now);
   };
 
+  // As the scheduler's WORKER_NOT_DRAINING: a draining instance is never free, so dispatch gives it nothing new.
+  const drain = (worker: string, draining: boolean) => {
+    const instance = instances.get(worker);
+    if (!instance) return;
+    instance.drainingSince = draining ? (instance.drainingSince ?? now) : null;
+    if (draining) free.delete(worker);
+    else if (instance.connectedAt !== null && instance.job === null) free.add(worker);
+  };
+
   const hardEnd = horizon + DRAIN_DAYS * 86_400_000;
   let nextSample = start;
   let nextProgress = start + 86_400_000;
@@ -334,7 +343,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
       const instance = instances.get(e.worker);
       if (!instance) continue;
       instance.connectedAt = now;
-      free.add(e.worker);
+      if (instance.drainingSince === null) free.add(e.worker);
       dispatch();
     } else if (e.kind === 'finish') {
       const instance = instances.get(e.worker);
@@ -346,7 +355,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
       instance.completed++;
       instance.lastCompletedAt = now;
       instance.busyMs += now - job.start!;
-      free.add(e.worker);
+      if (instance.drainingSince === null) free.add(e.worker);
       book.taskCompleted(instance.pool, job.trace.scope, now, job.trace.duration);
       if (job.trace.outcome !== 'error') runs.add(job.setKey, now, job.trace.duration);
       dispatch();
@@ -362,6 +371,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
       if ((now >= horizon && !pending.length && !running && events.size === 0) || now >= hardEnd) break;
       const actions = policy.decide(view);
       for (const d of actions.decisions) recordDecision(d);
+      for (const { worker, draining } of actions.drains ?? []) drain(worker, draining);
       for (const worker of actions.terminations) terminate(worker);
       for (const { pool, count } of actions.launches) launch(pool, count);
       dispatch();

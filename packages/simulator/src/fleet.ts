@@ -13,6 +13,8 @@ export interface SimInstance {
   completed: number;
   lastCompletedAt: number | null;
   busyMs: number;
+  /** Since when it drains (gets no new work; the policy ends it once idle), else null. */
+  drainingSince: number | null;
 }
 
 export interface SimJob {
@@ -44,6 +46,8 @@ export interface PolicyActions {
   launches: { pool: string; count: number }[];
   /** Workers to terminate; policies only pick instances without work. */
   terminations: string[];
+  /** Workers that start (true) or stop (false) draining, applied before the terminations. (Default: none) */
+  drains?: { worker: string; draining: boolean }[];
   decisions: PolicyDecision[];
 }
 

@@ -64,6 +64,7 @@ export function buildfleetPolicy(options: PlanOptions = {}): Policy {
             activeRequests: i.job === null ? 0 : 1,
             completedRequests: i.completed,
             lastCompletedAt: i.lastCompletedAt === null ? null : new Date(i.lastCompletedAt),
+            drainingSince: i.drainingSince === null ? null : new Date(i.drainingSince),
           })),
         };
       });
@@ -71,6 +72,7 @@ export function buildfleetPolicy(options: PlanOptions = {}): Policy {
       return {
         launches: result.launches.map(({ pool, count }) => ({ pool, count })),
         terminations: result.terminations.map((t) => t.worker),
+        drains: result.drains.map((d) => ({ worker: d.worker, draining: d.reason !== null })),
         decisions: result.decisions.map((d) => ({ kind: d.kind, reason: d.reason, pool: d.pool, count: d.count, message: d.message })),
       };
     },

@@ -83,10 +83,10 @@ interface TickDecisions {
   decisions: string[];
 }
 
-/** Decisions as both sides can word them; a termination's worker name is each side's own, so it is left out. */
+/** Decisions as both sides can word them; a termination's or drain's worker name is each side's own, so it is left out. */
 function wording(d: Pick<PolicyDecision, 'kind' | 'reason' | 'pool' | 'count' | 'message'>): string {
   const base = `${d.kind} ${d.reason} ${d.pool ?? '-'} ×${d.count}`;
-  return d.kind === 'terminate' ? base : `${base}: ${d.message ?? ''}`;
+  return d.kind === 'terminate' || d.kind === 'drain' ? base : `${base}: ${d.message ?? ''}`;
 }
 
 function byTick(entries: { at: number; decision: string }[]): TickDecisions[] {
@@ -202,7 +202,7 @@ async function replayOnDatabase(db: Database, end: number): Promise<{ decisions:
       if (event.at >= end) break;
       const result = await tick(db, { now: () => clock, bootstrap: { apiUrl: 'https://debusine.example.net/api' } });
       for (const d of result.decisions) {
-        if (d.kind === 'launch' || d.kind === 'terminate' || d.kind === 'hold') decisions.push({ at: event.at, decision: wording(d) });
+        if (d.kind === 'launch' || d.kind === 'terminate' || d.kind === 'hold' || d.kind === 'drain') decisions.push({ at: event.at, decision: wording(d) });
         else other.push(d);
       }
       if (result.launched.length) {
@@ -245,7 +245,8 @@ describe('fidelity: the replay decides what the real tick decides', () => {
     for (const { created, launched } of instances) expect(created).toEqual(launched);
 
     // The day exercised what it compares: launches for demand and for latency, reaping, and the
-    // instance limits and the budget holding launches back, in both pools.
+    // instance limits and the budget holding launches back, in both pools; the spent budget
+    // drained the large pool's busy instances and ended them once idle.
     const reasons = new Set(run.decisionLog.map((d) => `${d.kind}:${d.reason}:${d.pool ?? ''}`));
     for (const pool of ['dummy-small', 'dummy-large']) {
       for (const reason of ['launch:LaunchForDemand', 'launch:LaunchForLatency', 'terminate:IdleTooLong', 'hold:PoolAtInstanceLimit']) {
@@ -253,5 +254,7 @@ describe('fidelity: the replay decides what the real tick decides', () => {
       }
     }
     expect(reasons).toContain('hold:PoolBudgetExhausted:dummy-large');
+    expect(reasons).toContain('drain:DrainOverBudget:dummy-large');
+    expect(reasons).toContain('terminate:DrainOverBudget:dummy-large');
   }, 120_000);
 });

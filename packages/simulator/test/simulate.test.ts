@@ -65,6 +65,25 @@ describe('replaying a trace through the real planners', () => {
     expect(metrics.wait.unstarted).toBe(0);
   });
 
+  it('drains the instances of a pool whose budget runs out while its queue stays full: each overshoots by at most one task', () => {
+    // 10-minute jobs every 200 s all day: two instances never catch up, so they are never idle.
+    const trace = traceOf(Array.from({ length: 432 }, (_, i) => ({ at: i * 200, duration: 600 })));
+    const target = 7200;
+    const limited = scenario({ limits: { max_idle_seconds: 300, max_active_instances: 2, target_max_seconds_per_month: target } });
+    const run = simulate(trace, limited, buildfleetPolicy());
+    const metrics = measure(run, limited);
+    const aws = metrics.pools.aws!;
+    // Per instance: the rest of the task it runs when the budget is spent, plus one tick to see it idle.
+    expect(aws.budget.maxMonthSeconds).toBeGreaterThan(target);
+    expect(aws.budget.maxMonthSeconds).toBeLessThanOrEqual(target + 2 * (600 + 60));
+    expect(metrics.decisions['drain:DrainOverBudget']).toBeGreaterThan(0);
+    expect(metrics.decisions['terminate:DrainOverBudget']).toBeGreaterThan(0);
+    expect(metrics.churn.abortedWork).toBe(0);
+    // The rest waits for April's budget, which is held the same way.
+    expect(Object.keys(run.poolMonthSeconds.aws!)).toHaveLength(2);
+    expect(Object.values(run.poolMonthSeconds.aws!).every((seconds) => seconds <= target + 2 * (600 + 60))).toBe(true);
+  });
+
   it('fails launches during a capacity fault, backs the pool off as the tick does, and launches again after it', () => {
     const trace = traceOf([{ at: 0 }], ['{"type":"fault","pool":"aws","at":0,"until":300,"kind":"capacity"}']);
     const metrics = measure(simulate(trace, scenario(), buildfleetPolicy()), scenario());

@@ -69,9 +69,11 @@ export async function readPools(
     active: number;
     completed: number;
     last_completed_at: Date | null;
+    draining_since: Date | null;
   }>(
     `select w.worker_pool_id as pool_id, w.name, w.worker_pool_data ->> 'instance-id' as instance_id,
             w.instance_created_at, ${connectedSinceSql('w.id')} as connected_at, w.image_id, w.worker_pool_data ->> 'replaces' as replaces,
+            w.draining_since,
             (select count(*)::int from work_requests r
               where r.worker_id = w.id and r.status in ('pending', 'running')) as active,
             done.completed, done.last_completed_at
@@ -97,6 +99,7 @@ export async function readPools(
       activeRequests: row.active,
       completedRequests: row.completed,
       lastCompletedAt: row.last_completed_at,
+      drainingSince: row.draining_since,
     });
   }
   return pools.map((p) => ({
