@@ -45,7 +45,7 @@ export function waitingSql(alias: string): string {
 }
 
 /**
- * Reads the snapshot in six statements, none of whose cost grows with requests × workers:
+ * Reads the snapshot in five statements, none of whose cost grows with requests × workers:
  * requirement sets are matched against worker classes (workers with the same effective tags),
  * and of each (requirement set, scope) group only the head that free slots could take is read,
  * as an index range (`work_requests_waiting_by_group`, in queue order), not a window over the
@@ -70,19 +70,6 @@ export async function readDispatchSnapshot(
       ${lock ? 'for no key update of w skip locked' : ''}`,
     { type: QueryTypes.SELECT, transaction },
   );
-  // Read after the lock: a session lease that ended while it was taken counts (ending one takes
-  // it too). Earliest connected first: dispatch's order among the workers of one pool.
-  const workers = await db.sequelize.query<{ id: string; free_slots: number }>(
-    `select w.id, w.concurrency - coalesce(a.active, 0)::int as free_slots
-       from workers w
-       join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
-       left join (select worker_id, count(*) as active from work_requests
-                   where status in ('pending', 'running') and worker_id is not null group by worker_id) a
-         on a.worker_id = w.id
-      where w.id = any($1::bigint[]) and w.concurrency > coalesce(a.active, 0)
-      order by c.connected_since, w.id`,
-    { bind: [candidates.map((w) => w.id)], type: QueryTypes.SELECT, transaction },
-  );
   // Counted from the waiting queue's index alone (work_requests_waiting_by_group).
   const groups = await db.sequelize.query<{ set_id: string; scope_id: string; pending: number; tags: string[]; minimums: Record<string, number> }>(
     `select g.set_id, g.scope_id, g.pending, rs.tags, rs.minimums
@@ -91,37 +78,52 @@ export async function readDispatchSnapshot(
        join requirement_sets rs on rs.id = g.set_id`,
     { type: QueryTypes.SELECT, transaction },
   );
+  // Read after the lock: a session lease that ended while it was taken counts (ending one takes
+  // it too). The workers come earliest connected first, dispatch's order among the workers of
+  // one pool; and, when work waits, grouped into classes (free workers with the same effective
+  // tags), matched against the queue's requirement sets below by `satisfies`, the twin of
+  // `satisfiesSql`: a thousand classes × a hundred sets cost milliseconds in memory, far more in SQL.
+  const [free] = (await db.sequelize.query(
+    `with free as materialized (
+       select w.id, w.worker_pool_id, w.tags, w.numeric_tags, c.connected_since,
+              w.concurrency - coalesce(a.active, 0)::int as free_slots
+         from workers w
+         join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
+         left join (select worker_id, count(*) as active from work_requests
+                     where status in ('pending', 'running') and worker_id is not null group by worker_id) a
+           on a.worker_id = w.id
+        where w.id = any($1::bigint[]) and w.concurrency > coalesce(a.active, 0)
+     )
+     select (select json_agg(json_build_array(id::text, free_slots) order by connected_since, id) from free) as workers,
+            case when $2 then
+              (select json_agg(json_build_array(tags, numeric, ids, pools))
+                 from (select ${WORKER_TAGS} as tags, ${WORKER_NUMERIC} as numeric,
+                              array_agg(w.id::text) as ids, array_agg(coalesce(w.worker_pool_id::text, '${STATIC}')) as pools
+                         from free w left join worker_pools p on p.id = w.worker_pool_id
+                        group by 1, 2) c)
+            end as classes`,
+    { bind: [candidates.map((w) => w.id), groups.length > 0], type: QueryTypes.SELECT, transaction },
+  )) as [{ workers: [string, number][] | null; classes: [string[], Record<string, number>, string[], string[]][] | null }];
+  const workers = free!.workers ?? [];
   const snapshot = {
     requests: [] as QueuedRequest[],
-    freeSlots: new Map(workers.map((w) => [w.id, w.free_slots])),
+    freeSlots: new Map(workers),
     eligible: new Map<string, Map<string, string[]>>(),
     poolOrder: new Map<string, string[]>(),
     pending: groups.reduce((sum, g) => sum + g.pending, 0),
   };
   if (!workers.length || !groups.length) return snapshot;
 
-  // One row per worker class (free workers with the same effective tags), matched
-  // against the queue's requirement sets here by `satisfies`, the twin of `satisfiesSql`: a
-  // few thousand classes × a few hundred sets cost milliseconds in memory, far more in SQL.
-  const [{ classes }] = (await db.sequelize.query<{ classes: [string[], Record<string, number>, string[], string[]][] }>(
-    `select json_agg(json_build_array(tags, numeric, ids, pools)) as classes
-       from (select ${WORKER_TAGS} as tags, ${WORKER_NUMERIC} as numeric,
-                    array_agg(w.id::text) as ids, array_agg(coalesce(w.worker_pool_id::text, '${STATIC}')) as pools
-               from workers w left join worker_pools p on p.id = w.worker_pool_id
-              where w.id = any($1::bigint[])
-              group by 1, 2) c`,
-    { bind: [workers.map((w) => w.id)], type: QueryTypes.SELECT, transaction },
-  )) as [{ classes: [string[], Record<string, number>, string[], string[]][] }];
   const sets = [...new Map(groups.map((g) => [g.set_id, { id: g.set_id, tags: g.tags, minimums: g.minimums }])).values()];
   const able = new Map<string, { pool: string; sets: string[] }>();
-  for (const [tags, numeric, ids, pools] of classes) {
+  for (const [tags, numeric, ids, pools] of free!.classes ?? []) {
     const tagSet = new Set(tags);
     const setIds = sets.filter((set) => satisfies(tagSet, numeric, set)).map((set) => set.id);
     if (setIds.length) ids.forEach((id, i) => able.set(id, { pool: pools[i]!, sets: setIds }));
   }
   // Workers earliest connected first, each given to every set its class satisfies: every list
   // comes out in dispatch's order without sorting the pairs.
-  for (const { id } of workers) {
+  for (const [id] of workers) {
     const worker = able.get(id);
     if (!worker) continue;
     for (const setId of worker.sets) {
@@ -184,10 +186,11 @@ function mergeHeads(heads: Head[]): QueuedRequest[] {
   const heap = heads.filter((head) => head.ids.length).map((head) => ({ head, at: 0 }));
   // Higher priority, then older, then lower id.
   const before = (x: (typeof heap)[number], y: (typeof heap)[number]) => {
-    const [a, i, b, j] = [x.head, x.at, y.head, y.at];
-    if (a.priorities[i] !== b.priorities[j]) return a.priorities[i]! > b.priorities[j]!;
-    if (a.created[i] !== b.created[j]) return a.created[i]! < b.created[j]!;
-    return a.ids[i]! < b.ids[j]!;
+    const a = x.head;
+    const b = y.head;
+    if (a.priorities[x.at] !== b.priorities[y.at]) return a.priorities[x.at]! > b.priorities[y.at]!;
+    if (a.created[x.at] !== b.created[y.at]) return a.created[x.at]! < b.created[y.at]!;
+    return a.ids[x.at]! < b.ids[y.at]!;
   };
   const down = (i: number) => {
     for (;;) {
