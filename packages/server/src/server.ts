@@ -47,6 +47,8 @@ export interface ServeOptions {
   lostWorkSeconds?: number;
   /** How long a worker session stays connected without a renewal; a dead process's sessions lapse within it. (Default: 30000) */
   sessionLeaseMs?: number;
+  /** Worker WebSocket sessions this process holds at most; more get 503. (Default: `DEFAULT_MAX_SESSIONS` of `@buildfleet/worker-api`, 5000) */
+  maxSessions?: number;
   /** (Default: pino to stdout at level info) */
   logger?: Logger;
   /** Called once the process listens, e.g. to start the demo; what it returns runs first on close. */
@@ -83,6 +85,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     logger: apiLogger(logger),
     selfRegistration: options.selfRegistration,
     ...(options.sessionLeaseMs !== undefined ? { sessionLeaseMs: options.sessionLeaseMs } : {}),
+    ...(options.maxSessions !== undefined ? { maxSessions: options.maxSessions } : {}),
   });
   let closing: Promise<void> | undefined;
   const app = express();
