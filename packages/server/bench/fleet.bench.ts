@@ -108,6 +108,10 @@ async function postgresCpuMs(db: Database): Promise<number> {
   }, 0);
 }
 
+function sentStatements(sample: ServerSample | undefined): number {
+  return sample ? Object.values(sample.statements).reduce((sum, n) => sum + n, 0) : -1;
+}
+
 /** The statements of one task cycle: those sent between two samples, per completion, most frequent first. */
 function statementsPer(before: ServerSample, after: ServerSample, completions: number): [string, number][] {
   return Object.entries(after.statements)
@@ -169,7 +173,15 @@ async function runPhase(workers: number): Promise<Phase> {
     const clientCpuMs = Object.values(process.cpuUsage(clientCpu)).reduce((sum, us) => sum + us, 0) / 1000;
     const machineAfter = machineJiffies();
     const busyCores = ((machineAfter.busy - machine.busy) / (machineAfter.total - machine.total)) * cpus().length;
-    const cycle = statementsPer(connected, done, total);
+    // The settles after each worker's last completion (they find nothing) may still run: their
+    // statements count once the server has sent none for half a second.
+    let drained = done;
+    for (let previous: ServerSample | undefined; sentStatements(drained) !== sentStatements(previous); ) {
+      previous = drained;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      drained = await ask(child);
+    }
+    const cycle = statementsPer(connected, drained, total);
     console.log(`${workers} workers, statements per completion:\n${cycle.map(([sql, n]) => `  ${n.toFixed(2)}  ${sql}`).join('\n')}`);
     const rssPeak = peakRssMib(child.pid!);
 
