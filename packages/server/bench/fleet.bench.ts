@@ -125,6 +125,7 @@ async function runPhase(workers: number): Promise<Phase> {
   const db = connectDatabase(database.url, 4);
   const child = fork(join(__dirname, 'serve.js'), {
     env: { ...process.env, BENCH_DATABASE_URL: database.url, BENCH_COUNT_STATEMENTS: '1' },
+    execArgv: [...process.execArgv, '--expose-gc'],
   });
   const fleet: SimulatedWorker[] = [];
   try {
