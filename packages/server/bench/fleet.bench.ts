@@ -41,6 +41,8 @@ interface Phase {
   load_average: number;
   rss_idle_mib: number;
   rss_per_worker_kib: number;
+  /** Of that, V8's heap (the rest is native: sockets, buffers, the allocator's pages). */
+  heap_per_worker_kib: number;
   rss_peak_mib: number;
 }
 
@@ -59,6 +61,8 @@ async function count(db: Database, sql: string): Promise<number> {
 
 interface ServerSample {
   rss: number;
+  /** V8's live heap after a full collection. */
+  heapUsed: number;
   cpuMs: number;
   /** Statements sent so far, by their first words. */
   statements: Record<string, number>;
@@ -220,6 +224,7 @@ async function runPhase(workers: number): Promise<Phase> {
       load_average: loadavg()[0]!,
       rss_idle_mib: round(idle.rss / 2 ** 20),
       rss_per_worker_kib: round((connected.rss - idle.rss) / workers / 1024),
+      heap_per_worker_kib: round((connected.heapUsed - idle.heapUsed) / workers / 1024),
       rss_peak_mib: rssPeak,
     };
   } finally {

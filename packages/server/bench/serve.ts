@@ -33,6 +33,7 @@ async function main() {
       process.send!({
         type: 'rss',
         rss: process.memoryUsage().rss,
+        heapUsed: process.memoryUsage().heapUsed,
         cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
         statements: Object.fromEntries(statements),
       });
