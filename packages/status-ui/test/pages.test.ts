@@ -165,6 +165,14 @@ describe('/workers/<name>/', () => {
     expect(body.worker.image).toBe('ami-0123456789abcdef0');
   });
 
+  it('shows a draining worker as draining, with the reason', async () => {
+    const body = await json('workers/aws-amd64-002/');
+    expect(body.worker.draining).toEqual({ since: expect.any(String), reason: 'DrainOverBudget' });
+    expect(await html('workers/aws-amd64-002/')).toMatch(/<dt>Draining<\/dt><dd>since .*\(DrainOverBudget\): it takes no new work and is terminated once idle<\/dd>/);
+    expect((await json('workers/aws-amd64-001/')).worker.draining).toBeNull();
+    expect(await html('workers/aws-amd64-001/')).not.toContain('<dt>Draining</dt>');
+  });
+
   it('marks a worker whose instance runs another image than its pool launches', async () => {
     expect(await json('workers/aws-amd64-002/')).toMatchObject({ worker: { image: 'ami-0old' }, imageOutdated: true });
     expect(await html('workers/aws-amd64-002/')).toContain(

@@ -41,6 +41,8 @@ export interface WorkerSeed {
   workerPoolData?: Record<string, unknown> | null;
   /** The image its instance was launched from. */
   imageId?: string;
+  /** Draining since then, for that reason (the provisioner's). */
+  draining?: { since: Date; reason: string };
 }
 
 export async function createWorker(db: Database, seed: WorkerSeed): Promise<SeededWorker> {
@@ -69,6 +71,8 @@ export async function createWorker(db: Database, seed: WorkerSeed): Promise<Seed
     dynamicMetadataUpdatedAt: seed.dynamicMetadata ? new Date() : null,
     workerPoolData: seed.workerPoolData ?? null,
     imageId: seed.imageId ?? null,
+    drainingSince: seed.draining?.since ?? null,
+    drainingReason: seed.draining?.reason ?? null,
   });
   if (seed.connectedAt) {
     // A session with a live lease, as a serving process would hold.
@@ -180,7 +184,8 @@ export async function seedFleet(db: Database, now = new Date()): Promise<Fleet> 
       workerPoolData: { instance_id: 'i-0abc123def4567890' },
       imageId: 'ami-0123456789abcdef0',
     },
-    { name: 'aws-amd64-002', pool: 'aws-amd64', lastSeenAt: minutesAgo(now, 2), instanceCreatedAt: minutesAgo(now, 4), imageId: 'ami-0old' },
+    { name: 'aws-amd64-002', pool: 'aws-amd64', lastSeenAt: minutesAgo(now, 2), instanceCreatedAt: minutesAgo(now, 4), imageId: 'ami-0old',
+      draining: { since: minutesAgo(now, 1), reason: 'DrainOverBudget' } },
     { name: 'aws-amd64-003', pool: 'aws-amd64', token: 'disabled', lastSeenAt: minutesAgo(now, 2000) },
     { name: 'hetzner-arm-001', pool: 'hetzner-arm', token: 'activation' },
     { name: 'celery', type: 'celery', connectedAt: now },

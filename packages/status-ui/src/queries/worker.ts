@@ -10,6 +10,8 @@ export interface WorkerDetailRow {
   instanceCreatedAt: string | null;
   /** The image its current (or last) instance was launched from. */
   image: string | null;
+  /** Set while the provisioner drains it: no new work, terminated once idle (`since`, and the decision's reason). */
+  draining: { since: string; reason: string } | null;
   concurrency: number;
   lastSeenAt: string | null;
   status: WorkerStatus;
@@ -40,6 +42,8 @@ export async function queryWorker(db: Database, name: string, authenticated: boo
     connected_at: Date | null;
     instance_created_at: Date | null;
     image_id: string | null;
+    draining_since: Date | null;
+    draining_reason: string | null;
     concurrency: number;
     last_seen_at: Date | null;
     status: WorkerStatus;
@@ -52,7 +56,7 @@ export async function queryWorker(db: Database, name: string, authenticated: boo
     dynamic_metadata_updated_at: Date | null;
     worker_pool_data: Record<string, unknown> | null;
   }>(
-    `select w.name, w.worker_type, w.registered_at, ${connectedSinceSql('w.id')} as connected_at, w.instance_created_at, w.image_id, w.concurrency,
+    `select w.name, w.worker_type, w.registered_at, ${connectedSinceSql('w.id')} as connected_at, w.instance_created_at, w.image_id, w.draining_since, w.draining_reason, w.concurrency,
             t.last_seen_at, ${WORKER_STATUS_SQL} as status, ${RUNNING_IDS_SQL} as running,
             w.tags, w.numeric_tags, p.name as pool,
             case when $2::boolean then w.static_metadata end as static_metadata,
@@ -73,6 +77,7 @@ export async function queryWorker(db: Database, name: string, authenticated: boo
     connectedAt: iso(r.connected_at),
     instanceCreatedAt: iso(r.instance_created_at),
     image: r.image_id,
+    draining: r.draining_since && r.draining_reason ? { since: r.draining_since.toISOString(), reason: r.draining_reason } : null,
     concurrency: r.concurrency,
     lastSeenAt: iso(r.last_seen_at),
     status: r.status,
