@@ -66,6 +66,7 @@ interface DrainFacts {
   [Reason.DrainOverBudget]: { pool: string; worker: string; usedSeconds: number; targetSeconds: number };
   /** `targetSeconds` null: the pool has no budget any more. */
   [Reason.DrainLifted]: { pool: string; worker: string; usedSeconds: number; targetSeconds: number | null };
+  [Reason.ImageOutdated]: { pool: string; worker: string; image: string; poolImage: string };
 }
 
 interface ImageFacts {
@@ -201,11 +202,15 @@ export function terminate<R extends keyof TerminateFacts>(reason: R, facts: Term
 /** A worker starts draining (no new work; terminated once idle) or stops draining. */
 export function drain<R extends keyof DrainFacts>(reason: R, facts: DrainFacts[R]): Decision {
   const f = facts as DrainFacts[keyof DrainFacts];
-  const used = f.targetSeconds === null ? 'no target_max_seconds_per_month any more' : `${percent(f.usedSeconds, f.targetSeconds)} of target_max_seconds_per_month used`;
-  const message =
-    reason === Reason.DrainOverBudget
-      ? `drain ${f.worker} in ${f.pool}: ${used}; it finishes its work, takes no more, and is terminated once idle`
-      : `stop draining ${f.worker} in ${f.pool}: the pool's budget allows work again (${used})`;
+  const then = 'it finishes its work, takes no more, and is terminated once idle';
+  let message: string;
+  if ('poolImage' in f) {
+    message = `drain ${f.worker} in ${f.pool}: launched from image ${f.image}, the pool now launches ${f.poolImage} and its replacement has connected; ${then}`;
+  } else {
+    const used = f.targetSeconds === null ? 'no target_max_seconds_per_month any more' : `${percent(f.usedSeconds, f.targetSeconds)} of target_max_seconds_per_month used`;
+    message =
+      reason === Reason.DrainOverBudget ? `drain ${f.worker} in ${f.pool}: ${used}; ${then}` : `stop draining ${f.worker} in ${f.pool}: the pool's budget allows work again (${used})`;
+  }
   return decision('drain', reason, { subject: `worker ${f.worker}`, pool: f.pool, worker: f.worker, count: 1, message });
 }
 

@@ -53,6 +53,8 @@ export interface InstanceState {
   lastCompletedAt: Date | null;
   /** Since when it drains (takes no new work, ends once idle), null when it does not. (Default: null) */
   drainingSince?: Date | null;
+  /** Why it drains (the reason of the decision that drained it), null when it does not. (Default: null) */
+  drainingReason?: string | null;
 }
 
 export interface PoolHealth {

@@ -85,7 +85,7 @@ export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions
       bootingFree.set(pool.name, 0);
       continue;
     }
-    for (const instance of pool.instances.filter((i) => i.drainingSince)) {
+    for (const instance of pool.instances.filter((i) => i.drainingSince && i.drainingReason === Reason.DrainOverBudget)) {
       decisions.push(drain(Reason.DrainLifted, { pool: pool.name, worker: instance.worker, usedSeconds: pool.usedSeconds, targetSeconds: target }));
       drains.push({ pool: pool.name, worker: instance.worker, reason: null });
     }
@@ -113,6 +113,7 @@ export function plan(snapshot: PlanningSnapshot, now: Date, options: PlanOptions
     const rollout = planRollout(pool, now, new Set(terminations.filter((t) => t.pool === pool.name).map((t) => t.worker)));
     decisions.push(...rollout.decisions);
     terminations.push(...rollout.terminations);
+    drains.push(...rollout.drains);
     if (rollout.replacing.length) {
       planned.set(pool.name, rollout.replacing.length);
       replacing.set(pool.name, rollout.replacing);

@@ -11,8 +11,9 @@ export const Reason = {
   /** Launch requested by an admin (`pool launch`). */
   ManualLaunch: 'ManualLaunch',
   /**
-   * Launch or terminate: the pool names another image than an instance was launched from; the
-   * idle outdated instance is terminated and one with the pool's image launched in its place.
+   * Launch, drain or terminate: the pool names another image than an instance was launched
+   * from; one with the pool's image is launched in its place, and once it has connected the
+   * outdated instance drains if busy and is terminated when idle.
    */
   ImageOutdated: 'ImageOutdated',
 

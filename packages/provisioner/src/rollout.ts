@@ -1,11 +1,13 @@
 import { isOutdatedImage } from '@buildfleet/models';
-import { type Decision, hold, launch, terminate } from './decisions';
-import { type InstanceState, type PlannedTermination, type PoolState } from './interfaces';
+import { type Decision, drain, hold, launch, terminate } from './decisions';
+import { type InstanceState, type PlannedDrain, type PlannedTermination, type PoolState } from './interfaces';
 import { Reason } from './reasons';
 
 export interface RolloutPlan {
   decisions: Decision[];
   terminations: PlannedTermination[];
+  /** Busy outdated instances whose replacement has connected: they take no new work, so they go idle and end. */
+  drains: PlannedDrain[];
   /** Outdated instances (workers) to launch a replacement for, one launch each. */
   replacing: string[];
 }
@@ -18,7 +20,9 @@ const oldestFirst = (a: InstanceState, b: InstanceState) =>
  *
  * Launch first, terminate after: each outdated instance gets a replacement of the pool's image
  * (the replacement's row remembers which instance it replaces); once the replacement has
- * connected and the outdated instance is idle, the outdated one is terminated. So the pool
+ * connected and the outdated instance is idle, the outdated one is terminated; a busy one then
+ * drains (`drain` `ImageOutdated`: dispatch gives it no new work), so it goes idle once its work
+ * is done, even under a queue that would keep it busy. So the pool
  * keeps its size, and a new image whose instances never come up replaces nothing. Replacements
  * are launched for idle instances first, then busy ones (oldest first), which are terminated only
  * once their work is done; at most `max_surge` instances of the pool's image boot at a time
@@ -32,7 +36,7 @@ const oldestFirst = (a: InstanceState, b: InstanceState) =>
  * no rollout. `ending` are the workers this tick already terminates for other reasons.
  */
 export function planRollout(pool: PoolState, now: Date, ending: ReadonlySet<string>): RolloutPlan {
-  const plan: RolloutPlan = { decisions: [], terminations: [], replacing: [] };
+  const plan: RolloutPlan = { decisions: [], terminations: [], drains: [], replacing: [] };
   const image = pool.image;
   if (pool.ephemeral || !pool.enabled || image === null) return plan;
   const live = pool.instances.filter((i) => !ending.has(i.worker));
@@ -57,6 +61,11 @@ export function planRollout(pool: PoolState, now: Date, ending: ReadonlySet<stri
 
   const replaced = outdated.filter((i) => readyFor.has(i.worker) && i.activeRequests === 0).sort(oldestFirst);
   for (const instance of replaced) end(instance, false);
+  // A busy one would be given work as soon as it finished, and never be idle under a full queue.
+  for (const instance of outdated.filter((i) => readyFor.has(i.worker) && i.activeRequests > 0 && !i.drainingSince).sort(oldestFirst)) {
+    plan.decisions.push(drain(Reason.ImageOutdated, { pool: pool.name, worker: instance.worker, image: instance.image!, poolImage: image }));
+    plan.drains.push({ pool: pool.name, worker: instance.worker, reason: Reason.ImageOutdated });
+  }
 
   const waiting = outdated.filter((i) => !comingFor.has(i.worker));
   const queue = [...waiting.filter((i) => i.activeRequests === 0).sort(oldestFirst), ...waiting.filter((i) => i.activeRequests > 0).sort(oldestFirst)];

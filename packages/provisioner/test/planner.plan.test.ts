@@ -310,7 +310,7 @@ describe('plan: a pool whose monthly budget is spent drains', () => {
   });
 
   it('stops draining when the budget allows work again: a new month or a raised target', () => {
-    const draining = testInstance({ activeRequests: 1, drainingSince: ago(60) });
+    const draining = testInstance({ activeRequests: 1, drainingSince: ago(60), drainingReason: Reason.DrainOverBudget });
     for (const pool of [
       testPool({ limits: spent, usedSeconds: 600, instances: [draining] }),
       testPool({ limits: { ...spent, target_max_seconds_per_month: 72_000 }, usedSeconds: 40_000, instances: [draining] }),

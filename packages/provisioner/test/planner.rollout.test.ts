@@ -15,6 +15,7 @@ function rolloutOf(pool: PoolState) {
   const planned = plan(snapshot({ pools: [pool] }), NOW);
   return {
     terminated: planned.terminations.map((t) => t.worker),
+    drains: planned.drains,
     launched: planned.launches.find((l) => l.pool === pool.name)?.count ?? 0,
     reasons: planned.decisions.map((d) => `${d.kind} ${d.reason}`),
     messages: planned.decisions.map((d) => d.message),
@@ -50,6 +51,15 @@ describe('plan: rolling replacement of outdated instances', () => {
     expect(outcome.messages).toEqual(['launch 1 in pool-a: image ami-0new, to replace outdated pool-a-001']);
     const busyReplaced = rolloutOf(testPool({ image: NEW, instances: [...fleet(), replacement('pool-a-001')] }));
     expect(busyReplaced.terminated).toEqual([]);
+    // Its replacement is up: it takes no new work, so a queue that stays full cannot keep it.
+    expect(busyReplaced.drains).toEqual([{ pool: 'pool-a', worker: 'pool-a-001', reason: 'ImageOutdated' }]);
+    expect(busyReplaced.messages[0]).toBe(
+      'drain pool-a-001 in pool-a: launched from image ami-0old, the pool now launches ami-0new and its replacement has connected; it finishes its work, takes no more, and is terminated once idle',
+    );
+    const draining = fleet().map((i) => (i.worker === 'pool-a-001' ? { ...i, drainingSince: ago(60), drainingReason: 'ImageOutdated' } : i));
+    const stillBusy = rolloutOf(testPool({ image: NEW, instances: [...draining, replacement('pool-a-001')] }));
+    expect(stillBusy).toMatchObject({ terminated: [], drains: [] });
+    expect(stillBusy.reasons).not.toContain('drain DrainLifted');
     const done = fleet().map((i) => (i.worker === 'pool-a-001' ? { ...i, activeRequests: 0 } : i));
     expect(rolloutOf(testPool({ image: NEW, instances: [...done, replacement('pool-a-001')] })).terminated).toEqual(['pool-a-001']);
   });

@@ -140,6 +140,8 @@ describe('rolling replacement after a pool moves to another image', () => {
       `ImageOutdated: launch 1 in hz: image ${image}, to replace outdated hz-005`,
       'ImageOutdated: terminate hz-005',
       `ImageOutdated: launch 1 in hz: image ${image}, to replace outdated hz-001`,
+      // Busy when its replacement connected: it drains, so it gets no new work and goes idle.
+      `ImageOutdated: drain hz-001 in hz: launched from image debian-13, the pool now launches ${image} and its replacement has connected; it finishes its work, takes no more, and is terminated once idle`,
       'ImageOutdated: terminate hz-001',
       `ImageOutdated: launch 1 in hz: image ${image}, to replace outdated hz-003`,
       'ImageOutdated: terminate hz-003',

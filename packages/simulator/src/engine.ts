@@ -266,7 +266,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
       const number = (nextNumber.get(poolName) ?? 0) + 1;
       nextNumber.set(poolName, number);
       const worker = `${poolName}-${String(number).padStart(3, '0')}`;
-      const instance: SimInstance = { worker, pool: poolName, instanceId: `i-${number}`, launchedAt: now, connectedAt: null, job: null, completed: 0, lastCompletedAt: null, busyMs: 0, drainingSince: null };
+      const instance: SimInstance = { worker, pool: poolName, instanceId: `i-${number}`, launchedAt: now, connectedAt: null, job: null, completed: 0, lastCompletedAt: null, busyMs: 0, drainingSince: null, drainingReason: null };
       instances.set(worker, instance);
       live.get(poolName)!.set(worker, instance);
       const terminated = lastTermination.get(poolName);
@@ -322,11 +322,13 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
   };
 
   // As the scheduler's WORKER_NOT_DRAINING: a draining instance is never free, so dispatch gives it nothing new.
-  const drain = (worker: string, draining: boolean) => {
+  const drain = (worker: string, reason: string | null) => {
     const instance = instances.get(worker);
     if (!instance) return;
-    instance.drainingSince = draining ? (instance.drainingSince ?? now) : null;
-    if (draining) free.delete(worker);
+    // As the tick's drainWorkers: a worker already draining keeps its start and reason.
+    instance.drainingSince = reason === null ? null : (instance.drainingSince ?? now);
+    instance.drainingReason = reason === null ? null : (instance.drainingReason ?? reason);
+    if (reason !== null) free.delete(worker);
     else if (instance.connectedAt !== null && instance.job === null) free.add(worker);
   };
 
@@ -371,7 +373,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
       if ((now >= horizon && !pending.length && !running && events.size === 0) || now >= hardEnd) break;
       const actions = policy.decide(view);
       for (const d of actions.decisions) recordDecision(d);
-      for (const { worker, draining } of actions.drains ?? []) drain(worker, draining);
+      for (const { worker, reason } of actions.drains ?? []) drain(worker, reason);
       for (const worker of actions.terminations) terminate(worker);
       for (const { pool, count } of actions.launches) launch(pool, count);
       dispatch();

@@ -15,6 +15,8 @@ export interface SimInstance {
   busyMs: number;
   /** Since when it drains (gets no new work; the policy ends it once idle), else null. */
   drainingSince: number | null;
+  /** The policy's reason for draining it, else null. */
+  drainingReason: string | null;
 }
 
 export interface SimJob {
@@ -46,8 +48,8 @@ export interface PolicyActions {
   launches: { pool: string; count: number }[];
   /** Workers to terminate; policies only pick instances without work. */
   terminations: string[];
-  /** Workers that start (true) or stop (false) draining, applied before the terminations. (Default: none) */
-  drains?: { worker: string; draining: boolean }[];
+  /** Workers that start draining (`reason`) or stop (null), applied before the terminations. (Default: none) */
+  drains?: { worker: string; reason: string | null }[];
   decisions: PolicyDecision[];
 }
 

@@ -65,6 +65,7 @@ export function buildfleetPolicy(options: PlanOptions = {}): Policy {
             completedRequests: i.completed,
             lastCompletedAt: i.lastCompletedAt === null ? null : new Date(i.lastCompletedAt),
             drainingSince: i.drainingSince === null ? null : new Date(i.drainingSince),
+            drainingReason: i.drainingReason,
           })),
         };
       });
@@ -72,7 +73,7 @@ export function buildfleetPolicy(options: PlanOptions = {}): Policy {
       return {
         launches: result.launches.map(({ pool, count }) => ({ pool, count })),
         terminations: result.terminations.map((t) => t.worker),
-        drains: result.drains.map((d) => ({ worker: d.worker, draining: d.reason !== null })),
+        drains: result.drains.map(({ worker, reason }) => ({ worker, reason })),
         decisions: result.decisions.map((d) => ({ kind: d.kind, reason: d.reason, pool: d.pool, count: d.count, message: d.message })),
       };
     },

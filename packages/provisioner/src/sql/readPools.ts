@@ -70,10 +70,11 @@ export async function readPools(
     completed: number;
     last_completed_at: Date | null;
     draining_since: Date | null;
+    draining_reason: string | null;
   }>(
     `select w.worker_pool_id as pool_id, w.name, w.worker_pool_data ->> 'instance-id' as instance_id,
             w.instance_created_at, ${connectedSinceSql('w.id')} as connected_at, w.image_id, w.worker_pool_data ->> 'replaces' as replaces,
-            w.draining_since,
+            w.draining_since, w.draining_reason,
             (select count(*)::int from work_requests r
               where r.worker_id = w.id and r.status in ('pending', 'running')) as active,
             done.completed, done.last_completed_at
@@ -100,6 +101,7 @@ export async function readPools(
       completedRequests: row.completed,
       lastCompletedAt: row.last_completed_at,
       drainingSince: row.draining_since,
+      drainingReason: row.draining_reason,
     });
   }
   return pools.map((p) => ({
