@@ -14,6 +14,7 @@
 export * from './capabilities';
 export * from './conflicts';
 export * from './database';
+export { queryPrepared } from './prepared';
 export * from './durations';
 export * from './errors';
 export * from './hetzner-server-types';

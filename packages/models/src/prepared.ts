@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { type Transaction } from 'sequelize';
+import { type Database } from './database';
+
+interface Pool {
+  getConnection(options: { type: 'SELECT' }): Promise<pg.ClientBase>;
+  releaseConnection(connection: pg.ClientBase): Promise<void>;
+}
+
+const names = new Map<string, string>();
+
+/** The statement's name: one per SQL text, so a connection never sees one name with two texts. */
+function statementName(sql: string): string {
+  let name = names.get(sql);
+  if (!name) {
+    name = `bf_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+    names.set(sql, name);
+  }
+  return name;
+}
+
+/**
+ * Runs one statement as a named prepared statement, on a connection of the pool or in
+ * `transaction`, and returns its rows (typed as Sequelize's raw SELECT rows are). Sequelize
+ * sends every statement unnamed, so PostgreSQL parses and plans it on each call; a prepared one
+ * is parsed once per connection, and PostgreSQL keeps a generic plan once it is as good. For the
+ * statements a worker's task cycle repeats thousands of times (planning the per-worker claim
+ * cost about 1 ms, running it 0.15 ms). It is logged through Sequelize's `logging` option as
+ * any statement is.
+ */
+export async function queryPrepared<T extends object>(db: Database, sql: string, bind: unknown[], transaction?: Transaction): Promise<T[]> {
+  const logging = (db.sequelize as unknown as { options: { logging?: false | ((sql: string) => void) } }).options.logging;
+  if (typeof logging === 'function') logging(`Executing (prepared): ${sql}`);
+  const query = { name: statementName(sql), text: sql, values: bind };
+  const inTransaction = (transaction as unknown as { connection?: pg.ClientBase } | undefined)?.connection;
+  if (inTransaction) return (await inTransaction.query<T>(query)).rows;
+  const pool = db.sequelize.connectionManager as unknown as Pool;
+  const connection = await pool.getConnection({ type: 'SELECT' });
+  try {
+    return (await connection.query<T>(query)).rows;
+  } finally {
+    await pool.releaseConnection(connection);
+  }
+}

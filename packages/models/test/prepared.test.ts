@@ -1,0 +1,46 @@
+import { queryPrepared } from '../src';
+import { useDatabase } from './helpers';
+
+const ctx = useDatabase();
+
+beforeAll(async () => {
+  await ctx.db.sequelize.query('create table prepared_rows (id bigint primary key, label text not null)');
+  await ctx.db.sequelize.query(`insert into prepared_rows values (1, 'one'), (2, 'two')`);
+});
+
+const byId = 'select id, label from prepared_rows where id = $1::bigint';
+
+it('answers a statement with its rows as Sequelize does (bigint as a string), prepared once on its connection', async () => {
+  await ctx.db.sequelize.transaction(async (transaction) => {
+    expect(await queryPrepared(ctx.db, byId, ['1'], transaction)).toEqual([{ id: '1', label: 'one' }]);
+    expect(await queryPrepared(ctx.db, byId, ['2'], transaction)).toEqual([{ id: '2', label: 'two' }]);
+    const prepared = await queryPrepared<{ statement: string }>(
+      ctx.db,
+      'select statement from pg_prepared_statements where statement = $1::text',
+      [byId],
+      transaction,
+    );
+    expect(prepared).toEqual([{ statement: byId }]);
+  });
+});
+
+it('runs in the given transaction: what it writes is rolled back with it', async () => {
+  await expect(
+    ctx.db.sequelize.transaction(async (transaction) => {
+      await queryPrepared(ctx.db, `update prepared_rows set label = $2::text where id = $1::bigint`, ['1', 'changed'], transaction);
+      expect(await queryPrepared(ctx.db, byId, ['1'], transaction)).toEqual([{ id: '1', label: 'changed' }]);
+      throw new Error('roll back');
+    }),
+  ).rejects.toThrow('roll back');
+  expect(await queryPrepared(ctx.db, byId, ['1'])).toEqual([{ id: '1', label: 'one' }]);
+});
+
+it("returns a pool connection after a failing statement, with PostgreSQL's error", async () => {
+  const pool = ctx.db.sequelize.connectionManager as unknown as { pool: { size: number; available: number } };
+  for (let i = 0; i < 20; i++) {
+    await expect(queryPrepared(ctx.db, 'select 1 / $1::int as quotient', [0])).rejects.toMatchObject({ code: '22012' });
+  }
+  expect(await queryPrepared(ctx.db, 'select 1 / $1::int as quotient', [1])).toEqual([{ quotient: 1 }]);
+  expect(pool.pool.size).toBeGreaterThan(0);
+  expect(pool.pool.available).toBe(pool.pool.size);
+});
