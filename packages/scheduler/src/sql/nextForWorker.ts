@@ -1,5 +1,5 @@
-import { connectedSinceSql, type Database, retryingConflictOnce, type TaskType, type WorkRequest } from '@buildfleet/models';
-import { QueryTypes, type Transaction } from 'sequelize';
+import { connectedSinceSql, type Database, queryPrepared, retryingConflictOnce, type TaskType, type WorkRequest } from '@buildfleet/models';
+import { type Transaction } from 'sequelize';
 import { WORK_ASSIGNED_CHANNEL } from './assignRequests';
 import { abortWorkRequests, type AbortResult } from './abortWorkRequests';
 import { closeUnconfigurable, configureFailure } from './closeUnconfigurable';
@@ -52,11 +52,7 @@ export async function markRunning(
   workerId: string,
   { now, transaction }: { now?: Date; transaction?: Transaction } = {},
 ): Promise<WorkRequestRow | null> {
-  const [row] = await db.sequelize.query<WorkRequestRow>(startSql('$3::bigint'), {
-    bind: [workerId, now ?? null, workRequestId],
-    type: QueryTypes.SELECT,
-    transaction,
-  });
+  const [row] = await queryPrepared<WorkRequestRow>(db, startSql('$3::bigint'), [workerId, now ?? null, workRequestId], transaction);
   return row ?? null;
 }
 
@@ -89,15 +85,12 @@ export async function assignNextForWorker(db: Database, workerId: string): Promi
  * transaction. A deadlock or serialization failure runs it once more.
  */
 export async function startNextForWorker(db: Database, workerId: string): Promise<{ started: WorkRequestRow | null; lost: AbortResult }> {
-  const [fast] = await db.sequelize.query<Partial<WorkRequestRow> & { running: boolean }>(
-    `with running as (
+  const [fast] = await queryPrepared<Partial<WorkRequestRow> & { running: boolean }>(db, `with running as (
        select exists (select 1 from work_requests where worker_id = $1::bigint and status = 'running') as running
      ), started as (
        ${startSql(`select a.id from (${ASSIGNED_SQL}) a, running where not running.running`)}
      )
-     select started.*, running.running from running left join started on true`,
-    { bind: [workerId, null], type: QueryTypes.SELECT },
-  );
+     select started.*, running.running from running left join started on true`, [workerId, null]);
   const { running, ...row } = fast!;
   if (row.id) return { started: row as WorkRequestRow, lost: { aborted: [], retries: [] } };
   return retryingConflictOnce(() =>
@@ -152,23 +145,19 @@ async function claimInTransaction(
   workerId: string,
   transaction: Transaction,
 ): Promise<{ id: string; assigned: boolean } | null> {
-  const [worker] = await db.sequelize.query<{ concurrency: number }>(
-    `select w.concurrency from workers w where w.id = $1 for no key update of w`,
-    { bind: [workerId], type: QueryTypes.SELECT, transaction },
-  );
+  const [worker] = await queryPrepared<{ concurrency: number }>(db, `select w.concurrency from workers w where w.id = $1 for no key update of w`, [workerId], transaction);
   if (!worker) return null;
   for (;;) {
     // Read after the lock (a statement of its own): work a pass or claim committed while this
     // one waited counts, and so does a session lease that ended meanwhile (ending one takes
     // this lock too). The best request is only looked for when the worker can take it.
-    const [work] = await db.sequelize.query<{
+    const [work] = await queryPrepared<{
       assigned: string | null;
       id: string | null;
       task_type: TaskType;
       task_name: string;
       task_data: Record<string, unknown>;
-    }>(
-      `with state as (
+    }>(db, `with state as (
          select (${ASSIGNED_SQL}) as assigned,
                 (select count(*)::int from work_requests where worker_id = $1 and status in ('pending', 'running')) as active,
                 (select ${connectedSinceSql('w.id')} is not null and coalesce(t.enabled, false) and ${WORKER_NOT_DRAINING}
@@ -186,9 +175,7 @@ async function claimInTransaction(
             and ${servesScopeSql('r.scope_id')}
           order by ${queueOrderSql('r')}
           limit 1 for no key update of r skip locked
-       ) best on true`,
-      { bind: [workerId, worker.concurrency], type: QueryTypes.SELECT, transaction },
-    );
+       ) best on true`, [workerId, worker.concurrency], transaction);
     if (work!.assigned) return { id: work!.assigned, assigned: true };
     if (!work!.id) return null;
     // A request its worker would refuse is closed as Debusine closes it, and the next one tried.

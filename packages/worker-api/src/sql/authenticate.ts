@@ -1,5 +1,4 @@
-import { type Database, hashTokenKey, tokenHashesEqual } from '@buildfleet/models';
-import { QueryTypes } from 'sequelize';
+import { type Database, hashTokenKey, queryPrepared, tokenHashesEqual } from '@buildfleet/models';
 
 /** An enabled, unexpired token and what it may act as. */
 export interface ValidToken {
@@ -30,7 +29,7 @@ export const LAST_SEEN_RESOLUTION_S = 1;
 export async function authenticateToken(db: Database, key: string | undefined): Promise<ValidToken | null> {
   if (key === undefined || !KEY.test(key)) return null;
   const hash = hashTokenKey(key);
-  const [row] = await db.sequelize.query<{
+  const [row] = await queryPrepared<{
     id: string;
     hash: string;
     usable: boolean;
@@ -40,8 +39,7 @@ export async function authenticateToken(db: Database, key: string | undefined): 
     worker_name: string | null;
     worker_pool_id: string | null;
     activating_worker_id: string | null;
-  }>(
-    `with t as (
+  }>(db, `with t as (
        select t.id, t.hash, t.user_name, t.admin, t.enabled and (t.expire_at is null or t.expire_at > now()) as usable
          from tokens t where t.hash = $1::text
      ), touched as (
@@ -53,9 +51,7 @@ export async function authenticateToken(db: Database, key: string | undefined): 
             (select w.name from workers w where w.token_id = t.id) as worker_name,
             (select w.worker_pool_id from workers w where w.token_id = t.id) as worker_pool_id,
             (select w.id from workers w where w.activation_token_id = t.id) as activating_worker_id
-       from t`,
-    { bind: [hash], type: QueryTypes.SELECT },
-  );
+       from t`, [hash]);
   if (!row || !row.usable || !tokenHashesEqual(row.hash, hash)) return null;
   return {
     id: row.id,

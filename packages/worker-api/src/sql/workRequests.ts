@@ -1,4 +1,4 @@
-import { type Database, type RuntimeStatistics, type WorkRequestOutputData, type WorkRequestResult } from '@buildfleet/models';
+import { type Database, queryPrepared, type RuntimeStatistics, type WorkRequestOutputData, type WorkRequestResult } from '@buildfleet/models';
 import { WORK_REQUEST_ROW_COLUMNS } from '@buildfleet/scheduler';
 import { QueryTypes } from 'sequelize';
 import { type DbWorkRequest } from '../interfaces';
@@ -53,8 +53,7 @@ export async function completeWorkRequest(
   { now }: { now?: Date } = {},
 ): Promise<CompletionOutcome> {
   const duration: RuntimeStatistics['duration'] = outputData.runtime_statistics?.duration;
-  const [row] = await db.sequelize.query<{ found: boolean; own: boolean | null; completed: number }>(
-    `with target as (
+  const [row] = await queryPrepared<{ found: boolean; own: boolean | null; completed: number }>(db, `with target as (
        select worker_id = $2::bigint as own from work_requests where id = $1::bigint
      ), done as (
        update work_requests
@@ -69,9 +68,7 @@ export async function completeWorkRequest(
        returning id
      )
      select exists (select 1 from target) as found, (select own from target) as own,
-            (select count(*) from done)::int as completed, (select count(*) from statistics)::int as statistics`,
-    { bind: [workRequestId, workerId, result, JSON.stringify(outputData), duration ?? null, now ?? null], type: QueryTypes.SELECT },
-  );
+            (select count(*) from done)::int as completed, (select count(*) from statistics)::int as statistics`, [workRequestId, workerId, result, JSON.stringify(outputData), duration ?? null, now ?? null]);
   if (!row!.found) return 'missing';
   if (row!.own !== true) return 'other-worker';
   return row!.completed > 0 ? 'completed' : 'unchanged';
