@@ -33,7 +33,7 @@ export {
   WORK_REQUEST_ROW_COLUMNS,
   type WorkRequestRow,
 } from './sql/nextForWorker';
-export { describeUnmetDemand, getUnmetDemand, type UnmetDemand } from './unmet-demand';
+export { describeUnmetDemand, getUnmetDemand, UNMET_DEMAND_LISTED, type UnmetDemand } from './unmet-demand';
 export { satisfiesSql } from './sql/matching';
 export { satisfies } from './matching';
 export {

@@ -15,7 +15,10 @@ export interface UnmetDemand {
   pending: number;
   maxPriority: number;
   oldestCreatedAt: string;
-  /** The waiting requests, in queue order. */
+  /**
+   * The first waiting requests, in queue order: at most `UNMET_DEMAND_LISTED` of them, however
+   * many wait (`pending` counts them all).
+   */
   workRequestIds: string[];
   /**
    * Pools whose instances could run this work for this scope, preferred first, in the order
@@ -30,6 +33,13 @@ export interface UnmetDemand {
    */
   excludedWorkers: { name: string; reason: string }[];
 }
+
+/**
+ * How many of a group's waiting requests unmet demand lists: the planner and the pages need the
+ * counts, and a result that grew with the backlog (every one of 97,582 ids in the scheduler's 10×
+ * bench) is bounded by the number of groups instead.
+ */
+export const UNMET_DEMAND_LISTED = 100;
 
 /**
  * Plans dispatch without writing (no locks), and describes what would stay unassigned. After a
@@ -55,15 +65,19 @@ export async function describeUnmetDemand(db: Database, { planned = [] }: { plan
     oldest_created_at: Date;
     ids: string[];
   }>(
-    `select r.requirement_set_id as set_id, r.scope_id, count(*)::int as pending,
-            max(${effectivePrioritySql('r')}) as max_priority, min(r.created_at) as oldest_created_at,
-            array_agg(r.id::text order by ${queueOrderSql('r')}) as ids
-       from work_requests r
-      where ${waitingSql('r')}
-        and not exists (select 1 from unnest($1::bigint[]) as planned(id) where planned.id = r.id)
-      group by r.requirement_set_id, r.scope_id
-      order by max_priority desc, oldest_created_at, r.scope_id, r.requirement_set_id`,
-    { bind: [planned], type: QueryTypes.SELECT },
+    `select g.*, array(select r.id::text from work_requests r
+                        where ${waitingSql('r')} and r.requirement_set_id = g.set_id and r.scope_id = g.scope_id
+                          and r.id not in (select unnest($1::bigint[]))
+                        order by ${queueOrderSql('r')}
+                        limit $2::integer) as ids
+       from (select r.requirement_set_id as set_id, r.scope_id, count(*)::int as pending,
+                    max(${effectivePrioritySql('r')}) as max_priority, min(r.created_at) as oldest_created_at
+               from work_requests r
+              where ${waitingSql('r')}
+                and not exists (select 1 from unnest($1::bigint[]) as planned(id) where planned.id = r.id)
+              group by r.requirement_set_id, r.scope_id) g
+      order by g.max_priority desc, g.oldest_created_at, g.scope_id, g.set_id`,
+    { bind: [planned, UNMET_DEMAND_LISTED], type: QueryTypes.SELECT },
   );
   if (!groups.length) return [];
   const scopeIds = [...new Set(groups.map((g) => g.scope_id))];

@@ -1,5 +1,5 @@
 import { linkScopePool } from '@buildfleet/models';
-import { assignNextForWorker, getUnmetDemand, runDispatchPass, tagWorker } from '../src';
+import { assignNextForWorker, getUnmetDemand, runDispatchPass, tagWorker, UNMET_DEMAND_LISTED } from '../src';
 import { addPool, addRequest, addScope, addWorker, assignmentsByName, resetDatabase, useDatabase, workerMetadata } from './fixtures';
 import { taskData } from './task-data';
 
@@ -189,6 +189,19 @@ describe('unmet demand', () => {
     await addRequest(ctx.db);
     const [demand] = await getUnmetDemand(ctx.db);
     expect(demand?.pending).toBe(1);
+  });
+
+  it(`lists the first ${UNMET_DEMAND_LISTED} of a deep backlog in queue order, after the ones a pass takes, and counts them all`, async () => {
+    await addWorker(ctx.db, { name: 'w', concurrency: 2 });
+    const total = UNMET_DEMAND_LISTED + 30;
+    const ids: string[] = [];
+    for (let i = 0; i < total; i++) ids.push(await addRequest(ctx.db, { createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) }));
+    const urgent = await addRequest(ctx.db, { priorityBase: 5 });
+    const [demand] = await getUnmetDemand(ctx.db);
+    // The free worker's two slots take the urgent request and the oldest; the rest wait.
+    expect(demand?.pending).toBe(total - 1);
+    expect(demand?.workRequestIds).toEqual(ids.slice(1, 1 + UNMET_DEMAND_LISTED));
+    expect(urgent).not.toBe(demand?.workRequestIds[0]);
   });
 
   it('respects a pool that declares which tasks its image runs', async () => {
