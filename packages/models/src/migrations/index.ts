@@ -10,6 +10,7 @@ import { taskAvailability } from './0010-task-availability';
 import { poolSamples } from './0012-pool-samples';
 import { waitingQueueIndexes } from './0014-waiting-queue-indexes';
 import { drainingWorkers } from './0016-draining-workers';
+import { lostWorkIndex } from './0017-lost-work-index';
 import { type Migration } from './types';
 
 /** Every migration, oldest first. Append only: a landed migration is never edited. */
@@ -26,5 +27,6 @@ export const migrations: readonly Migration[] = [
   poolSamples,
   waitingQueueIndexes,
   drainingWorkers,
+  lostWorkIndex,
 ];
 export type { Migration };
