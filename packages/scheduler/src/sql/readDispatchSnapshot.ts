@@ -153,7 +153,9 @@ export async function readDispatchSnapshot(
   if (!heads.length) return snapshot;
   // Each head is a range of work_requests_waiting_by_group, read index-only and already in
   // queue order; one JSON row of per-group arrays, merged into queue order here.
-  const [read] = await db.sequelize.query<{ heads: [string, string, number[], number[], number[]][] | null }>(
+  // A head can come back empty (its arrays null): the group's requests counted above may have
+  // been started since, by a worker's own settle or get-next, between the two statements.
+  const [read] = await db.sequelize.query<{ heads: [string, string, number[] | null, number[] | null, number[] | null][] | null }>(
     `select json_agg(json_build_array(h.set_id::text, h.scope_id::text, q.ids, q.priorities, q.created)) as heads
        from unnest($1::bigint[], $2::bigint[], $3::int[]) as h(set_id, scope_id, head)
        cross join lateral (
@@ -167,7 +169,13 @@ export async function readDispatchSnapshot(
     { bind: [heads.map((h) => h.set_id), heads.map((h) => h.scope_id), heads.map((h) => h.head)], type: QueryTypes.SELECT, transaction },
   );
   snapshot.requests = mergeHeads(
-    (read!.heads ?? []).map(([requirementSetId, scopeId, ids, priorities, created]) => ({ requirementSetId, scopeId, ids, priorities, created })),
+    (read!.heads ?? []).map(([requirementSetId, scopeId, ids, priorities, created]) => ({
+      requirementSetId,
+      scopeId,
+      ids: ids ?? [],
+      priorities: priorities ?? [],
+      created: created ?? [],
+    })),
   );
   return snapshot;
 }
