@@ -9,6 +9,7 @@ export * from './dummy';
 export { RecordingDriver, type DriverCall, type DriverOperation, type InjectedFailure } from './recording';
 export { AwsDriver, type AwsDriverOptions, type DriverLogger } from './aws/driver';
 export { awsErrorKind, classifyAwsError } from './aws/errors';
+export { ec2Sdk, type Ec2Sdk } from './aws/sdk';
 export { HetznerDriver, type HetznerDriverOptions } from './hetzner/driver';
 export { DEFAULT_HETZNER_API_URL, HetznerClient, type HetznerClientOptions } from './hetzner/client';
 export { createDriver, type CreateDriverOptions, type DriverAccount, type DriverAccountOf, type DriverPool } from './factory';

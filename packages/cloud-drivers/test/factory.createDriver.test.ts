@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { startHetznerFake } from '@buildfleet/hetzner-fake';
 import { createDriver, InMemoryDummyCloud, type DriverAccount } from '../src';
 import { motoEndpoint } from '@buildfleet/moto';
@@ -52,6 +54,36 @@ describe('createDriver', () => {
 
     expect(driver.providerType).toBe('aws');
     expect((await driver.launch([spec('ec2-factory-1')])).launched).toHaveLength(1);
+  });
+
+  it('loads the EC2 SDK when the first EC2 driver is made, not when the package is imported, and that driver works', async () => {
+    // A process of its own, on the built package as its users import it: jest's module registry
+    // is not Node's, and what a fresh `serve` loads at start is what this guards.
+    const script = `
+      const drivers = require('@buildfleet/cloud-drivers');
+      const sdkLoaded = () => Object.keys(require.cache).some((file) => file.includes('/@aws-sdk/client-ec2/'));
+      const atImport = sdkLoaded();
+      const driver = drivers.createDriver(
+        { name: 'ec2', providerType: 'aws', configuration: { region_name: '${REGION}', ec2_endpoint_url: process.env.ENDPOINT }, credentials: JSON.parse(process.env.CREDENTIALS) },
+        { name: 'pool', specifications: { provider_type: 'aws', launch_templates: [{ ImageId: process.env.IMAGE_ID, InstanceType: 't3.micro' }] } },
+        process.env.INSTALLATION_ID,
+      );
+      const atDriver = sdkLoaded();
+      driver
+        .launch([{ workerName: 'ec2-lazy-1', poolName: 'pool', userData: '#cloud-config\\n', labels: {} }])
+        .then(async (result) => console.log(JSON.stringify({ atImport, atDriver, launched: result.launched.length, listed: (await driver.list()).map((i) => i.workerName) })));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+      env: {
+        ...process.env,
+        ENDPOINT: motoEndpoint(),
+        CREDENTIALS: JSON.stringify(CREDENTIALS),
+        IMAGE_ID: await someImageId(motoClient()),
+        INSTALLATION_ID: installationId(),
+      },
+    });
+
+    expect(JSON.parse(stdout)).toEqual({ atImport: false, atDriver: true, launched: 1, listed: ['ec2-lazy-1'] });
   });
 
   it('refuses a pool whose provider differs from its account', () => {

@@ -1,16 +1,10 @@
-import {
-  CreateFleetCommand,
-  type CreateFleetCommandOutput,
-  CreateLaunchTemplateCommand,
-  DeleteLaunchTemplateCommand,
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
+import type {
+  CreateFleetCommandOutput,
   EC2Client,
-  type Filter,
-  type Instance,
-  type InstanceStateName,
-  type RequestLaunchTemplateData,
-  TerminateInstancesCommand,
+  Filter,
+  Instance,
+  InstanceStateName,
+  RequestLaunchTemplateData,
 } from '@aws-sdk/client-ec2';
 import { type AwsCredentials, type AwsSpecification } from '@buildfleet/models';
 import {
@@ -28,6 +22,7 @@ import { checkInstallationId, instanceFromLabels, MANAGED_BY, OWNERSHIP_LABELS }
 import { type RetryOptions, withRetry } from '../retry';
 import { awsError, classifyAwsError } from './errors';
 import { launchTemplateData, launchTemplateName } from './launchTemplate';
+import { ec2Sdk, type Ec2Sdk } from './sdk';
 
 export interface DriverLogger {
   warn(message: string): void;
@@ -64,6 +59,7 @@ const FILTER_CHUNK = 200;
 /** EC2 through CreateFleet with temporary launch templates (as Debusine launches, without its defects: docs/domain.md). */
 export class AwsDriver implements CloudDriver {
   readonly providerType = 'aws';
+  private readonly ec2: Ec2Sdk;
   private readonly client: EC2Client;
   private readonly rootDevices = new Map<string, string>();
   private readonly redact: (text: string) => string;
@@ -74,7 +70,8 @@ export class AwsDriver implements CloudDriver {
     if (!options.region) {
       throw new ProviderError('invalid', 'aws: configuration.region_name is not set on the provider account; set it');
     }
-    this.client = new EC2Client({
+    this.ec2 = ec2Sdk();
+    this.client = new this.ec2.EC2Client({
       region: options.region,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       credentials: {
@@ -113,7 +110,7 @@ export class AwsDriver implements CloudDriver {
   async terminate(instanceId: string): Promise<void> {
     await withRetry(async () => {
       try {
-        await this.client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+        await this.client.send(new this.ec2.TerminateInstancesCommand({ InstanceIds: [instanceId] }));
       } catch (error) {
         const classified = classifyAwsError(error, 'TerminateInstances', this.redact);
         if (classified.code === 'InvalidInstanceID.NotFound') return;
@@ -150,7 +147,7 @@ export class AwsDriver implements CloudDriver {
         let page;
         try {
           page = await this.client.send(
-            new DescribeInstancesCommand({ Filters: [...this.ownershipFilters(), ...extra], NextToken, MaxResults: 1000 }),
+            new this.ec2.DescribeInstancesCommand({ Filters: [...this.ownershipFilters(), ...extra], NextToken, MaxResults: 1000 }),
           );
         } catch (error) {
           throw classifyAwsError(error, 'DescribeInstances', this.redact);
@@ -178,7 +175,7 @@ export class AwsDriver implements CloudDriver {
       let fleet: CreateFleetCommandOutput;
       try {
         fleet = await this.client.send(
-          new CreateFleetCommand({
+          new this.ec2.CreateFleetCommand({
             Type: 'instant',
             LaunchTemplateConfigs: templateIds.map((LaunchTemplateId) => ({
               LaunchTemplateSpecification: { LaunchTemplateId, Version: '$Latest' },
@@ -214,7 +211,7 @@ export class AwsDriver implements CloudDriver {
   ): Promise<string> {
     const create = async () => {
       const created = await this.client.send(
-        new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: data }),
+        new this.ec2.CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: data }),
       );
       const id = created.LaunchTemplate?.LaunchTemplateId;
       if (!id) throw new ProviderError('transient', `aws CreateLaunchTemplate: no id returned for ${name}`);
@@ -228,7 +225,7 @@ export class AwsDriver implements CloudDriver {
     }
     // A leftover of a crash between create and delete: it is ours by its name.
     try {
-      await this.client.send(new DeleteLaunchTemplateCommand({ LaunchTemplateName: name }));
+      await this.client.send(new this.ec2.DeleteLaunchTemplateCommand({ LaunchTemplateName: name }));
       return await create();
     } catch (error) {
       throw classifyAwsError(error, 'CreateLaunchTemplate', redact);
@@ -237,7 +234,7 @@ export class AwsDriver implements CloudDriver {
 
   private async deleteLaunchTemplate(id: string): Promise<void> {
     try {
-      await this.client.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: id }));
+      await this.client.send(new this.ec2.DeleteLaunchTemplateCommand({ LaunchTemplateId: id }));
     } catch (error) {
       const classified = classifyAwsError(error, 'DeleteLaunchTemplate', this.redact);
       this.logger.warn(`aws: could not delete launch template ${id}; delete it by hand: ${classified.message}`);
@@ -250,7 +247,7 @@ export class AwsDriver implements CloudDriver {
     if (cached) return cached;
     let images;
     try {
-      images = (await this.client.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images ?? [];
+      images = (await this.client.send(new this.ec2.DescribeImagesCommand({ ImageIds: [imageId] }))).Images ?? [];
     } catch (error) {
       throw classifyAwsError(error, 'DescribeImages', redact);
     }

@@ -1,20 +1,15 @@
+import type { EC2Client, Filter, Image, _InstanceType, Tag } from '@aws-sdk/client-ec2';
 import {
-  CreateImageCommand,
-  CreateTagsCommand,
-  DeleteSnapshotCommand,
-  DeregisterImageCommand,
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  EC2Client,
-  type Filter,
-  GetConsoleOutputCommand,
-  type Image,
-  type _InstanceType,
-  RunInstancesCommand,
-  type Tag,
-  TerminateInstancesCommand,
-} from '@aws-sdk/client-ec2';
-import { classifyAwsError, makeRedactor, MANAGED_BY, OWNERSHIP_LABELS, ProviderError, type RetryOptions, withRetry } from '@buildfleet/cloud-drivers';
+  classifyAwsError,
+  type Ec2Sdk,
+  ec2Sdk,
+  makeRedactor,
+  MANAGED_BY,
+  OWNERSHIP_LABELS,
+  ProviderError,
+  type RetryOptions,
+  withRetry,
+} from '@buildfleet/cloud-drivers';
 import { type AwsCredentials } from '@buildfleet/models';
 import { recordImage } from '../manifest';
 import { planDigest } from '../plan';
@@ -55,7 +50,7 @@ export interface AwsBuildOptions extends RunnerOptions, AwsAccess {
 const CONSOLE_TAIL_LINES = 40;
 
 export function ec2Client(access: AwsAccess): EC2Client {
-  return new EC2Client({
+  return new (ec2Sdk().EC2Client)({
     region: access.region,
     ...(access.endpoint ? { endpoint: access.endpoint } : {}),
     credentials: { accessKeyId: access.credentials.access_key_id, secretAccessKey: access.credentials.secret_access_key },
@@ -73,10 +68,11 @@ function caller(access: AwsAccess) {
   const client = ec2Client(access);
   // Uncapped: it also cleans the console tail, longer than a provider message (which classifyAwsError caps).
   const redact = makeRedactor([access.credentials.access_key_id, access.credentials.secret_access_key], { maxLength: Number.POSITIVE_INFINITY });
-  const call = <T>(operation: string, fn: (client: EC2Client) => Promise<T>): Promise<T> =>
+  const ec2 = ec2Sdk();
+  const call = <T>(operation: string, fn: (client: EC2Client, sdk: Ec2Sdk) => Promise<T>): Promise<T> =>
     withRetry(async () => {
       try {
-        return await fn(client);
+        return await fn(client, ec2);
       } catch (error) {
         throw classifyAwsError(error, operation, redact);
       }
@@ -111,9 +107,9 @@ export async function buildOnAws(buildPlan: BuildPlan, options: AwsBuildOptions)
     const baseImageId = options.baseImageId ?? (await newestDebianAmi(call, buildPlan));
     report('DescribeImages', `base image ${baseImageId}`);
 
-    const run = await call('RunInstances', (c) =>
+    const run = await call('RunInstances', (c, ec2) =>
       c.send(
-        new RunInstancesCommand({
+        new ec2.RunInstancesCommand({
           ImageId: baseImageId,
           InstanceType: (options.instanceType ?? (buildPlan.architecture === 'amd64' ? 't3.medium' : 't4g.medium')) as _InstanceType,
           MinCount: 1,
@@ -141,7 +137,7 @@ export async function buildOnAws(buildPlan: BuildPlan, options: AwsBuildOptions)
     let lastState = '';
     await waitFor(
       async () => {
-        const out = await call('DescribeInstances', (c) => c.send(new DescribeInstancesCommand({ InstanceIds: [builder] })));
+        const out = await call('DescribeInstances', (c, ec2) => c.send(new ec2.DescribeInstancesCommand({ InstanceIds: [builder] })));
         const state = out.Reservations?.[0]?.Instances?.[0]?.State?.Name ?? 'unknown';
         if (state !== lastState) report('WaitInstanceStopped', `build instance ${builder} is ${state}`);
         lastState = state;
@@ -155,9 +151,9 @@ export async function buildOnAws(buildPlan: BuildPlan, options: AwsBuildOptions)
     );
     waitingForStop = false;
 
-    const created = await call('CreateImage', (c) =>
+    const created = await call('CreateImage', (c, ec2) =>
       c.send(
-        new CreateImageCommand({
+        new ec2.CreateImageCommand({
           InstanceId: builder,
           Name: name,
           Description: `debusine-worker image, buildfleet plan ${digest}`,
@@ -173,7 +169,7 @@ export async function buildOnAws(buildPlan: BuildPlan, options: AwsBuildOptions)
 
     const image = await waitFor(
       async () => {
-        const out = await call('DescribeImages', (c) => c.send(new DescribeImagesCommand({ ImageIds: [imageId] })));
+        const out = await call('DescribeImages', (c, ec2) => c.send(new ec2.DescribeImagesCommand({ ImageIds: [imageId] })));
         const found = out.Images?.[0];
         if (found?.State === 'available') return found;
         if (found?.State === 'failed' || found?.State === 'error' || found?.State === 'invalid') {
@@ -186,7 +182,7 @@ export async function buildOnAws(buildPlan: BuildPlan, options: AwsBuildOptions)
     report('WaitImageAvailable', `image ${imageId} is available`);
 
     const snapshots = snapshotIds(image);
-    await call('CreateTags', (c) => c.send(new CreateTagsCommand({ Resources: [imageId, ...snapshots], Tags: toTags({ ...labels, Name: name }) })));
+    await call('CreateTags', (c, ec2) => c.send(new ec2.CreateTagsCommand({ Resources: [imageId, ...snapshots], Tags: toTags({ ...labels, Name: name }) })));
     report('CreateTags', `tagged ${[imageId, ...snapshots].join(', ')}`);
 
     cleanup.length = 0;
@@ -219,7 +215,7 @@ type Call = ReturnType<typeof caller>['call'];
 async function newestDebianAmi(call: Call, buildPlan: BuildPlan): Promise<string> {
   const step = buildPlan.publish.find((s) => s.step === 'DescribeImages');
   const filters = (step?.params.Filters ?? []) as Filter[];
-  const out = await call('DescribeImages', (c) => c.send(new DescribeImagesCommand({ Owners: [DEBIAN_AMI_OWNER], Filters: filters })));
+  const out = await call('DescribeImages', (c, ec2) => c.send(new ec2.DescribeImagesCommand({ Owners: [DEBIAN_AMI_OWNER], Filters: filters })));
   const newest = (out.Images ?? [])
     .filter((i) => i.ImageId && i.State !== 'deregistered')
     .sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))[0];
@@ -231,7 +227,7 @@ async function newestDebianAmi(call: Call, buildPlan: BuildPlan): Promise<string
 
 async function terminateInstance(call: Call, instanceId: string): Promise<void> {
   try {
-    await call('TerminateInstances', (c) => c.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })));
+    await call('TerminateInstances', (c, ec2) => c.send(new ec2.TerminateInstancesCommand({ InstanceIds: [instanceId] })));
   } catch (error) {
     if (error instanceof ProviderError && error.code === 'InvalidInstanceID.NotFound') return;
     throw error;
@@ -244,18 +240,18 @@ function snapshotIds(image: Image): string[] {
 
 /** Deregisters the AMI and deletes its EBS snapshots (which deregistering leaves behind). */
 async function deleteAmi(call: Call, imageId: string): Promise<void> {
-  const out = await call('DescribeImages', (c) => c.send(new DescribeImagesCommand({ ImageIds: [imageId] })));
+  const out = await call('DescribeImages', (c, ec2) => c.send(new ec2.DescribeImagesCommand({ ImageIds: [imageId] })));
   const image = out.Images?.[0];
   if (!image) return;
-  await call('DeregisterImage', (c) => c.send(new DeregisterImageCommand({ ImageId: imageId })));
+  await call('DeregisterImage', (c, ec2) => c.send(new ec2.DeregisterImageCommand({ ImageId: imageId })));
   for (const snapshotId of snapshotIds(image)) {
-    await call('DeleteSnapshot', (c) => c.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })));
+    await call('DeleteSnapshot', (c, ec2) => c.send(new ec2.DeleteSnapshotCommand({ SnapshotId: snapshotId })));
   }
 }
 
 async function consoleTail(call: Call, instanceId: string, redact: (text: string) => string): Promise<string> {
   try {
-    const out = await call('GetConsoleOutput', (c) => c.send(new GetConsoleOutputCommand({ InstanceId: instanceId, Latest: true })));
+    const out = await call('GetConsoleOutput', (c, ec2) => c.send(new ec2.GetConsoleOutputCommand({ InstanceId: instanceId, Latest: true })));
     const text = out.Output ? Buffer.from(out.Output, 'base64').toString('utf8') : '';
     return redact(text.trimEnd().split('\n').slice(-CONSOLE_TAIL_LINES).join('\n'));
   } catch {
@@ -266,9 +262,9 @@ async function consoleTail(call: Call, instanceId: string, redact: (text: string
 /** buildfleet's debusine-worker AMIs in the account's region, found by their tags. */
 export async function listAwsImages(access: AwsAccess): Promise<PublishedImage[]> {
   const { call } = caller(access);
-  const out = await call('DescribeImages', (c) =>
+  const out = await call('DescribeImages', (c, ec2) =>
     c.send(
-      new DescribeImagesCommand({
+      new ec2.DescribeImagesCommand({
         Owners: ['self'],
         Filters: [
           { Name: `tag:${OWNERSHIP_LABELS.managedBy}`, Values: [MANAGED_BY] },
