@@ -4,22 +4,16 @@
  * work that completes at once; the same run at a baseline of 100 workers gives the ratios.
  * Ends with one JSON line.
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { connectDatabase, connectedSinceSql, type Database, migrateUp, upsertScope } from '@buildfleet/models';
+import { migrateUp } from '@buildfleet/models';
 import { createWorkRequest } from '@buildfleet/scheduler';
-import { createTestDatabase, prepareTemplate, stopTemplateServer } from '@buildfleet/testdb';
-import { createStaticWorker } from '@buildfleet/worker-api';
+import { prepareTemplate, stopTemplateServer } from '@buildfleet/testdb';
 import { QueryTypes } from 'sequelize';
-import { SimulatedWorker } from '../src';
+import { ask, count, drainedSample, machineJiffies, peakRssMib, postgresCpuMs, round, statementsPer, until, withFleet } from './fleet-harness';
 
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2000);
 const BASELINE_WORKERS = Number(process.env.BENCH_BASELINE_WORKERS ?? 100);
 const TASKS_PER_WORKER = Number(process.env.BENCH_TASKS_PER_WORKER ?? 5);
-const TIMEOUT_MS = 600_000;
-const START_BATCH = 50;
 
 interface Phase {
   workers: number;
@@ -46,117 +40,8 @@ interface Phase {
   rss_peak_mib: number;
 }
 
-async function until(what: string, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + TIMEOUT_MS;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function count(db: Database, sql: string): Promise<number> {
-  const [row] = await db.sequelize.query<{ n: number }>(sql, { type: QueryTypes.SELECT });
-  return row!.n;
-}
-
-interface ServerSample {
-  rss: number;
-  /** V8's live heap after a full collection. */
-  heapUsed: number;
-  cpuMs: number;
-  /** Statements sent so far, by their first words. */
-  statements: Record<string, number>;
-}
-
-function ask(child: ChildProcess): Promise<ServerSample> {
-  return new Promise((resolve) => {
-    const onMessage = (message: ServerSample & { type: string }) => {
-      if (message.type !== 'rss') return;
-      child.off('message', onMessage);
-      resolve(message);
-    };
-    child.on('message', onMessage);
-    child.send({ type: 'rss' });
-  });
-}
-
-/** The server's peak resident set so far (Linux's VmHWM), in MiB. */
-function peakRssMib(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
-  return Math.round(Number(line!.split(/\s+/)[1]) / 1024);
-}
-
-/** Busy and total jiffies of the whole machine, from /proc/stat. */
-function machineJiffies(): { busy: number; total: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
-  const total = fields.reduce((sum, value) => sum + value, 0);
-  return { busy: total - fields[3]! - fields[4]!, total };
-}
-
-/**
- * CPU time so far of the PostgreSQL backends connected to `db`'s database, in ms (from /proc,
- * so only when PostgreSQL runs on this machine and its processes are readable; else 0).
- */
-async function postgresCpuMs(db: Database): Promise<number> {
-  const backends = await db.sequelize.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()', {
-    type: QueryTypes.SELECT,
-  });
-  const ticksPerMs = 100 / 1000;
-  return backends.reduce((sum, { pid }) => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return sum + (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
-    } catch {
-      return sum;
-    }
-  }, 0);
-}
-
-function sentStatements(sample: ServerSample | undefined): number {
-  return sample ? Object.values(sample.statements).reduce((sum, n) => sum + n, 0) : -1;
-}
-
-/** The statements of one task cycle: those sent between two samples, per completion, most frequent first. */
-function statementsPer(before: ServerSample, after: ServerSample, completions: number): [string, number][] {
-  return Object.entries(after.statements)
-    .map(([sql, n]): [string, number] => [sql, Math.round(((n - (before.statements[sql] ?? 0)) / completions) * 100) / 100])
-    .filter(([, n]) => n >= 0.01)
-    .sort((a, b) => b[1] - a[1]);
-}
-
 async function runPhase(workers: number): Promise<Phase> {
-  const database = await createTestDatabase();
-  const db = connectDatabase(database.url, 4);
-  const child = fork(join(__dirname, 'serve.js'), {
-    env: { ...process.env, BENCH_DATABASE_URL: database.url, BENCH_COUNT_STATEMENTS: '1' },
-    execArgv: [...process.execArgv, '--expose-gc'],
-  });
-  const fleet: SimulatedWorker[] = [];
-  try {
-    const { apiUrl } = await new Promise<{ apiUrl: string }>((resolve, reject) => {
-      child.once('message', resolve);
-      child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-    });
-    await upsertScope(db, { name: 'bench' });
-    const idle = await ask(child);
-
-    const keys: string[] = [];
-    for (let i = 0; i < workers; i++) keys.push((await createStaticWorker(db, `sim-${i}`)).activationKey);
-    const started = Date.now();
-    for (let i = 0; i < workers; i++) {
-      fleet.push(new SimulatedWorker({ apiUrl, activationToken: keys[i]!, name: `sim-${i}`, duration: () => 0 }));
-    }
-    // Workers boot over a few seconds, not all in the same millisecond: START_BATCH at a time.
-    for (let i = 0; i < fleet.length; i += START_BATCH) await Promise.all(fleet.slice(i, i + START_BATCH).map((w) => w.start()));
-    await until('every worker connected', async () =>
-      (await count(db, `select count(*)::int as n from workers w where ${connectedSinceSql('w.id')} is not null`)) === workers,
-    );
-    const connectedS = (Date.now() - started) / 1000;
-    await until('every worker reported its metadata', async () =>
-      (await count(db, 'select count(*)::int as n from workers where dynamic_metadata_updated_at is not null')) === workers,
-    );
-    const metadataS = (Date.now() - started) / 1000;
-    const connected = await ask(child);
+  return withFleet(workers, async ({ db, server: child, idle, connected, connectedS, metadataS }) => {
     const clientCpu = process.cpuUsage();
     // The server's pool keeps its connections while busy, so the same backends serve the whole run.
     const postgresBefore = await postgresCpuMs(db);
@@ -180,12 +65,7 @@ async function runPhase(workers: number): Promise<Phase> {
     const busyCores = ((machineAfter.busy - machine.busy) / (machineAfter.total - machine.total)) * cpus().length;
     // The settles after each worker's last completion (they find nothing) may still run: their
     // statements count once the server has sent none for half a second.
-    let drained = done;
-    for (let previous: ServerSample | undefined; sentStatements(drained) !== sentStatements(previous); ) {
-      previous = drained;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      drained = await ask(child);
-    }
+    const drained = await drainedSample(child);
     const cycle = statementsPer(connected, drained, total);
     console.log(`${workers} workers, statements per completion:\n${cycle.map(([sql, n]) => `  ${n.toFixed(2)}  ${sql}`).join('\n')}`);
     const rssPeak = peakRssMib(child.pid!);
@@ -205,7 +85,6 @@ async function runPhase(workers: number): Promise<Phase> {
          from timed`,
       { type: QueryTypes.SELECT },
     );
-    const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
     return {
       workers,
       connected_s: round(connectedS),
@@ -227,13 +106,7 @@ async function runPhase(workers: number): Promise<Phase> {
       heap_per_worker_kib: round((connected.heapUsed - idle.heapUsed) / workers / 1024),
       rss_peak_mib: rssPeak,
     };
-  } finally {
-    for (const worker of fleet) worker.stop();
-    child.send({ type: 'stop' });
-    await new Promise((resolve) => child.once('exit', resolve));
-    await db.close();
-    await database.drop();
-  }
+  });
 }
 
 async function main() {
