@@ -67,23 +67,55 @@ export function machineJiffies(): { busy: number; total: number } {
   return { busy: total - fields[3]! - fields[4]!, total };
 }
 
+/** CPU time so far of each PostgreSQL backend connected to `db`'s database, in ms, by pid. */
+async function backendCpuMs(db: Database): Promise<Map<number, number>> {
+  const backends = await db.sequelize.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()', {
+    type: QueryTypes.SELECT,
+  });
+  const ticksPerMs = 100 / 1000;
+  const cpu = new Map<number, number>();
+  for (const { pid } of backends) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / ticksPerMs);
+    } catch {
+      // Not on this machine, not readable, or gone since.
+    }
+  }
+  return cpu;
+}
+
 /**
  * CPU time so far of the PostgreSQL backends connected to `db`'s database, in ms (from /proc,
  * so only when PostgreSQL runs on this machine and its processes are readable; else 0).
  */
 export async function postgresCpuMs(db: Database): Promise<number> {
-  const backends = await db.sequelize.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()', {
-    type: QueryTypes.SELECT,
-  });
-  const ticksPerMs = 100 / 1000;
-  return backends.reduce((sum, { pid }) => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return sum + (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
-    } catch {
-      return sum;
-    }
-  }, 0);
+  return [...(await backendCpuMs(db)).values()].reduce((sum, ms) => sum + ms, 0);
+}
+
+/**
+ * The PostgreSQL backends' CPU time from now until `stop`, sampled every 250 ms, so that a
+ * backend the pool closes meanwhile (an idle connection) still counts up to its last sample
+ * and one it opens counts from its start.
+ */
+export async function meterPostgresCpu(db: Database): Promise<{ stop: () => Promise<number> }> {
+  const first = await backendCpuMs(db);
+  const last = new Map(first);
+  const sample = async () => {
+    for (const [pid, ms] of await backendCpuMs(db)) last.set(pid, ms);
+  };
+  let sampling = Promise.resolve();
+  const timer = setInterval(() => {
+    sampling = sampling.then(sample);
+  }, 250);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await sampling;
+      await sample();
+      return [...last].reduce((sum, [pid, ms]) => sum + ms - (first.get(pid) ?? 0), 0);
+    },
+  };
 }
 
 export function sentStatements(sample: ServerSample | undefined): number {

@@ -13,15 +13,29 @@ import { migrateUp } from '@buildfleet/models';
 import { prepareTemplate, stopTemplateServer } from '@buildfleet/testdb';
 import { createUserToken } from '@buildfleet/worker-api';
 import { QueryTypes } from 'sequelize';
-import { ask, count, drainedSample, type Fleet, machineJiffies, peakRssMib, postgresCpuMs, round, until, withFleet } from './fleet-harness';
+import {
+  ask,
+  count,
+  drainedSample,
+  type Fleet,
+  machineJiffies,
+  meterPostgresCpu,
+  peakRssMib,
+  round,
+  sentStatements,
+  statementsPer,
+  until,
+  withFleet,
+} from './fleet-harness';
 
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2000);
 const BASELINE_WORKERS = Number(process.env.BENCH_BASELINE_WORKERS ?? 100);
 const RATES = (process.env.BENCH_RATES ?? '50,100,200').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const P95_MS = Number(process.env.BENCH_P95_MS ?? 100);
-/** The search multiplies the rate by this while it is sustained, then tries once halfway back. */
+/** The search multiplies the rate by this while it is sustained, then halves the gap a few times. */
 const SEARCH_FACTOR = 1.5;
+const SEARCH_BISECTIONS = 3;
 const SEARCH_MAX_RATE = Number(process.env.BENCH_MAX_RATE ?? 2000);
 /** A rate is sustained when its created → completed p95 is within P95_MS and this share of it completed per second. */
 const ACHIEVED_SHARE = 0.9;
@@ -138,16 +152,11 @@ function askProducer(producer: ChildProcess, apiUrl: string, token: string, rate
   });
 }
 
-async function serverAndPostgresCpuMs(fleet: Fleet): Promise<{ server: number; postgres: number; statements: number }> {
-  const sample = await ask(fleet.server);
-  const statements = Object.values(sample.statements).reduce((sum, n) => sum + n, 0);
-  return { server: sample.cpuMs, postgres: await postgresCpuMs(fleet.db), statements };
-}
-
 async function step(fleet: Fleet, producer: ChildProcess, token: string, rate: number, idleCpuMsPerS: number): Promise<Step> {
   const { db } = fleet;
   const after = await count(db, 'select coalesce(max(id), 0)::int as n from work_requests');
-  const before = await serverAndPostgresCpuMs(fleet);
+  const before = await ask(fleet.server);
+  const postgres = await meterPostgresCpu(db);
   const clientCpu = process.cpuUsage();
   const machine = machineJiffies();
   const started = performance.now();
@@ -159,8 +168,7 @@ async function step(fleet: Fleet, producer: ChildProcess, token: string, rate: n
   const machineAfter = machineJiffies();
   const clientCpuMs = Object.values(process.cpuUsage(clientCpu)).reduce((sum, us) => sum + us, 0) / 1000;
   const drained = await drainedSample(fleet.server);
-  const postgresAfter = await postgresCpuMs(db);
-  const statementsAfter = Object.values(drained.statements).reduce((sum, n) => sum + n, 0);
+  const postgresMs = await postgres.stop();
   const [figures] = await db.sequelize.query<Record<string, number>>(
     `select count(*)::int as completions,
             extract(epoch from max(completed_at) - min(created_at)) as span_s,
@@ -174,8 +182,11 @@ async function step(fleet: Fleet, producer: ChildProcess, token: string, rate: n
     { type: QueryTypes.SELECT, bind: [after] },
   );
   const completions = figures!.completions!;
-  const serverMs = drained.cpuMs - before.server;
-  const postgresMs = postgresAfter - before.postgres;
+  const serverMs = drained.cpuMs - before.cpuMs;
+  if (rate === RATES[0]) {
+    const cycle = statementsPer(before, drained, completions).slice(0, 15);
+    console.log(`${fleet.workers} workers at ${rate}/s, statements per completion:\n${cycle.map(([sql, n]) => `  ${n.toFixed(2)}  ${sql}`).join('\n')}`);
+  }
   const achieved = completions / figures!.span_s!;
   const p95 = figures!.c2c_p95!;
   return {
@@ -196,7 +207,7 @@ async function step(fleet: Fleet, producer: ChildProcess, token: string, rate: n
     client_cpu_ms_per_completion: round(clientCpuMs / completions, 2),
     producer_cpu_ms_per_completion: round(produced.cpuMs / completions, 2),
     marginal_cpu_ms_per_completion: round((serverMs + postgresMs - idleCpuMsPerS * elapsedS) / completions, 2),
-    statements_per_completion: round((statementsAfter - before.statements) / completions, 1),
+    statements_per_completion: round((sentStatements(drained) - sentStatements(before)) / completions, 1),
     machine_busy_cores: round(((machineAfter.busy - machine.busy) / (machineAfter.total - machine.total)) * cpus().length, 2),
     rss_mib: round(drained.rss / 2 ** 20),
     load_average: loadavg()[0]!,
@@ -208,12 +219,14 @@ async function step(fleet: Fleet, producer: ChildProcess, token: string, rate: n
 async function runFleet(workers: number, producer: ChildProcess): Promise<FleetRun> {
   return withFleet(workers, async (fleet) => {
     const token = await createUserToken(fleet.db, { user: 'bench' });
-    const idleBefore = await serverAndPostgresCpuMs(fleet);
+    const idleBefore = await ask(fleet.server);
+    const idlePostgres = await meterPostgresCpu(fleet.db);
     const idleStarted = performance.now();
     await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
-    const idleAfter = await serverAndPostgresCpuMs(fleet);
+    const idleAfter = await ask(fleet.server);
+    const idlePostgresMs = await idlePostgres.stop();
     const idleS = (performance.now() - idleStarted) / 1000;
-    const idleCpuMsPerS = (idleAfter.server - idleBefore.server + idleAfter.postgres - idleBefore.postgres) / idleS;
+    const idleCpuMsPerS = (idleAfter.cpuMs - idleBefore.cpuMs + idlePostgresMs) / idleS;
     console.log(`${workers} workers connected in ${round(fleet.connectedS)} s; idle: ${round(idleCpuMsPerS)} ms of server and PostgreSQL CPU a second`);
 
     const steps: Step[] = [];
@@ -226,7 +239,7 @@ async function runFleet(workers: number, producer: ChildProcess): Promise<FleetR
     for (const rate of RATES) await run(rate);
     const sustainedRates = () => steps.filter((s) => s.sustained).map((s) => s.offered_per_s);
     // Between the highest rate sustained and the lowest one above it that was not: climb by
-    // SEARCH_FACTOR until one is not, then try once halfway.
+    // SEARCH_FACTOR until one is not, then halve the gap SEARCH_BISECTIONS times.
     let low = Math.max(0, ...sustainedRates());
     let high = Math.min(Infinity, ...steps.filter((s) => !s.sustained && s.offered_per_s > low).map((s) => s.offered_per_s));
     while (high === Infinity && Math.round(low * SEARCH_FACTOR) <= SEARCH_MAX_RATE) {
@@ -234,11 +247,15 @@ async function runFleet(workers: number, producer: ChildProcess): Promise<FleetR
       if (await run(rate)) low = rate;
       else high = rate;
     }
-    if (high !== Infinity && high - low > 1) await run(Math.round((low + high) / 2));
+    for (let i = 0; i < SEARCH_BISECTIONS && high !== Infinity && high - low > Math.max(2, high / 10); i++) {
+      const rate = Math.round((low + high) / 2);
+      if (await run(rate)) low = rate;
+      else high = rate;
+    }
     return {
       workers,
       idle_cpu_ms_per_s: round(idleCpuMsPerS),
-      idle_statements_per_s: round((idleAfter.statements - idleBefore.statements) / idleS),
+      idle_statements_per_s: round((sentStatements(idleAfter) - sentStatements(idleBefore)) / idleS),
       steps,
       sustained_rate_per_s: Math.max(0, ...sustainedRates()),
       rss_peak_mib: peakRssMib(fleet.server.pid!),
