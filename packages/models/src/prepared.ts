@@ -10,6 +10,9 @@ interface Pool {
 
 const names = new Map<string, string>();
 
+/** The setup statements each connection has run (a connection's session objects live as long as it). */
+const setUpOn = new WeakMap<pg.ClientBase, Set<string>>();
+
 /** The statement's name: one per SQL text, so a connection never sees one name with two texts. */
 function statementName(sql: string): string {
   let name = names.get(sql);
@@ -28,17 +31,36 @@ function statementName(sql: string): string {
  * statements a worker's task cycle repeats thousands of times (planning the per-worker claim
  * cost about 1 ms, running it 0.15 ms). It is logged through Sequelize's `logging` option as
  * any statement is.
+ *
+ * `setup` is a statement run once on each connection before the first statement that names it:
+ * creating a session's own object the statement uses, such as a `pg_temp` function built from
+ * the caller's SQL (planned once per connection, like the statement, and dropped with it).
  */
-export async function queryPrepared<T extends object>(db: Database, sql: string, bind: unknown[], transaction?: Transaction): Promise<T[]> {
+export async function queryPrepared<T extends object>(
+  db: Database,
+  sql: string,
+  bind: unknown[],
+  transaction?: Transaction,
+  { setup }: { setup?: string } = {},
+): Promise<T[]> {
   const logging = (db.sequelize as unknown as { options: { logging?: false | ((sql: string) => void) } }).options.logging;
-  if (typeof logging === 'function') logging(`Executing (prepared): ${sql}`);
   const query = { name: statementName(sql), text: sql, values: bind };
+  const run = async (connection: pg.ClientBase, inTransaction: boolean): Promise<T[]> => {
+    if (setup !== undefined && !setUpOn.get(connection)?.has(setup)) {
+      if (typeof logging === 'function') logging(`Executing (setup): ${setup}`);
+      await connection.query(setup);
+      // In a transaction it could still be rolled back: it is run again next time.
+      if (!inTransaction) setUpOn.set(connection, (setUpOn.get(connection) ?? new Set<string>()).add(setup));
+    }
+    if (typeof logging === 'function') logging(`Executing (prepared): ${sql}`);
+    return (await connection.query<T>(query)).rows;
+  };
   const inTransaction = (transaction as unknown as { connection?: pg.ClientBase } | undefined)?.connection;
-  if (inTransaction) return (await inTransaction.query<T>(query)).rows;
+  if (inTransaction) return run(inTransaction, true);
   const pool = db.sequelize.connectionManager as unknown as Pool;
   const connection = await pool.getConnection({ type: 'SELECT' });
   try {
-    return (await connection.query<T>(query)).rows;
+    return await run(connection, false);
   } finally {
     await pool.releaseConnection(connection);
   }

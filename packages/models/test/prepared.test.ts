@@ -44,3 +44,23 @@ it("returns a pool connection after a failing statement, with PostgreSQL's error
   expect(pool.pool.size).toBeGreaterThan(0);
   expect(pool.pool.available).toBe(pool.pool.size);
 });
+
+it('runs a setup statement once on each connection, before the statement that needs what it creates', async () => {
+  const setup = `create or replace function pg_temp.prepared_label(wanted bigint) returns text language sql as $$ select label from prepared_rows where id = wanted $$`;
+  const statements: string[] = [];
+  const logging = (ctx.db.sequelize as unknown as { options: { logging: unknown } }).options;
+  const before = logging.logging;
+  logging.logging = (sql: string) => statements.push(sql);
+  try {
+    for (let i = 0; i < 5; i++) {
+      expect(await queryPrepared(ctx.db, 'select pg_temp.prepared_label($1::bigint) as label', ['2'], undefined, { setup })).toEqual([{ label: 'two' }]);
+    }
+  } finally {
+    logging.logging = before;
+  }
+  const pool = ctx.db.sequelize.connectionManager as unknown as { pool: { size: number } };
+  const setups = statements.filter((sql) => sql.startsWith('Executing (setup)')).length;
+  expect(setups).toBeGreaterThanOrEqual(1);
+  expect(setups).toBeLessThanOrEqual(pool.pool.size);
+  expect(statements.filter((sql) => sql.startsWith('Executing (prepared)'))).toHaveLength(5);
+});
