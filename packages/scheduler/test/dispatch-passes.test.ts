@@ -58,3 +58,67 @@ describe('per-event dispatch for one worker', () => {
     expect(await settleNextForWorker(ctx.db, worker)).toBe(id);
   });
 });
+
+describe('per-event dispatch in one round trip', () => {
+  async function settleCounting(worker: string): Promise<{ settled: string | null; statements: string[] }> {
+    const statements: string[] = [];
+    const options = (ctx.db.sequelize as unknown as { options: { logging: unknown } }).options;
+    const before = options.logging;
+    options.logging = (sql: string) => statements.push(sql);
+    try {
+      return { settled: await settleNextForWorker(ctx.db, worker), statements: statements.filter((sql) => !sql.startsWith('Executing (setup)')) };
+    } finally {
+      options.logging = before;
+    }
+  }
+
+  it('claims a request seen ahead by an earlier settle in one statement, and one seen for the first time in two', async () => {
+    const first = await addWorker(ctx.db, { name: 'first' });
+    const second = await addWorker(ctx.db, { name: 'second' });
+    const a = await addRequest(ctx.db);
+    const b = await addRequest(ctx.db);
+    const unseen = await settleCounting(first);
+    expect(unseen.settled).toBe(a);
+    expect(unseen.statements).toHaveLength(2);
+    const seen = await settleCounting(second);
+    expect(seen.settled).toBe(b);
+    expect(seen.statements).toHaveLength(1);
+    const [rows] = await ctx.db.sequelize.query('select id, worker_id from work_requests order by id');
+    expect(rows).toEqual([
+      { id: a, worker_id: first },
+      { id: b, worker_id: second },
+    ]);
+  });
+
+  it('closes a request whose task is no longer known as configure-failed, even one checked before it changed, and claims the next', async () => {
+    const first = await addWorker(ctx.db, { name: 'first' });
+    const second = await addWorker(ctx.db, { name: 'second' });
+    await addRequest(ctx.db);
+    const changed = await addRequest(ctx.db);
+    const valid = await addRequest(ctx.db);
+    await settleNextForWorker(ctx.db, first);
+    // As if queued by an older buildfleet: the settle above checked it ahead as it was.
+    await ctx.db.sequelize.query(`update work_requests set task_name = 'retired' where id = $1::bigint`, { bind: [changed] });
+    expect(await settleNextForWorker(ctx.db, second)).toBe(valid);
+    const [rows] = await ctx.db.sequelize.query(
+      `select id, status, worker_id, output_data -> 'errors' -> 0 ->> 'code' as code from work_requests where id in ($1, $2) order by id`,
+      { bind: [changed, valid] },
+    );
+    expect(rows).toEqual([
+      { id: changed, status: 'completed', worker_id: null, code: 'configure-failed' },
+      { id: valid, status: 'pending', worker_id: second, code: null },
+    ]);
+  });
+
+  it('claims nothing beyond the worker\'s concurrency, and nothing for a draining worker', async () => {
+    const worker = await addWorker(ctx.db, { name: 'w', concurrency: 1 });
+    const a = await addRequest(ctx.db);
+    await addRequest(ctx.db);
+    expect(await settleNextForWorker(ctx.db, worker)).toBe(a);
+    await ctx.db.sequelize.query(`update work_requests set status = 'running', started_at = now() where id = $1::bigint`, { bind: [a] });
+    expect(await settleNextForWorker(ctx.db, worker)).toBeNull();
+    await ctx.db.sequelize.query(`update work_requests set status = 'completed', result = 'success', completed_at = now() where id = $1::bigint`, { bind: [a] });
+    await ctx.db.sequelize.query(`update workers set draining_since = now(), draining_reason = 'DrainOverBudget' where id = $1::bigint`, { bind: [worker] });
+    expect(await settleNextForWorker(ctx.db, worker)).toBeNull();
+  });
+});

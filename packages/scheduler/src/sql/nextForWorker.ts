@@ -105,25 +105,116 @@ export async function startNextForWorker(db: Database, workerId: string): Promis
   );
 }
 
+/** How many of the waiting requests after its best one a settle returns for checking ahead. */
+const UPCOMING = 16;
+/** At most this many ids of waiting requests checked configurable are kept, newest first. */
+const CONFIGURABLE_KEPT = 128;
+
+/**
+ * The waiting requests this process found configurable (configureFailure), each as its id and
+ * a digest of the task it was checked with (`checkedTaskSql`), so the settle may claim one of
+ * them without handing it back first, and a request whose task changed since is checked
+ * again. Only a hint: a request not in it is checked when it comes up.
+ */
+const configurable = new Set<string>();
+
+function rememberConfigurable(checked: string): void {
+  configurable.delete(checked);
+  configurable.add(checked);
+  for (const oldest of configurable) {
+    if (configurable.size <= CONFIGURABLE_KEPT) break;
+    configurable.delete(oldest);
+  }
+}
+
+/** SQL: request `r`'s id and a digest of its task (type, name, data), as `configurable` keeps them. */
+function checkedTaskSql(r: string): string {
+  return `(${r}.id::text || ':' || md5(${r}.task_type::text || ' ' || ${r}.task_name || ' ' || ${r}.task_data::text))`;
+}
+
+/**
+ * SQL: a session's own function (`pg_temp`, created on each connection by queryPrepared's
+ * setup, from the same claim SQL as claimInTransaction, so the rules stay here) that settles
+ * one worker's next request in one round trip. PL/pgSQL runs each statement with a fresh
+ * snapshot: the state is read after the worker's lock, as in the transaction. It locks the
+ * worker; when a request already waits for it, notifies; else claims the best one it can run
+ * when it is among those checked configurable (`$2`, as `checkedTaskSql`), and notifies; else hands that best
+ * one back (`candidate`, still unclaimed) for the caller to check. With any of these it returns
+ * up to `$4` more waiting requests (`upcoming`, not locked, not among `$2`) to check ahead.
+ */
+const SETTLE_FUNCTION_SQL = `create or replace function pg_temp.buildfleet_settle_next(bigint, text[], text, integer)
+  returns table (settled text, request_id bigint, request_task_type text, request_task_name text, request_task_data jsonb, request_checked text)
+  language plpgsql as $settle$
+declare
+  claim_concurrency integer;
+  work record;
+begin
+  select w.concurrency into claim_concurrency from workers w where w.id = $1 for no key update of w;
+  if not found then return; end if;
+  select claim.* into work from (${claimSql('claim_concurrency')}) claim;
+  if work.assigned is not null then
+    perform pg_notify($3, $1::text);
+    return query select 'assigned', work.assigned::bigint, null::text, null::text, null::jsonb, null::text;
+    return;
+  end if;
+  if work.id is null then return; end if;
+  if ${checkedTaskSql('work')} = any($2) then
+    update work_requests set worker_id = $1 where work_requests.id = work.id::bigint;
+    perform pg_notify($3, $1::text);
+    return query select 'claimed', work.id::bigint, null::text, null::text, null::jsonb, ${checkedTaskSql('work')};
+  else
+    return query select 'candidate', work.id::bigint, work.task_type::text, work.task_name::text, work.task_data::jsonb, ${checkedTaskSql('work')};
+  end if;
+  return query select 'upcoming', r.id, r.task_type::text, r.task_name, r.task_data::jsonb, ${checkedTaskSql('r')}
+    from work_requests r
+   where r.status = 'pending' and r.worker_id is null and r.id <> work.id::bigint and ${checkedTaskSql('r')} <> all($2)
+   order by ${queueOrderSql('r')}
+   limit $4;
+end
+$settle$`;
+
 /**
  * Per-event dispatch: when one worker's state changes (it completed a request, reported its
  * metadata), settles that worker's next request as get-next-for-worker would, instead of a
  * pass over the whole queue and fleet, and tells its session (in whichever process holds it)
- * through WORK_ASSIGNED_CHANNEL on commit. Returns the id of the request waiting for it, if any.
+ * through WORK_ASSIGNED_CHANNEL on commit. One statement (buildfleet_settle_next) when the best
+ * request was checked configurable ahead; one more for a request seen for the first time, and
+ * a request that cannot be configured is closed (closeUnconfigurable) and the next one tried.
+ * Returns the id of the request waiting for it, if any. A deadlock or serialization failure
+ * runs a statement once more.
  */
 export async function settleNextForWorker(db: Database, workerId: string): Promise<string | null> {
-  return retryingConflictOnce(() =>
-    db.sequelize.transaction(async (transaction) => {
-      const next = await claimInTransaction(db, workerId, transaction);
-      if (!next) return null;
-      if (next.assigned) {
-        await db.sequelize.query('select pg_notify($1, $2)', { bind: [WORK_ASSIGNED_CHANNEL, workerId], transaction });
-      } else {
-        await assign(db, workerId, next.id, transaction, true);
+  for (;;) {
+    const rows = await retryingConflictOnce(() =>
+      queryPrepared<{
+        settled: 'assigned' | 'claimed' | 'candidate' | 'upcoming';
+        request_id: string;
+        request_task_type: TaskType;
+        request_task_name: string;
+        request_task_data: Record<string, unknown>;
+        request_checked: string;
+      }>(
+        db,
+        'select * from pg_temp.buildfleet_settle_next($1::bigint, $2::text[], $3::text, $4::integer)',
+        [workerId, [...configurable], WORK_ASSIGNED_CHANNEL, UPCOMING],
+        undefined,
+        { setup: SETTLE_FUNCTION_SQL },
+      ),
+    );
+    for (const row of rows) {
+      if (row.settled !== 'upcoming') continue;
+      if (!configureFailure({ task_type: row.request_task_type, task_name: row.request_task_name, task_data: row.request_task_data })) {
+        rememberConfigurable(row.request_checked);
       }
-      return next.id;
-    }),
-  );
+    }
+    const [outcome] = rows;
+    if (!outcome) return null;
+    if (outcome.settled === 'claimed') configurable.delete(outcome.request_checked);
+    if (outcome.settled !== 'candidate') return outcome.request_id;
+    const candidate = { id: outcome.request_id, task_type: outcome.request_task_type, task_name: outcome.request_task_name, task_data: outcome.request_task_data };
+    if (configureFailure(candidate)) await closeUnconfigurable(db, [candidate]);
+    else rememberConfigurable(outcome.request_checked);
+  }
 }
 
 /** Gives the claimed request to the worker, and with `notify` tells its session on commit, in one statement. */
@@ -133,6 +224,34 @@ async function assign(db: Database, workerId: string, workRequestId: string, tra
      select ${notify ? 'pg_notify($3, $1::text)' : 'id'} from claimed`,
     { bind: notify ? [workerId, workRequestId, WORK_ASSIGNED_CHANNEL] : [workerId, workRequestId], transaction },
   );
+}
+
+/**
+ * SQL: for the worker `$1` (its row locked by the caller, and read after the lock), the request
+ * already waiting for it (`assigned`), else, when it has nothing pending, is connected, enabled
+ * and not draining and has fewer than `concurrency` active, the best request it can run,
+ * locked (`skip locked`): `id`, `task_type`, `task_name`, `task_data`.
+ */
+function claimSql(concurrency: string): string {
+  return `with state as (
+         select (${ASSIGNED_SQL}) as assigned,
+                (select count(*)::int from work_requests where worker_id = $1 and status in ('pending', 'running')) as active,
+                (select ${connectedSinceSql('w.id')} is not null and coalesce(t.enabled, false) and ${WORKER_NOT_DRAINING}
+                   from workers w left join tokens t on t.id = w.token_id where w.id = $1) as eligible
+       ), able as (
+         select rs.id from requirement_sets rs, workers w left join worker_pools p on p.id = w.worker_pool_id
+          where w.id = $1 and ${satisfiesSql(WORKER_TAGS, WORKER_NUMERIC, 'rs')}
+       )
+       select state.assigned, best.* from state left join lateral (
+         select r.id, r.task_type, r.task_name, r.task_data
+           from work_requests r, workers w left join worker_pools p on p.id = w.worker_pool_id
+          where state.assigned is null and state.eligible and state.active < ${concurrency}
+            and w.id = $1 and r.status = 'pending' and r.worker_id is null
+            and r.requirement_set_id in (select id from able)
+            and ${servesScopeSql('r.scope_id')}
+          order by ${queueOrderSql('r')}
+          limit 1 for no key update of r skip locked
+       ) best on true`;
 }
 
 /**
@@ -157,25 +276,7 @@ async function claimInTransaction(
       task_type: TaskType;
       task_name: string;
       task_data: Record<string, unknown>;
-    }>(db, `with state as (
-         select (${ASSIGNED_SQL}) as assigned,
-                (select count(*)::int from work_requests where worker_id = $1 and status in ('pending', 'running')) as active,
-                (select ${connectedSinceSql('w.id')} is not null and coalesce(t.enabled, false) and ${WORKER_NOT_DRAINING}
-                   from workers w left join tokens t on t.id = w.token_id where w.id = $1) as eligible
-       ), able as (
-         select rs.id from requirement_sets rs, workers w left join worker_pools p on p.id = w.worker_pool_id
-          where w.id = $1 and ${satisfiesSql(WORKER_TAGS, WORKER_NUMERIC, 'rs')}
-       )
-       select state.assigned, best.* from state left join lateral (
-         select r.id, r.task_type, r.task_name, r.task_data
-           from work_requests r, workers w left join worker_pools p on p.id = w.worker_pool_id
-          where state.assigned is null and state.eligible and state.active < $2::integer
-            and w.id = $1 and r.status = 'pending' and r.worker_id is null
-            and r.requirement_set_id in (select id from able)
-            and ${servesScopeSql('r.scope_id')}
-          order by ${queueOrderSql('r')}
-          limit 1 for no key update of r skip locked
-       ) best on true`, [workerId, worker.concurrency], transaction);
+    }>(db, claimSql('$2::integer'), [workerId, worker.concurrency], transaction);
     if (work!.assigned) return { id: work!.assigned, assigned: true };
     if (!work!.id) return null;
     // A request its worker would refuse is closed as Debusine closes it, and the next one tried.
