@@ -106,9 +106,9 @@ export async function startNextForWorker(db: Database, workerId: string): Promis
 }
 
 /** How many of the waiting requests after its best one a settle returns for checking ahead. */
-const UPCOMING = 16;
+const UPCOMING = 8;
 /** At most this many ids of waiting requests checked configurable are kept, newest first. */
-const CONFIGURABLE_KEPT = 128;
+const CONFIGURABLE_KEPT = 64;
 
 /**
  * The waiting requests this process found configurable (configureFailure), each as its id and
@@ -140,7 +140,7 @@ function checkedTaskSql(r: string): string {
  * worker; when a request already waits for it, notifies; else claims the best one it can run
  * when it is among those checked configurable (`$2`, as `checkedTaskSql`), and notifies; else hands that best
  * one back (`candidate`, still unclaimed) for the caller to check. With any of these it returns
- * up to `$4` more waiting requests (`upcoming`, not locked, not among `$2`) to check ahead.
+ * the next `$4` waiting requests in queue order (`upcoming`, not locked) to check ahead.
  */
 const SETTLE_FUNCTION_SQL = `create or replace function pg_temp.buildfleet_settle_next(bigint, text[], text, integer)
   returns table (settled text, request_id bigint, request_task_type text, request_task_name text, request_task_data jsonb, request_checked text)
@@ -167,7 +167,7 @@ begin
   end if;
   return query select 'upcoming', r.id, r.task_type::text, r.task_name, r.task_data::jsonb, ${checkedTaskSql('r')}
     from work_requests r
-   where r.status = 'pending' and r.worker_id is null and r.id <> work.id::bigint and ${checkedTaskSql('r')} <> all($2)
+   where r.status = 'pending' and r.worker_id is null and r.id <> work.id::bigint
    order by ${queueOrderSql('r')}
    limit $4;
 end
@@ -202,7 +202,7 @@ export async function settleNextForWorker(db: Database, workerId: string): Promi
       ),
     );
     for (const row of rows) {
-      if (row.settled !== 'upcoming') continue;
+      if (row.settled !== 'upcoming' || configurable.has(row.request_checked)) continue;
       if (!configureFailure({ task_type: row.request_task_type, task_name: row.request_task_name, task_data: row.request_task_data })) {
         rememberConfigurable(row.request_checked);
       }
