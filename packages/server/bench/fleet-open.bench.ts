@@ -270,11 +270,11 @@ async function main(): Promise<void> {
     console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}; open loop: ${RATES.join(', ')} noop requests/s, ${SECONDS} s each`);
     const baseline = await runFleet(BASELINE_WORKERS, producer);
     const fleet = await runFleet(WORKERS, producer);
-    // The comparison: the highest of the fixed rates both fleet sizes sustained (else the lowest).
-    const compared = Math.max(
-      RATES[0]!,
-      ...RATES.filter((rate) => [baseline, fleet].every((run) => run.steps.some((s) => s.offered_per_s === rate && s.sustained))),
-    );
+    // The comparison: the highest rate both fleet sizes ran and sustained (else the first fixed one).
+    const sustainedByBoth = baseline.steps
+      .map((s) => s.offered_per_s)
+      .filter((rate) => [baseline, fleet].every((run) => run.steps.some((s) => s.offered_per_s === rate && s.sustained)));
+    const compared = sustainedByBoth.length ? Math.max(...sustainedByBoth) : RATES[0]!;
     const at = (run: FleetRun) => run.steps.find((s) => s.offered_per_s === compared)!;
     const cpuMs = (s: Step) => round(s.server_cpu_ms_per_completion + s.postgres_cpu_ms_per_completion, 2);
     console.log(
