@@ -30,6 +30,7 @@ export {
   markRunning,
   settleNextForWorker,
   startNextForWorker,
+  startWaitingCtesSql,
   WORK_REQUEST_ROW_COLUMNS,
   type WorkRequestRow,
 } from './sql/nextForWorker';

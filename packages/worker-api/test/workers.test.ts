@@ -53,6 +53,48 @@ describe('worker authentication', () => {
   });
 });
 
+describe('worker authentication inside the task cycle\'s own statements', () => {
+  const tokenOf = async (w: TestWorker) => (await row<{ token_id: string }>(db, 'select token_id from workers where id = $1', [w.id])).token_id;
+
+  it.each([
+    ['a disabled', 'update tokens set enabled = false where id = $1'],
+    ['an expired', "update tokens set expire_at = now() - interval '1 minute' where id = $1"],
+  ])('refuses %s token with 403 and changes nothing: neither the waiting request starts nor the running one completes', async (_case, change) => {
+    const waiting = await addWorkRequest(db);
+    await assign(db, waiting, worker.id, 'pending');
+    const running = await addWorkRequest(db);
+    await assign(db, running, worker.id, 'running');
+    await db.sequelize.query(change, { bind: [await tokenOf(worker)] });
+
+    expectProblem(await getNext(), 403, 'Error');
+    expectProblem(await complete(running, { result: 'success' }), 403, 'Error');
+    expect(await rows(db, 'select id, status from work_requests order by id')).toEqual([
+      { id: waiting, status: 'pending' },
+      { id: running, status: 'running' },
+    ]);
+  });
+
+  it("answers a bad token before a malformed body, and the worker's own token with the body's 400", async () => {
+    const send = (key: string) =>
+      request(server.app).put('/api/1.0/work-request/1/completed/').set('token', key).set('content-type', 'application/json').send('{"result":');
+    expectProblem(await send(generateTokenKey()), 403, 'Error');
+    expect((await send(worker.key)).status).toBe(400);
+  });
+
+  it('stamps the token as seen on get-next and on a completion', async () => {
+    const id = await addWorkRequest(db);
+    await assign(db, id, worker.id, 'pending');
+    const token = await tokenOf(worker);
+    const seen = async () => (await row<{ seen: boolean }>(db, 'select last_seen_at is not null as seen from tokens where id = $1', [token])).seen;
+    await db.sequelize.query('update tokens set last_seen_at = null where id = $1', { bind: [token] });
+    expect((await getNext()).status).toBe(200);
+    expect(await seen()).toBe(true);
+    await db.sequelize.query('update tokens set last_seen_at = null where id = $1', { bind: [token] });
+    expect((await complete(id, { result: 'success' })).status).toBe(200);
+    expect(await seen()).toBe(true);
+  });
+});
+
 describe('PUT /api/1.0/worker/dynamic-metadata/', () => {
   it('stores the metadata and turns it into the worker\'s tags', async () => {
     const metadata = workerMetadata({ 'system:architectures': ['arm64'], 'system:host_architecture': 'arm64', 'sbuild:available': true });

@@ -28,18 +28,37 @@ export interface WorkRequestRow {
 export const WORK_REQUEST_ROW_COLUMNS = `id, scope_id, status, result, task_type, task_name, task_data, priority_base,
   priority_adjustment, worker_id, created_at, started_at, completed_at, retry_count`;
 
-/** SQL: the first pending request already assigned to the worker `$1`, in queue order. */
-const ASSIGNED_SQL = `select id from work_requests where worker_id = $1::bigint and status = 'pending'
+/** SQL: the first pending request already assigned to the worker `worker`, in queue order. */
+function assignedSql(worker: string): string {
+  return `select id from work_requests where worker_id = ${worker} and status = 'pending'
   order by ${queueOrderSql()} limit 1`;
+}
+
+const ASSIGNED_SQL = assignedSql('$1::bigint');
 
 /**
- * SQL: marks the request `idSql` names running, started at `$2` (else the database's clock), if
- * it is still pending and the worker `$1`'s, returning its row.
+ * SQL: marks the request `idSql` names running, started at `now` (else the database's clock), if
+ * it is still pending and the worker `worker`'s, returning its row.
  */
-function startSql(idSql: string): string {
-  return `update work_requests set status = 'running', started_at = coalesce($2::timestamptz, now())
-     where id = (${idSql}) and worker_id = $1::bigint and status = 'pending'
+function startSql(idSql: string, worker = '$1::bigint', now = '$2::timestamptz'): string {
+  return `update work_requests set status = 'running', started_at = coalesce(${now}, now())
+     where id = (${idSql}) and worker_id = ${worker} and status = 'pending'
     returning ${WORK_REQUEST_ROW_COLUMNS}`;
+}
+
+/**
+ * SQL: get-next-for-worker's usual case as two CTEs for the worker `worker` (an expression):
+ * `running` (whether a request runs on it: its work was lost) and `started` (when nothing
+ * runs, the first request already waiting for it, marked running: its row). The worker API
+ * puts them in one statement with its token check; when `started` is empty, it goes on with
+ * startNextForWorker and `running`.
+ */
+export function startWaitingCtesSql(worker: string): string {
+  return `running as (
+       select exists (select 1 from work_requests where worker_id = ${worker} and status = 'running') as running
+     ), started as (
+       ${startSql(`select a.id from (${assignedSql(worker)}) a, running where not running.running`, worker, 'null::timestamptz')}
+     )`;
 }
 
 /**
@@ -82,17 +101,26 @@ export async function assignNextForWorker(db: Database, workerId: string): Promi
  * next request (as assignNextForWorker chooses it) is marked running and returned, or null
  * when nothing fits. When a request already waits for the worker and nothing runs on it (the
  * usual case once per-event dispatch settled it), that is one statement; otherwise one
- * transaction. A deadlock or serialization failure runs it once more.
+ * transaction. `running`: what the caller's own statement of startWaitingCtesSql found when it
+ * started nothing (that statement is then not run again). A deadlock or serialization failure
+ * runs it once more.
  */
-export async function startNextForWorker(db: Database, workerId: string): Promise<{ started: WorkRequestRow | null; lost: AbortResult }> {
-  const [fast] = await queryPrepared<Partial<WorkRequestRow> & { running: boolean }>(db, `with running as (
-       select exists (select 1 from work_requests where worker_id = $1::bigint and status = 'running') as running
-     ), started as (
-       ${startSql(`select a.id from (${ASSIGNED_SQL}) a, running where not running.running`)}
-     )
-     select started.*, running.running from running left join started on true`, [workerId, null]);
-  const { running, ...row } = fast!;
-  if (row.id) return { started: row as WorkRequestRow, lost: { aborted: [], retries: [] } };
+export async function startNextForWorker(
+  db: Database,
+  workerId: string,
+  { running: known }: { running?: boolean } = {},
+): Promise<{ started: WorkRequestRow | null; lost: AbortResult }> {
+  let running = known;
+  if (running === undefined) {
+    const [fast] = await queryPrepared<Partial<WorkRequestRow> & { running: boolean }>(
+      db,
+      `with ${startWaitingCtesSql('$1::bigint')} select started.*, running.running from running left join started on true`,
+      [workerId],
+    );
+    const { running: found, ...row } = fast!;
+    if (row.id) return { started: row as WorkRequestRow, lost: { aborted: [], retries: [] } };
+    running = found;
+  }
   return retryingConflictOnce(() =>
     db.sequelize.transaction(async (transaction) => {
       const lost = running

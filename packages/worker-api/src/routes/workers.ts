@@ -1,8 +1,8 @@
 import { type Database, issuesOf, WORKER_TYPES, type WorkerType } from '@buildfleet/models';
 import { refreshWorkerTags, startNextForWorker } from '@buildfleet/scheduler';
-import express, { type Request, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
-import { authenticatedWorker, requireWorker, setRequestWorkerName } from '../auth';
+import { authenticatedWorker, authenticateWorker, requireWorker, setAuthenticatedWorker, setRequestWorkerName, workerTokenHash } from '../auth';
 import { type Background } from '../background';
 import { jsonBody } from '../body';
 import { type Logger } from '../interfaces';
@@ -12,7 +12,7 @@ import { workRequestResponse } from '../serialize';
 import { authenticateToken } from '../sql/authenticate';
 import { storeDynamicMetadata } from '../sql/metadata';
 import { activateWorker, registerStaticWorker } from '../sql/register';
-import { completeWorkRequest, completionTarget } from '../sql/workRequests';
+import { completeWorkRequest, completeWorkRequestForToken, completionTarget, startWaitingForToken } from '../sql/workRequests';
 
 // Unknown fields are ignored, as Debusine's serializers do, so newer workers keep working.
 const registerBody = z.object({
@@ -55,6 +55,12 @@ export function workerRoutes(
   const router = express.Router();
   const json = jsonBody('1mb');
   const worker = requireWorker(db);
+  // A body refused before the route runs is answered after the token check, as when requireWorker came first.
+  const jsonAfterWorkerCheck: RequestHandler = (req, res, next) =>
+    json(req, res, (error?: unknown) => {
+      if (!error) return next();
+      authenticateWorker(db, req, res).then(() => next(error), next);
+    });
 
   const rateLimit = selfRegistration && new AddressRateLimit(selfRegistration.perAddressPerHour);
   const registerUnauthenticated = async (req: Request, worker: { fqdn: string; workerType: WorkerType; newKey: string }) => {
@@ -122,9 +128,15 @@ export function workerRoutes(
     background.dispatchFor(id, 'a metadata update');
   });
 
-  router.get('/1.0/work-request/get-next-for-worker/', worker, async (_req, res) => {
-    const { id, name } = authenticatedWorker(res);
-    const { started, lost } = await startNextForWorker(db, id);
+  router.get('/1.0/work-request/get-next-for-worker/', async (req, res) => {
+    // The token is checked inside the statement that starts the request already waiting.
+    const hash = workerTokenHash(req);
+    const waiting = hash === null ? null : await startWaitingForToken(db, hash);
+    if (waiting) setAuthenticatedWorker(res, waiting.worker);
+    const { id, name } = waiting?.worker ?? (await authenticateWorker(db, req, res));
+    const { started, lost } = waiting?.started
+      ? { started: waiting.started, lost: { aborted: [], retries: [] } }
+      : await startNextForWorker(db, id, waiting ? { running: waiting.running } : {});
     if (lost.aborted.length) {
       logger.warn(
         `worker-api: worker ${name} asked for work while running ${lost.aborted.join(', ')}: aborted; ` +
@@ -138,17 +150,25 @@ export function workerRoutes(
     res.status(200).json(workRequestResponse(started));
   });
 
-  router.put('/1.0/work-request/:id/completed/', worker, json, async (req, res) => {
-    const { id: workerId } = authenticatedWorker(res);
+  router.put('/1.0/work-request/:id/completed/', jsonAfterWorkerCheck, async (req, res) => {
     const workRequestId = String(req.params.id);
     const parsed = completedBody.safeParse(req.body);
-    // A valid report is checked and applied in one statement; an invalid one is refused after
-    // the same checks of the request and its worker, in Debusine's order.
-    const outcome = /^[0-9]{1,18}$/.test(workRequestId)
-      ? parsed.success
-        ? await completeWorkRequest(db, workRequestId, workerId, parsed.data.result, parsed.data.output_data ?? {})
-        : await completionTarget(db, workRequestId, workerId)
-      : 'missing';
+    const hash = workerTokenHash(req);
+    // A valid report is checked (token, request, its worker) and applied in one statement; an
+    // invalid one is refused after the same checks, in Debusine's order.
+    const reported =
+      hash !== null && parsed.success && /^[0-9]{1,18}$/.test(workRequestId)
+        ? await completeWorkRequestForToken(db, workRequestId, hash, parsed.data.result, parsed.data.output_data ?? {})
+        : null;
+    if (reported) setAuthenticatedWorker(res, reported.worker);
+    const { id: workerId } = reported?.worker ?? (await authenticateWorker(db, req, res));
+    const outcome =
+      reported?.outcome ??
+      (/^[0-9]{1,18}$/.test(workRequestId)
+        ? parsed.success
+          ? await completeWorkRequest(db, workRequestId, workerId, parsed.data.result, parsed.data.output_data ?? {})
+          : await completionTarget(db, workRequestId, workerId)
+        : 'missing');
     if (outcome === 'missing') throw new ProblemError(404, 'Work request not found');
     if (outcome === 'other-worker') throw new ProblemError(401, 'Invalid worker to update the work request');
     if (!parsed.success) throw invalidInput('Cannot change work request as completed', issuesOf(parsed.error, completedBody));

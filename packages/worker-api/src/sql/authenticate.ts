@@ -26,9 +26,39 @@ export const LAST_SEEN_RESOLUTION_S = 1;
  * never cached: a disabled or expired token is refused from the next request on. Returns null
  * for a missing, unknown, disabled or expired token.
  */
+/** SQL: whether token `t` may be used now: enabled and not expired. */
+function usableSql(t: string): string {
+  return `(${t}.enabled and (${t}.expire_at is null or ${t}.expire_at > now()))`;
+}
+
+/** SQL: whether `last_seen_at` (of the row updated) is older than LAST_SEEN_RESOLUTION_S. */
+const LAST_SEEN_STALE_SQL = `(last_seen_at is null or last_seen_at < now() - interval '${LAST_SEEN_RESOLUTION_S} seconds')`;
+
+/** The sha256 of a well-formed key, as tokens store it; null for a missing or malformed one (never valid). */
+export function tokenKeyHash(key: string | undefined): string | null {
+  return key === undefined || !KEY.test(key) ? null : hashTokenKey(key);
+}
+
+/**
+ * SQL: the token check of a worker's hot statements, as CTEs to put first in them: `token_worker`
+ * (`id`, `name`, `worker_pool_id`: the worker whose usable token has the sha256 `hashSql`; no row for any other
+ * key) and the stamp of that token's `last_seen_at`, as authenticateToken does. A statement of
+ * the task cycle checks its token this way instead of a statement of its own before it; when it
+ * finds no worker, the route answers as requireWorker would (authenticateWorker, the failure
+ * path).
+ */
+export function workerTokenCtesSql(hashSql: string): string {
+  return `token_worker as (
+       select w.id, w.name, w.worker_pool_id from tokens t join workers w on w.token_id = t.id
+        where t.hash = ${hashSql} and ${usableSql('t')}
+     ), token_seen as (
+       update tokens set last_seen_at = now() where hash = ${hashSql} and ${LAST_SEEN_STALE_SQL}
+     )`;
+}
+
 export async function authenticateToken(db: Database, key: string | undefined): Promise<ValidToken | null> {
-  if (key === undefined || !KEY.test(key)) return null;
-  const hash = hashTokenKey(key);
+  const hash = tokenKeyHash(key);
+  if (hash === null) return null;
   const [row] = await queryPrepared<{
     id: string;
     hash: string;
@@ -40,11 +70,10 @@ export async function authenticateToken(db: Database, key: string | undefined): 
     worker_pool_id: string | null;
     activating_worker_id: string | null;
   }>(db, `with t as (
-       select t.id, t.hash, t.user_name, t.admin, t.enabled and (t.expire_at is null or t.expire_at > now()) as usable
+       select t.id, t.hash, t.user_name, t.admin, ${usableSql('t')} as usable
          from tokens t where t.hash = $1::text
      ), touched as (
-       update tokens set last_seen_at = now()
-        where id = (select id from t) and (last_seen_at is null or last_seen_at < now() - interval '${LAST_SEEN_RESOLUTION_S} seconds')
+       update tokens set last_seen_at = now() where id = (select id from t) and ${LAST_SEEN_STALE_SQL}
      )
      select t.*,
             (select w.id from workers w where w.token_id = t.id) as worker_id,
