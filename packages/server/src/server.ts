@@ -49,6 +49,8 @@ export interface ServeOptions {
   sessionLeaseMs?: number;
   /** Worker WebSocket sessions this process holds at most; more get 503. (Default: `DEFAULT_MAX_SESSIONS` of `@buildfleet/worker-api`, 5000) */
   maxSessions?: number;
+  /** debusine-worker's requests handled at once, the rest waiting their turn. (Default: DEFAULT_MAX_WORKER_REQUESTS of @buildfleet/worker-api) */
+  maxWorkerRequests?: number;
   /** (Default: pino to stdout at level info) */
   logger?: Logger;
   /** Called once the process listens, e.g. to start the demo; what it returns runs first on close. */
@@ -86,6 +88,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     selfRegistration: options.selfRegistration,
     ...(options.sessionLeaseMs !== undefined ? { sessionLeaseMs: options.sessionLeaseMs } : {}),
     ...(options.maxSessions !== undefined ? { maxSessions: options.maxSessions } : {}),
+    ...(options.maxWorkerRequests !== undefined ? { maxWorkerRequests: options.maxWorkerRequests } : {}),
   });
   let closing: Promise<void> | undefined;
   const app = express();

@@ -3,6 +3,7 @@ import { DEFAULT_SESSION_LEASE_MS } from '@buildfleet/models';
 import { DispatchPasses, WORK_ASSIGNED_CHANNEL, WORK_REQUESTED_CHANNEL } from '@buildfleet/scheduler';
 import express from 'express';
 import { Background } from './background';
+import { DEFAULT_MAX_WORKER_REQUESTS, RequestGate } from './gate';
 import { type Logger, type WorkerApi, type WorkerApiOptions } from './interfaces';
 import { NotificationListener } from './listener';
 import { collapseRequestSlashes } from './paths';
@@ -21,6 +22,7 @@ export type { AuthenticatedWorker, DbWorkRequest, Logger, WorkerApi, WorkerApiOp
 export { PROBLEM_CONTENT_TYPE } from './problem';
 export { requestWorkerName } from './auth';
 export { MAX_JSON_DEPTH } from './body';
+export { DEFAULT_MAX_WORKER_REQUESTS } from './gate';
 export { DEFAULT_SELF_REGISTRATION, type SelfRegistrationOptions } from './registration';
 export { DEFAULT_MAX_SESSIONS, isWorkerSocketUrl, MAX_SESSION_MESSAGE_BYTES, WEBSOCKET_PATH } from './sessions';
 export { WORKSPACE } from './serialize';
@@ -81,7 +83,7 @@ export function workerApi(options: WorkerApiOptions): WorkerApi {
   router.use(collapseRequestSlashes);
   const selfRegistration = options.selfRegistration !== false && { ...DEFAULT_SELF_REGISTRATION, ...options.selfRegistration };
   router.use(
-    workerRoutes(db, background, logger, selfRegistration),
+    workerRoutes(db, background, logger, selfRegistration, new RequestGate(options.maxWorkerRequests ?? DEFAULT_MAX_WORKER_REQUESTS).handler),
     artifactRoutes(db),
     workRequestRoutes(db, background),
     clientWorkRequestRoutes(db, background),

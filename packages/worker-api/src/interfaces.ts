@@ -43,6 +43,11 @@ export interface WorkerApiOptions {
   /** WebSocket sessions this process holds at most; further upgrades get 503 and Retry-After. (Default: DEFAULT_MAX_SESSIONS, 5000) */
   maxSessions?: number;
   /**
+   * Requests of debusine-worker (registration, dynamic metadata, get-next, completion) handled at
+   * once; more wait their turn in arrival order, unrefused. (Default: DEFAULT_MAX_WORKER_REQUESTS, 32)
+   */
+  maxWorkerRequests?: number;
+  /**
    * This process's full dispatch passes, shared with its other callers (the server's interval)
    * so one runs at a time. (Default: the API's own)
    */

@@ -51,6 +51,7 @@ export function workerRoutes(
   background: Background,
   logger: Logger,
   selfRegistration: Required<SelfRegistrationOptions> | false,
+  gate: RequestHandler,
 ): Router {
   const router = express.Router();
   const json = jsonBody('1mb');
@@ -92,7 +93,7 @@ export function workerRoutes(
     return name;
   };
 
-  router.post('/1.0/worker/register/', json, async (req, res) => {
+  router.post('/1.0/worker/register/', gate, json, async (req, res) => {
     const parsed = registerBody.safeParse(req.body);
     if (!parsed.success) throw invalidInput('Cannot deserialize worker', issuesOf(parsed.error, registerBody));
     const { token: newKey, fqdn, worker_type: workerType } = parsed.data;
@@ -118,7 +119,7 @@ export function workerRoutes(
     res.status(201).end();
   });
 
-  router.put('/1.0/worker/dynamic-metadata/', worker, json, async (req, res) => {
+  router.put('/1.0/worker/dynamic-metadata/', gate, worker, json, async (req, res) => {
     const parsed = metadataBody.safeParse(req.body);
     if (!parsed.success) throw invalidInput('Invalid dynamic metadata', issuesOf(parsed.error, metadataBody));
     const { id } = authenticatedWorker(res);
@@ -128,7 +129,7 @@ export function workerRoutes(
     background.dispatchFor(id, 'a metadata update');
   });
 
-  router.get('/1.0/work-request/get-next-for-worker/', async (req, res) => {
+  router.get('/1.0/work-request/get-next-for-worker/', gate, async (req, res) => {
     // The token is checked inside the statement that starts the request already waiting.
     const hash = workerTokenHash(req);
     const waiting = hash === null ? null : await startWaitingForToken(db, hash);
@@ -150,7 +151,7 @@ export function workerRoutes(
     res.status(200).json(workRequestResponse(started));
   });
 
-  router.put('/1.0/work-request/:id/completed/', jsonAfterWorkerCheck, async (req, res) => {
+  router.put('/1.0/work-request/:id/completed/', gate, jsonAfterWorkerCheck, async (req, res) => {
     const workRequestId = String(req.params.id);
     const parsed = completedBody.safeParse(req.body);
     const hash = workerTokenHash(req);
