@@ -134,9 +134,9 @@ export async function startNextForWorker(
 }
 
 /** How many of the waiting requests after its best one a settle returns for checking ahead. */
-const UPCOMING = 8;
+const UPCOMING = 32;
 /** At most this many ids of waiting requests checked configurable are kept, newest first. */
-const CONFIGURABLE_KEPT = 64;
+const CONFIGURABLE_KEPT = 256;
 
 /**
  * The waiting requests this process found configurable (configureFailure), each as its id and
