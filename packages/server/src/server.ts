@@ -49,7 +49,7 @@ export interface ServeOptions {
   sessionLeaseMs?: number;
   /** Worker WebSocket sessions this process holds at most; more get 503. (Default: `DEFAULT_MAX_SESSIONS` of `@buildfleet/worker-api`, 5000) */
   maxSessions?: number;
-  /** debusine-worker's requests handled at once, the rest waiting their turn. (Default: DEFAULT_MAX_WORKER_REQUESTS of @buildfleet/worker-api) */
+  /** debusine-worker's registrations, metadata and get-next calls handled at once, the rest waiting their turn. (Default: DEFAULT_MAX_WORKER_REQUESTS of @buildfleet/worker-api) */
   maxWorkerRequests?: number;
   /** (Default: pino to stdout at level info) */
   logger?: Logger;

@@ -43,8 +43,9 @@ export interface WorkerApiOptions {
   /** WebSocket sessions this process holds at most; further upgrades get 503 and Retry-After. (Default: DEFAULT_MAX_SESSIONS, 5000) */
   maxSessions?: number;
   /**
-   * Requests of debusine-worker (registration, dynamic metadata, get-next, completion) handled at
-   * once; more wait their turn in arrival order, unrefused. (Default: DEFAULT_MAX_WORKER_REQUESTS, 32)
+   * Requests of debusine-worker (registration, dynamic metadata, get-next) handled at once; more
+   * wait their turn in arrival order, unrefused. Completions are not held back: each frees a
+   * worker for its next request. (Default: DEFAULT_MAX_WORKER_REQUESTS, 32)
    */
   maxWorkerRequests?: number;
   /**
