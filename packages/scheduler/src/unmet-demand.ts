@@ -46,7 +46,7 @@ export const UNMET_DEMAND_LISTED = 100;
  * real pass, call `describeUnmetDemand(db)` instead.
  */
 export async function getUnmetDemand(db: Database): Promise<UnmetDemand[]> {
-  const { assignments } = planDispatch(await readDispatchSnapshot(db, { lock: false }));
+  const { assignments } = planDispatch(await readDispatchSnapshot(db));
   return describeUnmetDemand(db, { planned: assignments.map((a) => a.workRequestId) });
 }
 

@@ -265,7 +265,7 @@ describe('a fleet running mixed worker versions', () => {
 });
 
 describe("Debusine's worker tests (debusine/db/models/tests/test_workers.py)", () => {
-  const freeSlots = async () => Object.fromEntries((await readDispatchSnapshot(ctx.db, { lock: false })).freeSlots);
+  const freeSlots = async () => Object.fromEntries((await readDispatchSnapshot(ctx.db)).freeSlots);
   const connect = (id: string) =>
     ctx.db.sequelize.query(
       `insert into worker_sessions (worker_id, process_id, expires_at) values ($1::bigint, gen_random_uuid(), now() + interval '1 hour')`,

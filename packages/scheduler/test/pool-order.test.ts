@@ -50,7 +50,7 @@ it('dispatch and unmet demand prefer the same pools in the same order for every 
         await addWorker(ctx.db, { name: 'no-noop', metadata: workerMetadata({ tasks_denylist: ['noop'] }) });
         for (const scope of SCOPES) await addRequest(ctx.db, { scope });
 
-        const snapshot = await readDispatchSnapshot(ctx.db, { lock: false });
+        const snapshot = await readDispatchSnapshot(ctx.db);
         const poolNames = new Map(
           (await ctx.db.models.WorkerPool.findAll()).map((p) => [String(p.id), p.name] as const),
         );

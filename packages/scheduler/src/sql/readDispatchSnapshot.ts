@@ -45,31 +45,15 @@ export function waitingSql(alias: string): string {
 }
 
 /**
- * Reads the snapshot in five statements, none of whose cost grows with requests × workers:
+ * Reads the snapshot in four statements, none of whose cost grows with requests × workers:
  * requirement sets are matched against worker classes (workers with the same effective tags),
  * and of each (requirement set, scope) group only the head that free slots could take is read,
  * as an index range (`work_requests_waiting_by_group`, in queue order), not a window over the
- * queue. With `lock`, the workers with a free slot are locked first (`for no key update skip
- * locked`, in id order), so concurrent passes work on disjoint workers and none goes over
- * capacity, and their free slots are counted after, so work a concurrent claim committed
- * meanwhile is seen; requests are claimed by a guarded update afterwards. `pending` counts the
- * whole queue.
+ * queue. Nothing is locked: a pass locks the workers it planned to give work afterwards
+ * (`lockPlannedWorkers`), and counts their free slots again then. `pending` counts the whole
+ * queue.
  */
-export async function readDispatchSnapshot(
-  db: Database,
-  { transaction, lock }: { transaction?: Transaction; lock: boolean },
-): Promise<DispatchSnapshot & { pending: number }> {
-  const candidates = await db.sequelize.query<{ id: string }>(
-    `select w.id from workers w
-       join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
-       left join (select worker_id, count(*) as active from work_requests
-                   where status in ('pending', 'running') and worker_id is not null group by worker_id) a
-         on a.worker_id = w.id
-      where ${WORKER_ENABLED} and ${WORKER_NOT_DRAINING} and w.concurrency > coalesce(a.active, 0)
-      order by w.id
-      ${lock ? 'for no key update of w skip locked' : ''}`,
-    { type: QueryTypes.SELECT, transaction },
-  );
+export async function readDispatchSnapshot(db: Database, { transaction }: { transaction?: Transaction } = {}): Promise<DispatchSnapshot & { pending: number }> {
   // Counted from the waiting queue's index alone (work_requests_waiting_by_group).
   const groups = await db.sequelize.query<{ set_id: string; scope_id: string; pending: number; tags: string[]; minimums: Record<string, number> }>(
     `select g.set_id, g.scope_id, g.pending, rs.tags, rs.minimums
@@ -78,11 +62,11 @@ export async function readDispatchSnapshot(
        join requirement_sets rs on rs.id = g.set_id`,
     { type: QueryTypes.SELECT, transaction },
   );
-  // Read after the lock: a session lease that ended while it was taken counts (ending one takes
-  // it too). The workers come earliest connected first, dispatch's order among the workers of
-  // one pool; and, when work waits, grouped into classes (free workers with the same effective
-  // tags), matched against the queue's requirement sets below by `satisfies`, the twin of
-  // `satisfiesSql`: a thousand classes × a hundred sets cost milliseconds in memory, far more in SQL.
+  // The free workers (connected, enabled or the Celery worker, not draining, a slot free) come
+  // earliest connected first, dispatch's order among the workers of one pool; and, when work
+  // waits, grouped into classes (free workers with the same effective tags), matched against
+  // the queue's requirement sets below by `satisfies`, the twin of `satisfiesSql`: a thousand
+  // classes × a hundred sets cost milliseconds in memory, far more in SQL.
   const [free] = (await db.sequelize.query(
     `with free as materialized (
        select w.id, w.worker_pool_id, w.tags, w.numeric_tags, c.connected_since,
@@ -92,17 +76,17 @@ export async function readDispatchSnapshot(
          left join (select worker_id, count(*) as active from work_requests
                      where status in ('pending', 'running') and worker_id is not null group by worker_id) a
            on a.worker_id = w.id
-        where w.id = any($1::bigint[]) and w.concurrency > coalesce(a.active, 0)
+        where ${WORKER_ENABLED} and ${WORKER_NOT_DRAINING} and w.concurrency > coalesce(a.active, 0)
      )
      select (select json_agg(json_build_array(id::text, free_slots) order by connected_since, id) from free) as workers,
-            case when $2 then
+            case when $1 then
               (select json_agg(json_build_array(tags, numeric, ids, pools))
                  from (select ${WORKER_TAGS} as tags, ${WORKER_NUMERIC} as numeric,
                               array_agg(w.id::text) as ids, array_agg(coalesce(w.worker_pool_id::text, '${STATIC}')) as pools
                          from free w left join worker_pools p on p.id = w.worker_pool_id
                         group by 1, 2) c)
             end as classes`,
-    { bind: [candidates.map((w) => w.id), groups.length > 0], type: QueryTypes.SELECT, transaction },
+    { bind: [groups.length > 0], type: QueryTypes.SELECT, transaction },
   )) as [{ workers: [string, number][] | null; classes: [string[], Record<string, number>, string[], string[]][] | null }];
   const workers = free!.workers ?? [];
   const snapshot = {
