@@ -1,6 +1,6 @@
-import { CONNECTED_WORKERS_SQL, type Database } from '@buildfleet/models';
+import { type Database } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
-import { WORKER_ENABLED, WORKER_NOT_DRAINING } from './matching';
+import { freeWorkersSql } from './matching';
 
 /**
  * Locks the workers a pass planned to give work, in id order, skipping any another transaction
@@ -18,13 +18,7 @@ export async function lockPlannedWorkers(db: Database, workerIds: readonly strin
   );
   if (!locked.length) return new Map();
   const rows = await db.sequelize.query<{ id: string; free_slots: number }>(
-    `select w.id, w.concurrency - coalesce(a.active, 0)::int as free_slots
-       from workers w
-       join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
-       left join (select worker_id, count(*) as active from work_requests
-                   where status in ('pending', 'running') and worker_id = any($1::bigint[]) group by worker_id) a
-         on a.worker_id = w.id
-      where w.id = any($1::bigint[]) and ${WORKER_ENABLED} and ${WORKER_NOT_DRAINING} and w.concurrency > coalesce(a.active, 0)`,
+    `select w.id, w.free_slots from (${freeWorkersSql('$1::bigint[]')}) w`,
     { bind: [locked.map((w) => w.id)], type: QueryTypes.SELECT, transaction },
   );
   return new Map(rows.map((r) => [r.id, r.free_slots]));

@@ -1,4 +1,4 @@
-import { REPORTED_NAMESPACES } from '@buildfleet/models';
+import { CONNECTED_WORKERS_SQL, REPORTED_NAMESPACES } from '@buildfleet/models';
 
 const WILDCARDS = `array[${REPORTED_NAMESPACES.map((ns) => `'${ns}:*'`).join(', ')}]::text[]`;
 
@@ -33,6 +33,25 @@ export const WORKER_ENABLED = `(w.worker_type = 'celery' or exists (select 1 fro
  * bulk pass's free workers and the per-worker claim (get-next-for-worker, per-event dispatch).
  */
 export const WORKER_NOT_DRAINING = `(w.draining_since is null)`;
+
+/**
+ * SQL: the workers a dispatch pass may give work now (connected, enabled or the Celery worker,
+ * not draining, fewer pending and running requests than their `concurrency`), with their id,
+ * pool, tags, numeric tags, `connected_since` and `free_slots`; when `among` (an SQL array of
+ * ids) is given, only those workers, and only their requests are counted. The pass's snapshot
+ * and its recount after locking the workers it plans for both read it.
+ */
+export function freeWorkersSql(among?: string): string {
+  return `select w.id, w.worker_pool_id, w.tags, w.numeric_tags, c.connected_since,
+            w.concurrency - coalesce(a.active, 0)::int as free_slots
+       from workers w
+       join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
+       left join (select worker_id, count(*) as active from work_requests
+                   where status in ('pending', 'running') and ${among ? `worker_id = any(${among})` : 'worker_id is not null'}
+                   group by worker_id) a
+         on a.worker_id = w.id
+      where ${among ? `w.id = any(${among}) and ` : ''}${WORKER_ENABLED} and ${WORKER_NOT_DRAINING} and w.concurrency > coalesce(a.active, 0)`;
+}
 
 /** A worker's effective tags: its own (reported and admin) plus those its pool gives it. */
 export const WORKER_TAGS = `(w.tags || coalesce(p.worker_tags, '{}'))`;

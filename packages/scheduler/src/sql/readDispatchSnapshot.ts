@@ -1,6 +1,6 @@
-import { CONNECTED_WORKERS_SQL, type Database } from '@buildfleet/models';
+import { type Database } from '@buildfleet/models';
 import { QueryTypes, type Transaction } from 'sequelize';
-import { WORKER_ENABLED, WORKER_NOT_DRAINING, WORKER_NUMERIC, WORKER_TAGS } from './matching';
+import { freeWorkersSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 import { satisfies } from '../matching';
 import { scopePoolOrderSql } from './poolOrder';
 import { assignableHeadSize } from '../plan-dispatch';
@@ -68,16 +68,7 @@ export async function readDispatchSnapshot(db: Database, { transaction }: { tran
   // the queue's requirement sets below by `satisfies`, the twin of `satisfiesSql`: a thousand
   // classes × a hundred sets cost milliseconds in memory, far more in SQL.
   const [free] = (await db.sequelize.query(
-    `with free as materialized (
-       select w.id, w.worker_pool_id, w.tags, w.numeric_tags, c.connected_since,
-              w.concurrency - coalesce(a.active, 0)::int as free_slots
-         from workers w
-         join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
-         left join (select worker_id, count(*) as active from work_requests
-                     where status in ('pending', 'running') and worker_id is not null group by worker_id) a
-           on a.worker_id = w.id
-        where ${WORKER_ENABLED} and ${WORKER_NOT_DRAINING} and w.concurrency > coalesce(a.active, 0)
-     )
+    `with free as materialized (${freeWorkersSql()})
      select (select json_agg(json_build_array(id::text, free_slots) order by connected_since, id) from free) as workers,
             case when $1 then
               (select json_agg(json_build_array(tags, numeric, ids, pools))
