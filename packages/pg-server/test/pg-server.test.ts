@@ -1,8 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { DatabaseUnreachableError, redactUrl, startPostgresServer } from '../src';
+import { DatabaseUnreachableError, EmbeddedPostgresUnreachableError, redactUrl, startPostgresServer } from '../src';
+import { installedBinaries, startEmbedded } from '../src/embedded';
+
+/** As root the server runs as `postgres`; these tests put what it needs where that account cannot go. */
+const itAsRoot = userInfo().uid === 0 ? it : it.skip;
 
 async function query(url: string, sql: string): Promise<unknown[]> {
   const client = new pg.Client({ connectionString: url });
@@ -77,3 +83,43 @@ it('leaves SIGINT and SIGTERM to the application: starting an embedded server ad
     await rm(dataDir, { recursive: true, force: true });
   }
 }, 120_000);
+
+describe('as root, from a clone inside a root-only directory (mktemp -d makes one, mode 0700)', () => {
+  let rootOnly: string;
+  beforeEach(async () => {
+    rootOnly = await mkdtemp(join(tmpdir(), 'bf-pg-root-only-'));
+  });
+  afterEach(async () => {
+    await rm(rootOnly, { recursive: true, force: true });
+  });
+
+  itAsRoot('runs PostgreSQL from a copy in its data directory that the postgres account can reach', async () => {
+    const installed = await installedBinaries();
+    // The binaries as npm installs them in such a clone's node_modules.
+    const unreachable = { dir: join(rootOnly, 'native'), version: installed.version };
+    await cp(installed.dir, unreachable.dir, { recursive: true, verbatimSymlinks: true });
+    const postgres = { uid: Number(execFileSync('id', ['-u', 'postgres'])), gid: Number(execFileSync('id', ['-g', 'postgres'])) };
+    expect(() => execFileSync(join(unreachable.dir, 'bin', 'postgres'), ['--version'], { ...postgres, stdio: 'pipe' })).toThrow(
+      expect.objectContaining({ code: 'EACCES' }),
+    );
+    const dataDir = await mkdtemp(join(tmpdir(), 'bf-pg-copy-'));
+    try {
+      const server = await startEmbedded(dataDir, () => {}, unreachable);
+      try {
+        expect(await query(server.url, 'select current_database() as db')).toEqual([{ db: 'buildfleet' }]);
+        expect(existsSync(join(dataDir, `postgresql-${installed.version}`, 'bin', 'postgres'))).toBe(true);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  itAsRoot('fails at once, naming the directory in the way and DATABASE_URL, when its data directory is under it', async () => {
+    const error = await startPostgresServer({ databaseUrl: '', dataDir: join(rootOnly, 'postgres') }).catch((e) => e);
+    expect(error).toBeInstanceOf(EmbeddedPostgresUnreachableError);
+    expect(error.message).toContain(`cannot enter ${rootOnly} (mode 0700, owner uid 0)`);
+    expect(error.message).toContain('set DATABASE_URL');
+  }, 10_000);
+});
