@@ -1,5 +1,5 @@
 import { connectedSinceSql, type Database, endWorkerLeases, generateTokenKey } from '@buildfleet/models';
-import { runDispatchPass } from '@buildfleet/scheduler';
+import { runDispatchPass, WORK_ASSIGNED_CHANNEL } from '@buildfleet/scheduler';
 import { WebSocket } from 'ws';
 import { rawUpgrade } from './upgrade';
 import { MAX_SESSION_MESSAGE_BYTES, setWorkerEnabled, WEBSOCKET_PATH } from '../src';
@@ -144,6 +144,34 @@ describe('the worker WebSocket', () => {
     expect(response.status).toBe(204);
     await session.received('work_request_available');
     expect(await row(db, 'select worker_id from work_requests where id = $1', [waiting])).toEqual({ worker_id: worker.id });
+  });
+
+  it('announces work a pass gave once, not again when the worker reports its metadata before fetching it', async () => {
+    const session = connect(worker.key);
+    await session.received('connected');
+    const given = await addWorkRequest(db);
+    await runDispatchPass(db);
+    await session.received('work_request_available');
+    const other = await addWorker(db, { name: 'other', connected: false });
+    const marker = connect(other.key);
+    await marker.received('connected');
+
+    const response = await fetch(`${api.apiUrl}/1.0/worker/dynamic-metadata/`, {
+      method: 'PUT',
+      headers: { token: worker.key, 'content-type': 'application/json' },
+      body: JSON.stringify(workerMetadata()),
+    });
+    expect(response.status).toBe(204);
+    await api.api.settled();
+    // Notifications reach the sessions in the order sent: once this one arrives, a second
+    // announcement from the settle above would have too.
+    await db.sequelize.query('select pg_notify($1, $2)', { bind: [WORK_ASSIGNED_CHANNEL, other.id] });
+    await marker.received('work_request_available');
+
+    expect(session.frames.filter((f) => f.text === 'work_request_available')).toHaveLength(1);
+    const next = await fetch(`${api.apiUrl}/1.0/work-request/get-next-for-worker/`, { headers: { token: worker.key } });
+    expect(next.status).toBe(200);
+    expect(((await next.json()) as { id: number }).id).toBe(Number(given));
   });
 
   it('announces work assigned while its notification connection was down, once it is back', async () => {

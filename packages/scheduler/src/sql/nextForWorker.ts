@@ -165,13 +165,14 @@ function checkedTaskSql(r: string): string {
  * setup, from the same claim SQL as claimInTransaction, so the rules stay here) that settles
  * one worker's next request in one round trip. PL/pgSQL runs each statement with a fresh
  * snapshot: the state is read after the worker's lock, as in the transaction. It locks the
- * worker; when a request already waits for it, notifies (only on a settle's first call, `$5`:
- * one found on a later call was given meanwhile by a pass, which notified); else claims the best one it can run
+ * worker; when a request already waits for it, returns it (`assigned`) without notifying:
+ * whoever gave it notified then (a pass, a settle's claim), and a session that missed it is
+ * told on connecting and after its process (re)listens. Else it claims the best one it can run
  * when it is among those checked configurable (`$2`, as `checkedTaskSql`), and notifies; else hands that best
  * one back (`candidate`, still unclaimed) for the caller to check. With any of these it returns
  * the next `$4` waiting requests in queue order (`upcoming`, not locked) to check ahead.
  */
-const SETTLE_FUNCTION_SQL = `create or replace function pg_temp.buildfleet_settle_next(bigint, text[], text, integer, boolean)
+const SETTLE_FUNCTION_SQL = `create or replace function pg_temp.buildfleet_settle_next(bigint, text[], text, integer)
   returns table (settled text, request_id bigint, request_task_type text, request_task_name text, request_task_data jsonb, request_checked text)
   language plpgsql as $settle$
 declare
@@ -182,7 +183,6 @@ begin
   if not found then return; end if;
   select claim.* into work from (${claimSql('claim_concurrency')}) claim;
   if work.assigned is not null then
-    if $5 then perform pg_notify($3, $1::text); end if;
     return query select 'assigned', work.assigned::bigint, null::text, null::text, null::jsonb, null::text;
     return;
   end if;
@@ -205,15 +205,16 @@ $settle$`;
 /**
  * Per-event dispatch: when one worker's state changes (it completed a request, reported its
  * metadata), settles that worker's next request as get-next-for-worker would, instead of a
- * pass over the whole queue and fleet, and tells its session (in whichever process holds it)
- * through WORK_ASSIGNED_CHANNEL on commit. One statement (buildfleet_settle_next) when the best
+ * pass over the whole queue and fleet, and when it claims one tells its session (in whichever
+ * process holds it) through WORK_ASSIGNED_CHANNEL on commit; a request already waiting for the
+ * worker was announced by whoever gave it, and is not announced twice. One statement (buildfleet_settle_next) when the best
  * request was checked configurable ahead; one more for a request seen for the first time, and
  * a request that cannot be configured is closed (closeUnconfigurable) and the next one tried.
  * Returns the id of the request waiting for it, if any. A deadlock or serialization failure
  * runs a statement once more.
  */
 export async function settleNextForWorker(db: Database, workerId: string): Promise<string | null> {
-  for (let first = true; ; first = false) {
+  for (;;) {
     const rows = await retryingConflictOnce(() =>
       queryPrepared<{
         settled: 'assigned' | 'claimed' | 'candidate' | 'upcoming';
@@ -224,8 +225,8 @@ export async function settleNextForWorker(db: Database, workerId: string): Promi
         request_checked: string;
       }>(
         db,
-        'select * from pg_temp.buildfleet_settle_next($1::bigint, $2::text[], $3::text, $4::integer, $5::boolean)',
-        [workerId, [...configurable], WORK_ASSIGNED_CHANNEL, UPCOMING, first],
+        'select * from pg_temp.buildfleet_settle_next($1::bigint, $2::text[], $3::text, $4::integer)',
+        [workerId, [...configurable], WORK_ASSIGNED_CHANNEL, UPCOMING],
         undefined,
         { setup: SETTLE_FUNCTION_SQL },
       ),
