@@ -47,4 +47,5 @@ export {
 } from './sql/abortWorkRequests';
 export { abortWorkRequestsAsAdmin, retryWorkRequest, setPriorityAdjustment } from './work-request-lifecycle';
 export { abortLostWork, DEFAULT_LOST_WORK_SECONDS, listLostWork, type LostWorkView } from './sql/lostWork';
-export { notifyWorkRequested, WORK_REQUESTED_CHANNEL } from './sql/workRequested';
+export { notifyWorkRequested, requestedIds, WORK_REQUESTED_CHANNEL } from './sql/workRequested';
+export { placeWorkRequests } from './place-work-requests';

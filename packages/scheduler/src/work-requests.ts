@@ -93,7 +93,7 @@ export async function createWorkRequest(db: Database, input: WorkRequestInput, {
       },
       { transaction },
     );
-    await notifyWorkRequested(db, transaction);
+    await notifyWorkRequested(db, [created.id], transaction);
     return created;
   });
   return getWorkRequest(db, request.id);

@@ -1,5 +1,5 @@
 import { type Database } from '@buildfleet/models';
-import { type DispatchPasses, settleNextForWorker } from '@buildfleet/scheduler';
+import { type DispatchPasses, placeWorkRequests, requestedIds, settleNextForWorker } from '@buildfleet/scheduler';
 import { type Logger } from './interfaces';
 
 /** Work started after a response was sent (scheduling); failures are logged, close() waits for it. */
@@ -10,6 +10,8 @@ export class Background {
     private readonly logger: Logger,
     private readonly db: Database,
     private readonly passes: DispatchPasses,
+    /** Whether this process now LISTENs on WORK_REQUESTED_CHANNEL, placing what any process queues. */
+    private readonly hearsWorkRequested: () => boolean,
   ) {}
 
   run(what: string, work: () => Promise<unknown>): void {
@@ -25,6 +27,28 @@ export class Background {
   /** The queue or the fleet changed in bulk: a full pass, coalesced with any already asked for. */
   dispatchAll(why: string): void {
     this.run(`scheduling after ${why}`, () => this.passes.request());
+  }
+
+  /**
+   * This process queued the requests `ids` (their creation or retry committed): placed by claims
+   * (`placeWorkRequests`), unless this process is listening on WORK_REQUESTED_CHANNEL, whose
+   * notification of that commit places them (`workRequested`).
+   */
+  queued(ids: string[], why: string): void {
+    if (!this.hearsWorkRequested()) this.place(ids, why);
+  }
+
+  /** A WORK_REQUESTED_CHANNEL notification: the requests it names placed by claims, else a full pass. */
+  workRequested(payload: string): void {
+    const ids = requestedIds(payload);
+    if (ids.length) this.place(ids, 'new work requested');
+    else this.dispatchAll('new work requested in bulk');
+  }
+
+  private place(ids: string[], why: string): void {
+    this.run(`placing work after ${why}`, async () => {
+      if ((await placeWorkRequests(this.db, ids)).passWanted) await this.passes.request();
+    });
   }
 
   /** One worker's state changed: settle its next request only, and announce it. */

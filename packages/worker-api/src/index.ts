@@ -54,7 +54,12 @@ const stderrLogger: Logger = {
 export function workerApi(options: WorkerApiOptions): WorkerApi {
   const { db } = options;
   const logger = options.logger ?? stderrLogger;
-  const background = new Background(logger, db, options.dispatchPasses ?? new DispatchPasses(db));
+  const background = new Background(
+    logger,
+    db,
+    options.dispatchPasses ?? new DispatchPasses(db),
+    () => options.dispatchOnWorkRequested === true && listener.listening,
+  );
   const processId = options.processId ?? randomUUID();
   const sessions = new Sessions(db, logger, {
     metadataIntervalMs: options.metadataIntervalMs ?? 3_600_000,
@@ -68,8 +73,8 @@ export function workerApi(options: WorkerApiOptions): WorkerApi {
     {
       [WORK_ASSIGNED_CHANNEL]: (workerId) => sessions.announceWork(workerId),
       [TOKEN_DISABLED_CHANNEL]: (workerId) => sessions.closeDisabled(workerId),
-      // Work queued by any process (the CLI, another replica) is dispatched at once.
-      ...(options.dispatchOnWorkRequested ? { [WORK_REQUESTED_CHANNEL]: () => background.dispatchAll('new work requested') } : {}),
+      // Work queued by any process (this one, the CLI, another replica) is dispatched at once.
+      ...(options.dispatchOnWorkRequested ? { [WORK_REQUESTED_CHANNEL]: (payload) => background.workRequested(payload) } : {}),
     },
     logger,
     () => {

@@ -54,8 +54,10 @@ export interface WorkerApiOptions {
    */
   dispatchPasses?: DispatchPasses;
   /**
-   * Run a full dispatch pass whenever any process queues work (the scheduler's
-   * WORK_REQUESTED_CHANNEL), as `buildfleet serve` does. (Default: false)
+   * Dispatch whenever any process queues work (the scheduler's WORK_REQUESTED_CHANNEL), as
+   * `buildfleet serve` does: the few requests a notification names are placed by claims
+   * (`placeWorkRequests`), a bulk change by a full pass. Without it, only the work this API
+   * queues is placed. (Default: false)
    */
   dispatchOnWorkRequested?: boolean;
 }

@@ -69,6 +69,18 @@ describe('POST /api/1.0/work-request/', () => {
     expect(response.body.validation_errors.task_name).toEqual([expect.stringContaining('known Worker tasks: assemblesignedsource, autopkgtest,')]);
   });
 
+  it('gives the new request to a free worker able to run it, and leaves one it cannot run pending', async () => {
+    const builder = await addWorker(db, { name: 'builder' });
+    const unfit = await create({ ...noop, task_data: { result: true, worker_requirements: ['memory_gib>=512'] } });
+    const fit = await create(noop);
+    await server.api.settled();
+
+    expect(await rows(db, 'select id::int, status, worker_id from work_requests order by id')).toEqual([
+      { id: unfit.body.id, status: 'pending', worker_id: null },
+      { id: fit.body.id, status: 'pending', worker_id: builder.id },
+    ]);
+  });
+
   it('answers 404 for an unknown scope', async () => {
     expectProblem(await create(noop, userKey, 'nowhere'), 404, 'Scope not found');
   });

@@ -25,6 +25,6 @@ export async function supersedeWorkRequests(
      returning id::text, supersedes_id::text as supersedes`,
     { bind: [ids, options.now ?? null], type: QueryTypes.SELECT, transaction: options.transaction },
   );
-  if (rows.length && options.transaction) await notifyWorkRequested(db, options.transaction);
+  if (rows.length && options.transaction) await notifyWorkRequested(db, rows.map((r) => r.id), options.transaction);
   return rows;
 }

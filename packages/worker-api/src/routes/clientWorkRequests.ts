@@ -63,7 +63,7 @@ export function clientWorkRequestRoutes(db: Database, background: Background): R
   router.post(`${ID_PATH}retry/`, user, async (req, res) => {
     const retry = await retryWorkRequest(db, idOf(req));
     res.status(200).json(await responseFor(db, retry.id));
-    background.dispatchAll('a retry');
+    background.queued([retry.id], 'a retry');
   });
 
   router.post(`${ID_PATH}abort/`, user, async (req, res) => {

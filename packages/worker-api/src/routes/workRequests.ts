@@ -54,7 +54,7 @@ export function workRequestRoutes(db: Database, background: Background): Router 
     const row = await readWorkRequest(db, created.id);
     // Debusine answers 200 here, not 201.
     res.status(200).json(workRequestResponse(row!));
-    background.dispatchAll('a new work request');
+    background.queued([created.id], 'a new work request');
   });
 
   return router;
