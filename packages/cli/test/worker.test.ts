@@ -35,6 +35,23 @@ it('shows one worker, without any token', async () => {
   expect((await cli('worker show two-001')).stdout).not.toContain(token!.hash);
 });
 
+it('shows a draining worker as draining, with since when and the reason, in the list and alone', async () => {
+  // As the provisioner's drain sets it when the pool's budget is spent.
+  await db.query(`update workers set draining_since = '2026-11-30T12:00:00Z', draining_reason = 'DrainOverBudget' where name = 'one-001'`);
+  const draining = { since: '2026-11-30T12:00:00.000Z', reason: 'DrainOverBudget' };
+  expect((await cliJson<WorkerListResult>('worker list')).json.map((w) => [w.name, w.draining])).toEqual([
+    ['one-001', draining],
+    ['one-002', null],
+    ['two-001', null],
+  ]);
+  expect((await cliJson<WorkerShowResult>('worker show one-001')).json.draining).toEqual(draining);
+  const table = (await cli('worker list')).stdout;
+  expect(table).toMatch(/^Name .* Draining\s*$/m);
+  expect(table).toMatch(/^one-001 .* since 2026-11-30T12:00:00\.000Z \(DrainOverBudget\)\s*$/m);
+  expect(table).toMatch(/^one-002 .* -\s*$/m);
+  expect((await cli('worker show one-001')).stdout).toMatch(/^Draining:?\s+since 2026-11-30T12:00:00\.000Z \(DrainOverBudget\)$/m);
+});
+
 it('show exits 3 for an unknown worker', async () => {
   const { error, exitCode } = await cli('worker show nope');
   expect(exitCode).toBe(3);

@@ -1,4 +1,4 @@
-import { type WorkerPoolView } from '@buildfleet/models';
+import { type WorkerPoolView, type WorkerView } from '@buildfleet/models';
 import { type WorkRequestView } from '@buildfleet/scheduler';
 import { stringify } from 'yaml';
 
@@ -21,6 +21,11 @@ export function renderDetails(fields: [string, string][], blocks: [string, unkno
     ...fields.map(([key, value]) => `${`${key}:`.padEnd(width)} ${value}`),
     ...blocks.map(([key, value]) => `${key}:\n${indent(stringify(value).trimEnd())}`),
   ].join('\n');
+}
+
+/** A worker's draining as its status page words it: `since <when> (<reason>)`, or `-`. */
+export function draining(worker: WorkerView): string {
+  return worker.draining ? `since ${worker.draining.since} (${worker.draining.reason})` : '-';
 }
 
 export function yesNo(value: boolean): string {

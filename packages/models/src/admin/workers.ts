@@ -15,6 +15,8 @@ export interface WorkerView {
   instanceCreatedAt: string | null;
   /** The image its current (or last) instance was launched from; null for static workers. */
   image: string | null;
+  /** Set while the provisioner drains it: no new work, terminated once idle (`since`, and the decision's reason). */
+  draining: { since: string; reason: string } | null;
   /** The worker's token is enabled (false when it has none yet). */
   enabled: boolean;
   lastSeenAt: string | null;
@@ -51,6 +53,8 @@ async function queryWorkers(db: Database, filter: { name?: string; pool?: string
     connected_at: Date | null;
     instance_created_at: Date | null;
     image_id: string | null;
+    draining_since: Date | null;
+    draining_reason: string | null;
     enabled: boolean | null;
     last_seen_at: Date | null;
     concurrency: number;
@@ -63,7 +67,7 @@ async function queryWorkers(db: Database, filter: { name?: string; pool?: string
     worker_pool_data: Record<string, unknown> | null;
   }>(
     `select w.name, w.worker_type, p.name as pool, w.registered_at, ${connectedSinceSql('w.id')} as connected_at, w.instance_created_at, w.image_id,
-            t.enabled, t.last_seen_at, w.concurrency, w.tags, w.numeric_tags, w.admin_tags,
+            w.draining_since, w.draining_reason, t.enabled, t.last_seen_at, w.concurrency, w.tags, w.numeric_tags, w.admin_tags,
             w.static_metadata, w.dynamic_metadata, w.dynamic_metadata_updated_at, w.worker_pool_data
        from workers w
        left join worker_pools p on p.id = w.worker_pool_id
@@ -80,6 +84,7 @@ async function queryWorkers(db: Database, filter: { name?: string; pool?: string
     connectedAt: iso(r.connected_at),
     instanceCreatedAt: iso(r.instance_created_at),
     image: r.image_id,
+    draining: r.draining_since && r.draining_reason ? { since: r.draining_since.toISOString(), reason: r.draining_reason } : null,
     enabled: r.enabled ?? false,
     lastSeenAt: iso(r.last_seen_at),
     concurrency: r.concurrency,

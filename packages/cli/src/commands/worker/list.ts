@@ -1,7 +1,7 @@
 import { listWorkers, type WorkerView } from '@buildfleet/models';
 import { Flags } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
-import { renderTable, yesNo } from '../../shared/format';
+import { draining, renderTable, yesNo } from '../../shared/format';
 
 export type WorkerListResult = WorkerView[];
 
@@ -16,7 +16,7 @@ export default class WorkerList extends BuildfleetCommand {
     if (!this.jsonEnabled()) {
       this.log(
         renderTable(
-          ['Name', 'Type', 'Pool', 'Enabled', 'Instance created', 'Connected', 'Last seen'],
+          ['Name', 'Type', 'Pool', 'Enabled', 'Instance created', 'Connected', 'Last seen', 'Draining'],
           workers.map((w) => [
             w.name,
             w.workerType,
@@ -25,6 +25,7 @@ export default class WorkerList extends BuildfleetCommand {
             w.instanceCreatedAt ?? '-',
             w.connectedAt ?? '-',
             w.lastSeenAt ?? '-',
+            draining(w),
           ]),
           'No workers.',
         ),

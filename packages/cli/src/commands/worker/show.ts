@@ -1,7 +1,7 @@
 import { getWorker, type WorkerDetailView } from '@buildfleet/models';
 import { Args } from '@oclif/core';
 import { BuildfleetCommand } from '../../shared/base-command';
-import { list, renderDetails, yesNo } from '../../shared/format';
+import { draining, list, renderDetails, yesNo } from '../../shared/format';
 
 export type WorkerShowResult = WorkerDetailView;
 
@@ -26,6 +26,7 @@ export default class WorkerShow extends BuildfleetCommand {
             ['Image', worker.image ?? '-'],
             ['Connected', worker.connectedAt ?? '-'],
             ['Last seen', worker.lastSeenAt ?? '-'],
+            ['Draining', draining(worker)],
             ['Concurrency', String(worker.concurrency)],
             ['Tags', list([...worker.tags, ...Object.entries(worker.numericTags).map(([n, v]) => `${n}=${v}`)])],
             ['Admin tags', list(worker.adminTags)],
