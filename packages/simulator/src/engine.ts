@@ -178,7 +178,7 @@ export function simulate(trace: Trace, scenario: Scenario, policy: Policy, optio
       const head = left.get(job.group) ?? headSize(job.setKey, job.trace.scope);
       left.set(job.group, head - 1);
       if (head <= 0) continue;
-      snapshot.requests.push({ id: String(job.index), requirementSetId: job.setKey, scopeId: job.trace.scope, priority: job.trace.priority, createdAt: new Date(job.arrival) });
+      snapshot.requests.push({ id: String(job.index), requirementSetId: job.setKey, scopeId: job.trace.scope });
     }
     if (!snapshot.requests.length) return;
     const { assignments } = planDispatch(snapshot);

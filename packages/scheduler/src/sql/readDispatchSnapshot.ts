@@ -9,12 +9,11 @@ import { effectivePrioritySql, queueOrderSql } from './queueOrder';
 /** Key of the static workers (those without a pool) in per-pool maps. */
 export const STATIC = 'static';
 
+/** A waiting request as planning sees it: which group it belongs to (its place is the list's order). */
 export interface QueuedRequest {
   id: string;
   requirementSetId: string;
   scopeId: string;
-  priority: number;
-  createdAt: Date;
 }
 
 /** What one dispatch pass decides over: the queue, the free workers, and who may take what. */
@@ -164,46 +163,56 @@ interface Head {
   created: number[];
 }
 
-/** The heads merged into one list in queue order (`queueOrderSql`), with a heap of their fronts. */
+/**
+ * The heads merged into one list in queue order (`queueOrderSql`): their requests laid end to
+ * end in typed arrays, and a binary heap of each head's front position.
+ */
 function mergeHeads(heads: Head[]): QueuedRequest[] {
-  const heap = heads.filter((head) => head.ids.length).map((head) => ({ head, at: 0 }));
+  let total = 0;
+  for (const head of heads) total += head.ids.length;
+  const priority = new Float64Array(total);
+  const created = new Float64Array(total);
+  const id = new Float64Array(total);
+  const headOf = new Int32Array(total);
+  const end = new Int32Array(heads.length);
+  const heap = new Int32Array(heads.length);
+  let size = 0;
+  let at = 0;
+  heads.forEach((head, h) => {
+    if (head.ids.length) heap[size++] = at;
+    for (let i = 0; i < head.ids.length; i++, at++) {
+      priority[at] = head.priorities[i]!;
+      created[at] = head.created[i]!;
+      id[at] = head.ids[i]!;
+      headOf[at] = h;
+    }
+    end[h] = at;
+  });
   // Higher priority, then older, then lower id.
-  const before = (x: (typeof heap)[number], y: (typeof heap)[number]) => {
-    const a = x.head;
-    const b = y.head;
-    if (a.priorities[x.at] !== b.priorities[y.at]) return a.priorities[x.at]! > b.priorities[y.at]!;
-    if (a.created[x.at] !== b.created[y.at]) return a.created[x.at]! < b.created[y.at]!;
-    return a.ids[x.at]! < b.ids[y.at]!;
-  };
+  const before = (a: number, b: number) =>
+    priority[a] !== priority[b] ? priority[a]! > priority[b]! : created[a] !== created[b] ? created[a]! < created[b]! : id[a]! < id[b]!;
   const down = (i: number) => {
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let top = i;
-      if (l < heap.length && before(heap[l]!, heap[top]!)) top = l;
-      if (r < heap.length && before(heap[r]!, heap[top]!)) top = r;
+      if (l < size && before(heap[l]!, heap[top]!)) top = l;
+      if (r < size && before(heap[r]!, heap[top]!)) top = r;
       if (top === i) return;
-      [heap[i], heap[top]] = [heap[top]!, heap[i]!];
+      const swap = heap[i]!;
+      heap[i] = heap[top]!;
+      heap[top] = swap;
       i = top;
     }
   };
-  for (let i = Math.floor(heap.length / 2) - 1; i >= 0; i--) down(i);
-  const merged: QueuedRequest[] = [];
-  while (heap.length) {
+  for (let i = Math.floor(size / 2) - 1; i >= 0; i--) down(i);
+  const merged: QueuedRequest[] = new Array(total);
+  for (let n = 0; n < total; n++) {
     const front = heap[0]!;
-    const { head, at } = front;
-    merged.push({
-      id: String(head.ids[at]),
-      requirementSetId: head.requirementSetId,
-      scopeId: head.scopeId,
-      priority: head.priorities[at]!,
-      createdAt: new Date(head.created[at]! / 1000),
-    });
-    if (++front.at === head.ids.length) {
-      heap[0] = heap[heap.length - 1]!;
-      heap.pop();
-    }
-    if (heap.length) down(0);
+    const head = heads[headOf[front]!]!;
+    merged[n] = { id: String(id[front]), requirementSetId: head.requirementSetId, scopeId: head.scopeId };
+    heap[0] = front + 1 < end[headOf[front]!]! ? front + 1 : heap[--size]!;
+    if (size) down(0);
   }
   return merged;
 }
