@@ -1,6 +1,6 @@
 import { type Database } from '@buildfleet/models';
 import { freeWorkersFor } from './sql/freeWorkersFor';
-import { settleNextForWorker } from './sql/nextForWorker';
+import { checkAhead, settleNextForWorker } from './sql/nextForWorker';
 import { PLACED_BY_CLAIM } from './sql/workRequested';
 
 /** How many free workers able to run a request are settled before it is left to a full pass. */
@@ -25,7 +25,10 @@ export async function placeWorkRequests(db: Database, ids: string[]): Promise<{ 
   const placed = new Set<string>();
   const settled = new Set<string>();
   let passWanted = false;
-  for (const { requestId, workerIds } of await freeWorkersFor(db, ids, CANDIDATES)) {
+  const requests = await freeWorkersFor(db, ids, CANDIDATES);
+  // Checked here, a new request is claimed in one settle statement instead of two.
+  checkAhead(requests);
+  for (const { requestId, workerIds } of requests) {
     for (const workerId of workerIds) {
       if (placed.has(requestId)) break;
       // A worker settled once already has its next request, or nothing it could take.

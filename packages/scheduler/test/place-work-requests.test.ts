@@ -60,6 +60,32 @@ it('asks for a pass when the free workers it settled all took older requests', a
   expect(await assignmentsByName(ctx.db)).toEqual({ [older]: 'only' });
 });
 
+it('reads the candidates and claims in one statement each, the new request checked ahead', async () => {
+  await addWorker(ctx.db, { name: 'w' });
+  const id = await addRequest(ctx.db);
+  const statements: string[] = [];
+  const options = (ctx.db.sequelize as unknown as { options: { logging: unknown } }).options;
+  const before = options.logging;
+  options.logging = (sql: string) => statements.push(sql);
+  try {
+    expect(await placeWorkRequests(ctx.db, [id])).toEqual({ placed: [id], passWanted: false });
+  } finally {
+    options.logging = before;
+  }
+  expect(statements.filter((sql) => !sql.startsWith('Executing (setup)'))).toHaveLength(2);
+});
+
+it('closes a queued request its task no longer configures as configure-failed instead of placing it', async () => {
+  await addWorker(ctx.db, { name: 'w' });
+  const id = await addRequest(ctx.db);
+  // As if queued by an older buildfleet.
+  await ctx.db.sequelize.query(`update work_requests set task_name = 'retired' where id = $1::bigint`, { bind: [id] });
+
+  expect((await placeWorkRequests(ctx.db, [id])).placed).toEqual([]);
+  const [rows] = await ctx.db.sequelize.query(`select status, worker_id, output_data -> 'errors' -> 0 ->> 'code' as code from work_requests`);
+  expect(rows).toEqual([{ status: 'completed', worker_id: null, code: 'configure-failed' }]);
+});
+
 it('leaves many requests queued at once to a full pass', async () => {
   await addWorker(ctx.db, { name: 'w' });
   const ids = [];

@@ -156,8 +156,19 @@ function rememberConfigurable(checked: string): void {
 }
 
 /** SQL: request `r`'s id and a digest of its task (type, name, data), as `configurable` keeps them. */
-function checkedTaskSql(r: string): string {
+export function checkedTaskSql(r: string): string {
   return `(${r}.id::text || ':' || md5(${r}.task_type::text || ' ' || ${r}.task_name || ' ' || ${r}.task_data::text))`;
+}
+
+/**
+ * Checks waiting requests a settle is about to meet (configureFailure), each with its
+ * `checkedTaskSql` digest, and remembers those that pass, so the settle claims them in one
+ * statement; one that fails is left for the settle to close.
+ */
+export function checkAhead(requests: { task_type: TaskType; task_name: string; task_data: Record<string, unknown>; checked: string }[]): void {
+  for (const request of requests) {
+    if (!configurable.has(request.checked) && !configureFailure(request)) rememberConfigurable(request.checked);
+  }
 }
 
 /**
@@ -231,12 +242,11 @@ export async function settleNextForWorker(db: Database, workerId: string): Promi
         { setup: SETTLE_FUNCTION_SQL },
       ),
     );
-    for (const row of rows) {
-      if (row.settled !== 'upcoming' || configurable.has(row.request_checked)) continue;
-      if (!configureFailure({ task_type: row.request_task_type, task_name: row.request_task_name, task_data: row.request_task_data })) {
-        rememberConfigurable(row.request_checked);
-      }
-    }
+    checkAhead(
+      rows
+        .filter((row) => row.settled === 'upcoming')
+        .map((row) => ({ task_type: row.request_task_type, task_name: row.request_task_name, task_data: row.request_task_data, checked: row.request_checked })),
+    );
     const [outcome] = rows;
     if (!outcome) return null;
     if (outcome.settled === 'claimed') configurable.delete(outcome.request_checked);
