@@ -3,8 +3,11 @@ import { freeWorkersFor } from './sql/freeWorkersFor';
 import { checkAhead, settleNextForWorker } from './sql/nextForWorker';
 import { PLACED_BY_CLAIM } from './sql/workRequested';
 
-/** How many free workers able to run a request are settled before it is left to a full pass. */
-const CANDIDATES = 4;
+/**
+ * How many free workers able to run a request are read for it, enough for the others placed
+ * with it and a few older requests to take some first.
+ */
+const CANDIDATES = 2 * PLACED_BY_CLAIM;
 
 /**
  * Places a few requests just queued (created or retried) by claims instead of a full pass: for

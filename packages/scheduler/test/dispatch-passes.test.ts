@@ -33,6 +33,35 @@ describe('full passes of one process', () => {
   });
 });
 
+describe('placements of one process', () => {
+  it('places the requests queued while one placement runs together right after it', async () => {
+    for (let i = 0; i < 3; i++) await addWorker(ctx.db, { name: `w${i}` });
+    const ids = [await addRequest(ctx.db), await addRequest(ctx.db), await addRequest(ctx.db)];
+    const passes = new DispatchPasses(ctx.db);
+
+    const first = passes.place([ids[0]!]);
+    const later = [passes.place([ids[1]!]), passes.place([ids[2]!])];
+
+    expect(later[0]).toBe(first);
+    await Promise.all([first, ...later]);
+    const [rows] = await ctx.db.sequelize.query('select name from workers w join work_requests r on r.worker_id = w.id order by r.id');
+    expect(rows).toEqual([{ name: 'w0' }, { name: 'w1' }, { name: 'w2' }]);
+  });
+
+  it('runs a full pass for more requests queued at once than claims place', async () => {
+    for (let i = 0; i < 6; i++) await addWorker(ctx.db, { name: `w${i}` });
+    const ids = [];
+    for (let i = 0; i < 6; i++) ids.push(await addRequest(ctx.db));
+
+    await new DispatchPasses(ctx.db).place(ids);
+    const [[{ assigned }]] = (await ctx.db.sequelize.query('select count(*)::int as assigned from work_requests where worker_id is not null')) as [
+      [{ assigned: number }],
+      unknown,
+    ];
+    expect(assigned).toBe(6);
+  });
+});
+
 describe('per-event dispatch for one worker', () => {
   it('claims the best request that worker can run, and only for it', async () => {
     const worker = await addWorker(ctx.db, { name: 'done-just-now', concurrency: 2 });

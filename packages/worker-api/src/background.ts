@@ -1,5 +1,5 @@
 import { type Database } from '@buildfleet/models';
-import { type DispatchPasses, placeWorkRequests, requestedIds, settleNextForWorker } from '@buildfleet/scheduler';
+import { type DispatchPasses, requestedIds, settleNextForWorker } from '@buildfleet/scheduler';
 import { type Logger } from './interfaces';
 
 /** Work started after a response was sent (scheduling); failures are logged, close() waits for it. */
@@ -31,7 +31,7 @@ export class Background {
 
   /**
    * This process queued the requests `ids` (their creation or retry committed): placed by claims
-   * (`placeWorkRequests`), unless this process is listening on WORK_REQUESTED_CHANNEL, whose
+   * (`DispatchPasses.place`), unless this process is listening on WORK_REQUESTED_CHANNEL, whose
    * notification of that commit places them (`workRequested`).
    */
   queued(ids: string[], why: string): void {
@@ -46,9 +46,7 @@ export class Background {
   }
 
   private place(ids: string[], why: string): void {
-    this.run(`placing work after ${why}`, async () => {
-      if ((await placeWorkRequests(this.db, ids)).passWanted) await this.passes.request();
-    });
+    this.run(`placing work after ${why}`, () => this.passes.place(ids));
   }
 
   /** One worker's state changed: settle its next request only, and announce it. */
