@@ -86,6 +86,28 @@ it('closes a queued request its task no longer configures as configure-failed in
   expect(rows).toEqual([{ status: 'completed', worker_id: null, code: 'configure-failed' }]);
 });
 
+it('asks for no pass when another claim takes the request while it is being placed', async () => {
+  const first = await addWorker(ctx.db, { name: 'first', connectedAt: minutesAgo(3) });
+  await addWorker(ctx.db, { name: 'second', connectedAt: minutesAgo(2) });
+  await addWorker(ctx.db, { name: 'elsewhere', connected: false });
+  const id = await addRequest(ctx.db);
+
+  // A completing worker's settle holds the first candidate and gives the request elsewhere.
+  const placing = await ctx.db.sequelize.transaction(async (transaction) => {
+    await ctx.db.sequelize.query(`select id from workers where id = $1::bigint for no key update`, { bind: [first], transaction });
+    const result = placeWorkRequests(ctx.db, [id]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await ctx.db.sequelize.query(`update work_requests set worker_id = (select id from workers where name = 'elsewhere') where id = $1::bigint`, {
+      bind: [id],
+      transaction,
+    });
+    return { result };
+  });
+
+  expect(await placing.result).toEqual({ placed: [], passWanted: false });
+  expect(await assignmentsByName(ctx.db)).toEqual({ [id]: 'elsewhere' });
+});
+
 it('leaves many requests queued at once to a full pass', async () => {
   await addWorker(ctx.db, { name: 'w' });
   const ids = [];
