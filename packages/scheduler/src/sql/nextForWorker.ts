@@ -270,25 +270,29 @@ async function assign(db: Database, workerId: string, workRequestId: string, tra
  * SQL: for the worker `$1` (its row locked by the caller, and read after the lock), the request
  * already waiting for it (`assigned`), else, when it has nothing pending, is connected, enabled
  * and not draining and has fewer than `concurrency` active, the best request it can run,
- * locked (`skip locked`): `id`, `task_type`, `task_name`, `task_data`.
+ * locked (`skip locked`): `id`, `task_type`, `task_name`, `task_data`. The best request is read
+ * from the waiting queue alone, in its index's order, each request checked as it comes (the
+ * requirement sets the worker satisfies as one array, its pool per request): it stops at the
+ * first fit instead of joining the queue to the worker and sorting what matched, the plan
+ * PostgreSQL chose when its statistics said the queue was small (15 ms with 10,000 waiting).
  */
 function claimSql(concurrency: string): string {
   return `with state as (
          select (${ASSIGNED_SQL}) as assigned,
                 (select count(*)::int from work_requests where worker_id = $1 and status in ('pending', 'running')) as active,
                 (select ${connectedSinceSql('w.id')} is not null and coalesce(t.enabled, false) and ${WORKER_NOT_DRAINING}
-                   from workers w left join tokens t on t.id = w.token_id where w.id = $1) as eligible
-       ), able as (
-         select rs.id from requirement_sets rs, workers w left join worker_pools p on p.id = w.worker_pool_id
-          where w.id = $1 and ${satisfiesSql(WORKER_TAGS, WORKER_NUMERIC, 'rs')}
+                   from workers w left join tokens t on t.id = w.token_id where w.id = $1) as eligible,
+                array(select rs.id from requirement_sets rs, workers w left join worker_pools p on p.id = w.worker_pool_id
+                       where w.id = $1 and ${satisfiesSql(WORKER_TAGS, WORKER_NUMERIC, 'rs')}) as able
        )
        select state.assigned, best.* from state left join lateral (
          select r.id, r.task_type, r.task_name, r.task_data
-           from work_requests r, workers w left join worker_pools p on p.id = w.worker_pool_id
+           from work_requests r
           where state.assigned is null and state.eligible and state.active < ${concurrency}
-            and w.id = $1 and r.status = 'pending' and r.worker_id is null
-            and r.requirement_set_id in (select id from able)
-            and ${servesScopeSql('r.scope_id')}
+            and r.status = 'pending' and r.worker_id is null
+            and r.requirement_set_id = any(state.able)
+            and exists (select 1 from workers w left join worker_pools p on p.id = w.worker_pool_id
+                         where w.id = $1 and ${servesScopeSql('r.scope_id')})
           order by ${queueOrderSql('r')}
           limit 1 for no key update of r skip locked
        ) best on true`;
