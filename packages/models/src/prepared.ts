@@ -32,6 +32,9 @@ function statementName(sql: string): string {
  * cost about 1 ms, running it 0.15 ms). It is logged through Sequelize's `logging` option as
  * any statement is.
  *
+ * `bind` may be a function, called once the statement holds its connection: for values that
+ * go stale while it waits for one (what a process knows of the queue, say).
+ *
  * `setup` is a statement run once on each connection before the first statement that names it:
  * creating a session's own object the statement uses, such as a `pg_temp` function built from
  * the caller's SQL (planned once per connection, like the statement, and dropped with it).
@@ -39,13 +42,14 @@ function statementName(sql: string): string {
 export async function queryPrepared<T extends object>(
   db: Database,
   sql: string,
-  bind: unknown[],
+  bind: unknown[] | (() => unknown[]),
   transaction?: Transaction,
   { setup }: { setup?: string } = {},
 ): Promise<T[]> {
   const logging = (db.sequelize as unknown as { options: { logging?: false | ((sql: string) => void) } }).options.logging;
-  const query = { name: statementName(sql), text: sql, values: bind };
+  const name = statementName(sql);
   const run = async (connection: pg.ClientBase, inTransaction: boolean): Promise<T[]> => {
+    const query = { name, text: sql, values: typeof bind === 'function' ? bind() : bind };
     if (setup !== undefined && !setUpOn.get(connection)?.has(setup)) {
       if (typeof logging === 'function') logging(`Executing (setup): ${setup}`);
       await connection.query(setup);

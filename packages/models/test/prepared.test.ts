@@ -35,6 +35,20 @@ it('runs in the given transaction: what it writes is rolled back with it', async
   expect(await queryPrepared(ctx.db, byId, ['1'])).toEqual([{ id: '1', label: 'one' }]);
 });
 
+it('computes bind values given as a function once it holds a connection, so they are current when the statement is sent', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const holders = Array.from({ length: 4 }, () => ctx.db.sequelize.transaction(() => held));
+  const pool = ctx.db.sequelize.connectionManager as unknown as { pool: { using: number } };
+  while (pool.pool.using < 4) await new Promise((resolve) => setTimeout(resolve, 10));
+  let wanted = '1';
+  const answer = queryPrepared(ctx.db, byId, () => [wanted]);
+  wanted = '2';
+  release();
+  await Promise.all(holders);
+  expect(await answer).toEqual([{ id: '2', label: 'two' }]);
+});
+
 it("returns a pool connection after a failing statement, with PostgreSQL's error", async () => {
   const pool = ctx.db.sequelize.connectionManager as unknown as { pool: { size: number; available: number } };
   for (let i = 0; i < 20; i++) {

@@ -28,7 +28,10 @@ export { WORK_ASSIGNED_CHANNEL } from './sql/assignRequests';
 export {
   assignNextForWorker,
   markRunning,
+  settleCall,
+  settleFrom,
   settleNextForWorker,
+  type SettleRow,
   startNextForWorker,
   startWaitingCtesSql,
   WORK_REQUEST_ROW_COLUMNS,

@@ -1,5 +1,6 @@
 import { type Database } from '@buildfleet/models';
-import { type DispatchPasses, requestedIds, settleNextForWorker } from '@buildfleet/scheduler';
+import { type DispatchPasses, requestedIds, settleFrom, settleNextForWorker } from '@buildfleet/scheduler';
+import { type CompletionSettle } from './sql/workRequests';
 import { type Logger } from './interfaces';
 
 /** Work started after a response was sent (scheduling); failures are logged, close() waits for it. */
@@ -52,6 +53,20 @@ export class Background {
   /** One worker's state changed: settle its next request only, and announce it. */
   dispatchFor(workerId: string, why: string): void {
     this.run(`scheduling after ${why}`, () => settleNextForWorker(this.db, workerId));
+  }
+
+  /**
+   * One worker's state changed and the statement that changed it also settled its next request
+   * (`settle`, as completeWorkRequestForToken returns it): the settle goes on from there, or,
+   * when it failed there, runs again by itself.
+   */
+  settledWith(workerId: string, settle: CompletionSettle, why: string): void {
+    if ('error' in settle) {
+      this.logger.warn(`worker-api: settling worker ${workerId}'s next request after ${why} failed (${settle.error}); settling it again`);
+      this.dispatchFor(workerId, why);
+    } else {
+      this.run(`scheduling after ${why}`, () => settleFrom(this.db, workerId, settle.rows));
+    }
   }
 
   async settle(): Promise<void> {

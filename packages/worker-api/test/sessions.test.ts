@@ -1,5 +1,5 @@
 import { connectedSinceSql, type Database, endWorkerLeases, generateTokenKey } from '@buildfleet/models';
-import { runDispatchPass, WORK_ASSIGNED_CHANNEL } from '@buildfleet/scheduler';
+import { runDispatchPass, settleNextForWorker, WORK_ASSIGNED_CHANNEL } from '@buildfleet/scheduler';
 import { WebSocket } from 'ws';
 import { rawUpgrade } from './upgrade';
 import { MAX_SESSION_MESSAGE_BYTES, setWorkerEnabled, WEBSOCKET_PATH } from '../src';
@@ -9,6 +9,7 @@ import {
   assign,
   resetDatabase,
   row,
+  recordingLogger,
   rows,
   startApi,
   type TestWorker,
@@ -128,6 +129,69 @@ describe('the worker WebSocket', () => {
       // A full pass would have given the idle worker the last one; per-event dispatch leaves it to the next pass.
       { id: expect.any(String), worker_id: null },
     ]);
+  });
+
+  it("gives the worker its next request in the completion's own round trip: it is the worker's when the 200 arrives", async () => {
+    const session = connect(worker.key);
+    await session.received('connected');
+    const done = await addWorkRequest(db);
+    await assign(db, done, worker.id, 'running');
+    const next = await addWorkRequest(db);
+
+    const response = await fetch(`${api.apiUrl}/1.0/work-request/${done}/completed/`, {
+      method: 'PUT',
+      headers: { token: worker.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ result: 'success' }),
+    });
+
+    expect(response.status).toBe(200);
+    expect(await rows(db, 'select id, status, worker_id from work_requests order by id')).toEqual([
+      { id: done, status: 'completed', worker_id: worker.id },
+      { id: next, status: 'pending', worker_id: worker.id },
+    ]);
+    await session.received('work_request_available');
+  });
+
+  it('completes the request when settling the next one fails, and settles it again by itself', async () => {
+    const logger = recordingLogger();
+    const own = await startApi(db, { logger });
+    const session = connect(worker.key, own.apiUrl);
+    await session.received('connected');
+    const other = await addWorker(db, { name: 'other' });
+    const first = await addWorkRequest(db);
+    const done = await addWorkRequest(db);
+    await assign(db, done, worker.id, 'running');
+    const next = await addWorkRequest(db);
+    // The other worker's settle takes the first request and checks the next one ahead, so the
+    // completion's own settle claims it without handing it back first.
+    expect(await settleNextForWorker(db, other.id)).toBe(first);
+    // Any claim fails until the trigger is dropped: the settle inside the completion, then the one after it.
+    await db.sequelize.query(`create function refuse_claims() returns trigger language plpgsql as $$
+      begin raise exception 'claims refused by the test'; end $$`);
+    await db.sequelize.query(`create trigger refuse_claims before update of worker_id on work_requests
+      for each row when (new.worker_id is not null) execute function refuse_claims()`);
+    try {
+      const response = await fetch(`${own.apiUrl}/1.0/work-request/${done}/completed/`, {
+        method: 'PUT',
+        headers: { token: worker.key, 'content-type': 'application/json' },
+        body: JSON.stringify({ result: 'success' }),
+      });
+
+      expect(response.status).toBe(200);
+      expect(await rows(db, 'select id, status, worker_id from work_requests order by id')).toEqual([
+        { id: first, status: 'pending', worker_id: other.id },
+        { id: done, status: 'completed', worker_id: worker.id },
+        { id: next, status: 'pending', worker_id: null },
+      ]);
+      await waitFor('the settle after it failed too', async () => (logger.lines.some((l) => l.includes('scheduling after a completion failed')) ? true : undefined), 5000);
+      expect(logger.lines.filter((l) => l.includes('claims refused by the test'))).toEqual([
+        expect.stringMatching(/^worker-api: settling worker \d+'s next request after a completion failed \(P0001: claims refused by the test\); settling it again$/),
+        'worker-api: scheduling after a completion failed: claims refused by the test',
+      ]);
+    } finally {
+      await db.sequelize.query('drop trigger refuse_claims on work_requests; drop function refuse_claims()');
+      await own.close();
+    }
   });
 
   it('after a metadata report, claims a request the worker can now run and announces it', async () => {

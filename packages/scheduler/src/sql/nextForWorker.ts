@@ -213,6 +213,52 @@ begin
 end
 $settle$`;
 
+/** A row of buildfleet_settle_next (SETTLE_FUNCTION_SQL). */
+export interface SettleRow {
+  settled: 'assigned' | 'claimed' | 'candidate' | 'upcoming';
+  request_id: string;
+  request_task_type: TaskType;
+  request_task_name: string;
+  request_task_data: Record<string, unknown>;
+  request_checked: string;
+}
+
+/**
+ * The settle's first call (buildfleet_settle_next) for a statement of another package that runs
+ * it in its own round trip, as the completion does: `setup`, creating the function on the
+ * connection (queryPrepared's option), and the call for the worker `worker` (an expression) with
+ * its other arguments bound from `$first` on, which are `bind`. Its rows go to settleFrom.
+ */
+export function settleCall(worker: string, first: number): { setup: string; sql: string; bind: () => unknown[] } {
+  return {
+    setup: SETTLE_FUNCTION_SQL,
+    sql: `pg_temp.buildfleet_settle_next(${worker}, $${first}::text[], $${first + 1}::text, $${first + 2}::integer)`,
+    bind: () => [[...configurable], WORK_ASSIGNED_CHANNEL, UPCOMING],
+  };
+}
+
+/**
+ * What a call of buildfleet_settle_next returned, acted on: the waiting requests it returned
+ * checked ahead, and the outcome: the id of the request waiting for the worker, null when none
+ * is, undefined when the best request had to be checked first (closed when unconfigurable) and
+ * the settle must be called again.
+ */
+async function settledBy(db: Database, rows: SettleRow[]): Promise<string | null | undefined> {
+  checkAhead(
+    rows
+      .filter((row) => row.settled === 'upcoming')
+      .map((row) => ({ task_type: row.request_task_type, task_name: row.request_task_name, task_data: row.request_task_data, checked: row.request_checked })),
+  );
+  const [outcome] = rows;
+  if (!outcome) return null;
+  if (outcome.settled === 'claimed') configurable.delete(outcome.request_checked);
+  if (outcome.settled !== 'candidate') return outcome.request_id;
+  const candidate = { id: outcome.request_id, task_type: outcome.request_task_type, task_name: outcome.request_task_name, task_data: outcome.request_task_data };
+  if (configureFailure(candidate)) await closeUnconfigurable(db, [candidate]);
+  else rememberConfigurable(outcome.request_checked);
+  return undefined;
+}
+
 /**
  * Per-event dispatch: when one worker's state changes (it completed a request, reported its
  * metadata), settles that worker's next request as get-next-for-worker would, instead of a
@@ -226,35 +272,20 @@ $settle$`;
  */
 export async function settleNextForWorker(db: Database, workerId: string): Promise<string | null> {
   for (;;) {
-    const rows = await retryingConflictOnce(() =>
-      queryPrepared<{
-        settled: 'assigned' | 'claimed' | 'candidate' | 'upcoming';
-        request_id: string;
-        request_task_type: TaskType;
-        request_task_name: string;
-        request_task_data: Record<string, unknown>;
-        request_checked: string;
-      }>(
-        db,
-        'select * from pg_temp.buildfleet_settle_next($1::bigint, $2::text[], $3::text, $4::integer)',
-        [workerId, [...configurable], WORK_ASSIGNED_CHANNEL, UPCOMING],
-        undefined,
-        { setup: SETTLE_FUNCTION_SQL },
-      ),
-    );
-    checkAhead(
-      rows
-        .filter((row) => row.settled === 'upcoming')
-        .map((row) => ({ task_type: row.request_task_type, task_name: row.request_task_name, task_data: row.request_task_data, checked: row.request_checked })),
-    );
-    const [outcome] = rows;
-    if (!outcome) return null;
-    if (outcome.settled === 'claimed') configurable.delete(outcome.request_checked);
-    if (outcome.settled !== 'candidate') return outcome.request_id;
-    const candidate = { id: outcome.request_id, task_type: outcome.request_task_type, task_name: outcome.request_task_name, task_data: outcome.request_task_data };
-    if (configureFailure(candidate)) await closeUnconfigurable(db, [candidate]);
-    else rememberConfigurable(outcome.request_checked);
+    const { setup, sql, bind } = settleCall('$1::bigint', 2);
+    const rows = await retryingConflictOnce(() => queryPrepared<SettleRow>(db, `select * from ${sql}`, () => [workerId, ...bind()], undefined, { setup }));
+    const settled = await settledBy(db, rows);
+    if (settled !== undefined) return settled;
   }
+}
+
+/**
+ * settleNextForWorker for a worker whose settle's first call already ran inside another
+ * statement (settleCall) and returned `rows`: goes on from there.
+ */
+export async function settleFrom(db: Database, workerId: string, rows: SettleRow[]): Promise<string | null> {
+  const settled = await settledBy(db, rows);
+  return settled !== undefined ? settled : settleNextForWorker(db, workerId);
 }
 
 /** Gives the claimed request to the worker, and with `notify` tells its session on commit, in one statement. */

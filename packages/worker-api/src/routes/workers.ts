@@ -175,7 +175,8 @@ export function workerRoutes(
     if (!parsed.success) throw invalidInput('Cannot change work request as completed', issuesOf(parsed.error, completedBody));
     // Exactly 200 with an empty body: the worker treats anything else as a failed report.
     res.status(200).end();
-    background.dispatchFor(workerId, 'a completion');
+    if (reported?.settle) background.settledWith(workerId, reported.settle, 'a completion');
+    else background.dispatchFor(workerId, 'a completion');
   });
 
   return router;

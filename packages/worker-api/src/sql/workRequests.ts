@@ -1,5 +1,5 @@
 import { type Database, queryPrepared, type RuntimeStatistics, type WorkRequestOutputData, type WorkRequestResult } from '@buildfleet/models';
-import { startWaitingCtesSql, WORK_REQUEST_ROW_COLUMNS, type WorkRequestRow } from '@buildfleet/scheduler';
+import { settleCall, type SettleRow, startWaitingCtesSql, WORK_REQUEST_ROW_COLUMNS, type WorkRequestRow } from '@buildfleet/scheduler';
 import { QueryTypes } from 'sequelize';
 import { type AuthenticatedWorker, type DbWorkRequest } from '../interfaces';
 import { workerTokenCtesSql } from './authenticate';
@@ -57,10 +57,56 @@ export async function completeWorkRequest(
   return completionOutcome(row!);
 }
 
+/** What the completion's own round trip did about the worker's next request (settleCall). */
+export type CompletionSettle = { rows: SettleRow[] } | { error: string };
+
+/**
+ * SQL: a session's own function completing request `$1` for the worker whose token key has the
+ * sha256 `$2` (completionSql with workerTokenCtesSql) and, when it completed it, settling that
+ * worker's next request in the same round trip (settleCall's first call, its arguments from `$7`
+ * on). The settle runs in a block of its own: when it fails (a deadlock, say), only its work is
+ * rolled back and its error returned, never the completion's, since the worker exits when its
+ * report fails. One row per row of the settle (its columns null when it returned none or did
+ * not run), each with the completion's outcome.
+ */
+function completeForTokenFunctionSql(settle: string): string {
+  return `create or replace function pg_temp.buildfleet_complete_for_token(bigint, text, text, jsonb, integer, timestamptz, text[], text, integer)
+  returns table (completion_found boolean, completion_own boolean, completion_count integer, token_worker_id bigint, token_worker_name text,
+                 token_worker_pool_id bigint, settle_error text, settled text, request_id bigint, request_task_type text, request_task_name text,
+                 request_task_data jsonb, request_checked text)
+  language plpgsql as $complete$
+#variable_conflict use_column
+declare
+  c record;
+begin
+  ${completionSql(`${workerTokenCtesSql('$2')},`, '(select id from token_worker)', `,
+            (select id from token_worker) as worker_id, (select name from token_worker) as worker_name,
+            (select worker_pool_id from token_worker) as worker_pool_id`)}
+    into c;
+  if c.worker_id is not null and c.completed > 0 then
+    begin
+      -- The settle's rows are all computed before any is returned, so a failure returns none of them.
+      return query select c.found, c.own, c.completed, c.worker_id, c.worker_name::text, c.worker_pool_id, null::text, s.*
+        from ${settle} s;
+      if found then return; end if;
+    exception when others then
+      return query select c.found, c.own, c.completed, c.worker_id, c.worker_name::text, c.worker_pool_id, sqlstate || ': ' || sqlerrm,
+        null::text, null::bigint, null::text, null::text, null::jsonb, null::text;
+      return;
+    end;
+  end if;
+  return query select c.found, c.own, c.completed, c.worker_id, c.worker_name::text, c.worker_pool_id, null::text,
+    null::text, null::bigint, null::text, null::text, null::jsonb, null::text;
+end
+$complete$`;
+}
+
 /**
  * completeWorkRequest for the worker whose token key has the sha256 `tokenHash`, checked in the
  * same statement (workerTokenCtesSql): that worker and the outcome, or null when the token is
- * no usable worker token (nothing was changed).
+ * no usable worker token (nothing was changed). When it completed the request, the same round
+ * trip settled the worker's next request (`settle`: the settle's rows for settleFrom, or the
+ * error that rolled the settle alone back); otherwise `settle` is absent.
  */
 export async function completeWorkRequestForToken(
   db: Database,
@@ -68,16 +114,32 @@ export async function completeWorkRequestForToken(
   tokenHash: string,
   result: Exclude<WorkRequestResult, ''>,
   outputData: WorkRequestOutputData,
-): Promise<{ worker: AuthenticatedWorker; outcome: CompletionOutcome } | null> {
-  const [row] = await queryPrepared<CompletionRow & { worker_id: string | null; worker_name: string; worker_pool_id: string | null }>(
+): Promise<{ worker: AuthenticatedWorker; outcome: CompletionOutcome; settle?: CompletionSettle } | null> {
+  const settle = settleCall('c.worker_id', 7);
+  const rows = await queryPrepared<
+    SettleRow & {
+      completion_found: boolean;
+      completion_own: boolean | null;
+      completion_count: number;
+      token_worker_id: string | null;
+      token_worker_name: string;
+      token_worker_pool_id: string | null;
+      settle_error: string | null;
+    }
+  >(
     db,
-    completionSql(`${workerTokenCtesSql('$2::text')},`, '(select id from token_worker)', `,
-            (select id from token_worker) as worker_id, (select name from token_worker) as worker_name,
-            (select worker_pool_id from token_worker) as worker_pool_id`),
-    completionBind(workRequestId, tokenHash, result, outputData),
+    'select * from pg_temp.buildfleet_complete_for_token($1::bigint, $2::text, $3::text, $4::jsonb, $5::integer, $6::timestamptz, $7::text[], $8::text, $9::integer)',
+    () => [...completionBind(workRequestId, tokenHash, result, outputData), ...settle.bind()],
+    undefined,
+    { setup: `${settle.setup};\n${completeForTokenFunctionSql(settle.sql)}` },
   );
-  if (row!.worker_id === null) return null;
-  return { worker: { id: row!.worker_id, name: row!.worker_name, workerPoolId: row!.worker_pool_id }, outcome: completionOutcome(row!) };
+  const [row] = rows;
+  if (row!.token_worker_id === null) return null;
+  const worker = { id: row!.token_worker_id, name: row!.token_worker_name, workerPoolId: row!.token_worker_pool_id };
+  const outcome = completionOutcome({ found: row!.completion_found, own: row!.completion_own, completed: row!.completion_count });
+  if (outcome !== 'completed') return { worker, outcome };
+  const settled: CompletionSettle = row!.settle_error !== null ? { error: row!.settle_error } : { rows: rows.filter((r) => r.settled !== null) };
+  return { worker, outcome, settle: settled };
 }
 
 interface CompletionRow {
