@@ -49,6 +49,14 @@ function connect(key: string, apiUrl = api.apiUrl) {
   return { socket, frames, closed, received };
 }
 
+/** The worker's report that request `id` succeeded, as debusine-worker sends it. */
+const reportSuccess = (id: string, apiUrl = api.apiUrl) =>
+  fetch(`${apiUrl}/1.0/work-request/${id}/completed/`, {
+    method: 'PUT',
+    headers: { token: worker.key, 'content-type': 'application/json' },
+    body: JSON.stringify({ result: 'success' }),
+  });
+
 const connectedAt = async () =>
   (await row<{ connected_at: Date | null }>(db, `select ${connectedSinceSql('$1::bigint')} as connected_at`, [worker.id])).connected_at;
 const leases = () =>
@@ -116,11 +124,7 @@ describe('the worker WebSocket', () => {
     const next = await addWorkRequest(db);
     await addWorkRequest(db);
 
-    const response = await fetch(`${api.apiUrl}/1.0/work-request/${done}/completed/`, {
-      method: 'PUT',
-      headers: { token: worker.key, 'content-type': 'application/json' },
-      body: JSON.stringify({ result: 'success' }),
-    });
+    const response = await reportSuccess(done);
 
     expect(response.status).toBe(200);
     await session.received('work_request_available');
@@ -138,11 +142,7 @@ describe('the worker WebSocket', () => {
     await assign(db, done, worker.id, 'running');
     const next = await addWorkRequest(db);
 
-    const response = await fetch(`${api.apiUrl}/1.0/work-request/${done}/completed/`, {
-      method: 'PUT',
-      headers: { token: worker.key, 'content-type': 'application/json' },
-      body: JSON.stringify({ result: 'success' }),
-    });
+    const response = await reportSuccess(done);
 
     expect(response.status).toBe(200);
     expect(await rows(db, 'select id, status, worker_id from work_requests order by id')).toEqual([
@@ -171,11 +171,7 @@ describe('the worker WebSocket', () => {
     await db.sequelize.query(`create trigger refuse_claims before update of worker_id on work_requests
       for each row when (new.worker_id is not null) execute function refuse_claims()`);
     try {
-      const response = await fetch(`${own.apiUrl}/1.0/work-request/${done}/completed/`, {
-        method: 'PUT',
-        headers: { token: worker.key, 'content-type': 'application/json' },
-        body: JSON.stringify({ result: 'success' }),
-      });
+      const response = await reportSuccess(done, own.apiUrl);
 
       expect(response.status).toBe(200);
       expect(await rows(db, 'select id, status, worker_id from work_requests order by id')).toEqual([
