@@ -12,6 +12,7 @@ async function main() {
     port: 0,
     provision: false,
     logger: pino({ level: 'warn' }, pino.destination(2)),
+    ...(process.env.BENCH_MAX_WORKER_REQUESTS ? { maxWorkerRequests: Number(process.env.BENCH_MAX_WORKER_REQUESTS) } : {}),
   });
   // BENCH_COUNT_STATEMENTS: every statement the process sends (transaction control included),
   // counted by its first words, so the bench can list the statements of one task cycle. Each is
