@@ -157,6 +157,12 @@ export interface Fleet {
 }
 
 /**
+ * The old-space ceiling the bench's `serve` runs with, in MiB: the one the deployment guide's
+ * unit sets (`docs/deploy.md`), 0 for V8's own, sized from the machine's memory.
+ */
+export const SERVE_MAX_OLD_SPACE_MIB = Number(process.env.BENCH_SERVE_MAX_OLD_SPACE_MIB ?? 1024);
+
+/**
  * Starts a `serve` on a fresh database, registers `workers` static workers and starts them
  * (START_BATCH at a time, as a fleet boots over a few seconds), waits until every one is
  * connected and has reported its metadata, runs `body`, then stops it all.
@@ -166,7 +172,7 @@ export async function withFleet<T>(workers: number, body: (fleet: Fleet) => Prom
   const db = connectDatabase(database.url, 4);
   const server = fork(join(__dirname, 'serve.js'), {
     env: { ...process.env, BENCH_DATABASE_URL: database.url, BENCH_COUNT_STATEMENTS: '1' },
-    execArgv: [...process.execArgv, '--expose-gc'],
+    execArgv: [...process.execArgv, '--expose-gc', ...(SERVE_MAX_OLD_SPACE_MIB > 0 ? [`--max-old-space-size=${SERVE_MAX_OLD_SPACE_MIB}`] : [])],
   });
   const simulated: SimulatedWorker[] = [];
   try {

@@ -9,7 +9,7 @@ import { migrateUp } from '@buildfleet/models';
 import { createWorkRequest } from '@buildfleet/scheduler';
 import { prepareTemplate, stopTemplateServer } from '@buildfleet/testdb';
 import { QueryTypes } from 'sequelize';
-import { ask, count, drainedSample, machineJiffies, peakRssMib, postgresCpuMs, round, statementsPer, until, withFleet } from './fleet-harness';
+import { ask, count, drainedSample, machineJiffies, peakRssMib, postgresCpuMs, round, SERVE_MAX_OLD_SPACE_MIB, statementsPer, until, withFleet } from './fleet-harness';
 
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2000);
 const BASELINE_WORKERS = Number(process.env.BENCH_BASELINE_WORKERS ?? 100);
@@ -112,7 +112,10 @@ async function runPhase(workers: number): Promise<Phase> {
 async function main() {
   await prepareTemplate({ name: 'server-bench', migrate: (url) => migrateUp(url).then(() => undefined) });
   try {
-    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}; ${TASKS_PER_WORKER} noop requests per worker`);
+    console.log(
+      `machine: ${cpus().length} × ${cpus()[0]?.model}; ${TASKS_PER_WORKER} noop requests per worker; ` +
+        `serve's old space ${SERVE_MAX_OLD_SPACE_MIB ? `at most ${SERVE_MAX_OLD_SPACE_MIB} MiB` : "V8's default"}`,
+    );
     const baseline = await runPhase(BASELINE_WORKERS);
     console.log(JSON.stringify(baseline));
     const fleet = await runPhase(WORKERS);
@@ -130,6 +133,7 @@ async function main() {
         p95_ratio: Math.round((fleet.start_to_complete_p95_ms / baseline.start_to_complete_p95_ms) * 10) / 10,
         completed_to_next_start_p95_ms: fleet.completed_to_next_start_p95_ms,
         baseline_completed_to_next_start_p95_ms: baseline.completed_to_next_start_p95_ms,
+        serve_max_old_space_mib: SERVE_MAX_OLD_SPACE_MIB || null,
       }),
     );
   } finally {
