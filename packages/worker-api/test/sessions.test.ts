@@ -1,5 +1,5 @@
 import { connectedSinceSql, type Database, endWorkerLeases, generateTokenKey } from '@buildfleet/models';
-import { runDispatchPass, settleNextForWorker, WORK_ASSIGNED_CHANNEL } from '@buildfleet/scheduler';
+import { placeWorkRequests, runDispatchPass, settleNextForWorker, WORK_ASSIGNED_CHANNEL } from '@buildfleet/scheduler';
 import { WebSocket } from 'ws';
 import { rawUpgrade } from './upgrade';
 import { MAX_SESSION_MESSAGE_BYTES, setWorkerEnabled, WEBSOCKET_PATH } from '../src';
@@ -141,6 +141,9 @@ describe('the worker WebSocket', () => {
     const done = await addWorkRequest(db);
     await assign(db, done, worker.id, 'running');
     const next = await addWorkRequest(db);
+    // Checked configurable, as its creation through the API does: a request the settle meets
+    // unchecked is handed back, checked, and given after the answer.
+    expect(await placeWorkRequests(db, [next])).toEqual({ placed: [], passWanted: false });
 
     const response = await reportSuccess(done);
 
