@@ -130,6 +130,17 @@ export async function requestRows(db: Database) {
   );
 }
 
+/**
+ * Waits, when the calendar month (UTC) is younger than `seconds`, until it is not: a test that
+ * ages an instance by `seconds` and expects this month's budget spent needs that much month
+ * behind it (this month's usage starts at its first instant).
+ */
+export async function monthOlderThan(seconds: number): Promise<void> {
+  const now = new Date();
+  const wait = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) + seconds * 1000 - now.getTime();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait + 1000));
+}
+
 /** Moves an instance's start, its connection and its work's times back by `seconds`, as if time had passed. */
 export async function ageWorker(db: Database, name: string, seconds: number): Promise<void> {
   await db.sequelize.query(

@@ -342,9 +342,11 @@ describe('Debusine defects buildfleet does not have', () => {
     await addPool(db, { name: 'dummy-a' });
     await addRequest(db);
     const { launched } = await run();
-    await ageWorker(db, launched[0]!.worker, 1000);
-    const usage = await readMonthlyUsage(db, { now: new Date() });
-    expect(usage.pools['dummy-a']).toBeGreaterThanOrEqual(1000);
+    // Launched at a fixed instant and read 1,000 s later: inside one month whatever the clock says.
+    const launchedAt = new Date('2026-06-15T12:00:00Z');
+    await db.sequelize.query('update workers set instance_created_at = $2 where name = $1', { bind: [launched[0]!.worker, launchedAt] });
+    const usage = await readMonthlyUsage(db, { now: new Date(launchedAt.getTime() + 1000_000) });
+    expect(usage.pools['dummy-a']).toBe(1000);
     expect((await workerRows(db, 'dummy-a'))[0]!.connected_at).toBeNull();
   });
 });

@@ -5,7 +5,19 @@
 import { type Database } from '@buildfleet/models';
 import { QueryTypes } from 'sequelize';
 import { Reason, tick } from '../src';
-import { addPool, addRequests, ageWorker, connectWorker, dispatchAndStart, InMemoryDummyCloud, requestRows, resetDatabase, tickOptions, useDatabase } from './fixtures';
+import {
+  addPool,
+  addRequests,
+  ageWorker,
+  connectWorker,
+  dispatchAndStart,
+  InMemoryDummyCloud,
+  monthOlderThan,
+  requestRows,
+  resetDatabase,
+  tickOptions,
+  useDatabase,
+} from './fixtures';
 
 const database = useDatabase();
 let db: Database;
@@ -20,7 +32,8 @@ beforeEach(async () => {
   cloud = new InMemoryDummyCloud();
 });
 
-const run = () => tick(db, tickOptions(cloud));
+// A task is expected to take 10 s, so the pool's budget allows a launch.
+const run = () => tick(db, tickOptions(cloud, { plan: { defaultTaskSeconds: 10 } }));
 const draining = async (worker: string) =>
   (
     await db.sequelize.query<{ draining_since: Date | null; draining_reason: string | null }>(
@@ -30,15 +43,16 @@ const draining = async (worker: string) =>
   )[0]!;
 const completeRunning = () => db.sequelize.query(`update work_requests set status = 'completed', result = 'success', completed_at = now() where status = 'running'`);
 
-/** One instance launched for three requests, running the first; then an hour passes, which spends the pool's 20-minute budget. */
+/** One instance launched for three requests, running the first; then 20 seconds pass, which spend the pool's 10-second budget. */
 async function busyOverBudget(): Promise<string> {
-  await addPool(db, { name: 'dummy-a', limits: { target_max_seconds_per_month: 1200, max_idle_seconds: 3600 } });
+  await monthOlderThan(20);
+  await addPool(db, { name: 'dummy-a', limits: { target_max_seconds_per_month: 10, max_idle_seconds: 3600 } });
   await addRequests(db, 3);
   const { launched } = await run();
   const worker = launched[0]!.worker;
   await connectWorker(db, worker);
   await dispatchAndStart(db);
-  await ageWorker(db, worker, 3600);
+  await ageWorker(db, worker, 20);
   return worker;
 }
 
