@@ -1,6 +1,7 @@
 import { connectDatabase } from '@buildfleet/models';
 import { useConnectedDatabase } from '@buildfleet/testdb';
 import { assignNextForWorker } from '../src';
+import { assignRequests } from '../src/sql/assignRequests';
 import { addRequest, addScope, addWorker, resetDatabase } from './fixtures';
 
 const ctx = useConnectedDatabase((url) => connectDatabase(url, 2));
@@ -16,46 +17,89 @@ interface PlanNode {
 
 const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)];
 
-it("reads the waiting queue only up to the first request the worker can run, however long it is and whatever PostgreSQL's statistics say", async () => {
-  await resetDatabase(ctx.db);
-  await addScope(ctx.db, 'debian');
-  const worker = await addWorker(ctx.db, { name: 'w' });
-  const first = await addRequest(ctx.db);
-  // Statistics taken while one request waited, as when the queue grows faster than autovacuum analyzes.
-  await ctx.db.sequelize.query('analyze work_requests');
+/** Queues `copies` more requests like `id`, each a second younger than the one before. */
+async function queueCopies(id: string, copies: number): Promise<void> {
   const [[{ columns }]] = (await ctx.db.sequelize.query(
     `select string_agg(quote_ident(column_name), ', ') as columns from information_schema.columns
       where table_schema = current_schema() and table_name = 'work_requests' and column_name not in ('id', 'created_at')`,
   )) as [{ columns: string }[], unknown];
   await ctx.db.sequelize.query(
     `insert into work_requests (${columns}, created_at)
-     select ${columns}, created_at + n * interval '1 second' from work_requests, generate_series(1, 3000) as n where id = $1`,
-    { bind: [first] },
+     select ${columns}, created_at + n * interval '1 second' from work_requests, generate_series(1, $2::int) as n where id = $1`,
+    { bind: [id, copies] },
   );
+}
 
-  // The claim as the worker-initiated path sends it.
+/** The statement starting with `start` that `action` sends, as sent. */
+async function statementSent(start: string, action: () => Promise<unknown>): Promise<string> {
   const statements: string[] = [];
   const options = (ctx.db.sequelize as unknown as { options: { logging: unknown } }).options;
-  options.logging = (sql: string) => statements.push(sql);
+  options.logging = (sql: string) => statements.push(sql.replace(/^Executing \([^)]*\): /, ''));
   try {
-    expect((await assignNextForWorker(ctx.db, worker))?.id).toBe(first);
+    await action();
   } finally {
     options.logging = false;
   }
-  const claim = statements.find((sql) => sql.startsWith('Executing (prepared): with state as'))!.slice('Executing (prepared): '.length);
+  return statements.find((sql) => sql.startsWith(start))!;
+}
+
+/**
+ * How many rows of work_requests (as `alias`) the statement `sql` scans when run with `args`
+ * (SQL literals), in a transaction rolled back afterwards.
+ */
+async function requestRowsRead(sql: string, args: string[], alias: string): Promise<number> {
+  const plan = await ctx.db.sequelize
+    .transaction(async (transaction) => {
+      await ctx.db.sequelize.query(`prepare measured as ${sql}`, { transaction });
+      const [[row]] = (await ctx.db.sequelize.query(`explain (analyze, format json) execute measured(${args.join(', ')})`, { transaction })) as [
+        { 'QUERY PLAN': [{ Plan: PlanNode }] }[],
+        unknown,
+      ];
+      await ctx.db.sequelize.query('deallocate measured', { transaction });
+      throw Object.assign(new Error('rolled back'), { plan: row!['QUERY PLAN'][0].Plan });
+    })
+    .catch((error: { plan?: PlanNode }) => {
+      if (!error.plan) throw error;
+      return error.plan;
+    });
+  return nodes(plan)
+    .filter((node) => node['Node Type'].endsWith('Scan') && node['Relation Name'] === 'work_requests' && node.Alias === alias)
+    .reduce((sum, node) => sum + node['Actual Rows'] * node['Actual Loops'], 0);
+}
+
+beforeEach(async () => {
+  await resetDatabase(ctx.db);
+  await addScope(ctx.db, 'debian');
+});
+
+it("reads the waiting queue only up to the first request the worker can run, however long it is and whatever PostgreSQL's statistics say", async () => {
+  const worker = await addWorker(ctx.db, { name: 'w' });
+  const first = await addRequest(ctx.db);
+  // Statistics taken while one request waited, as when the queue grows faster than autovacuum analyzes.
+  await ctx.db.sequelize.query('analyze work_requests');
+  await queueCopies(first, 3000);
+
+  // The claim as the worker-initiated path sends it.
+  const claim = await statementSent('with state as', async () => expect((await assignNextForWorker(ctx.db, worker))?.id).toBe(first));
   await ctx.db.sequelize.query('update work_requests set worker_id = null where id = $1', { bind: [first] });
 
-  const plan = await ctx.db.sequelize.transaction(async (transaction) => {
-    await ctx.db.sequelize.query(`prepare claim as ${claim}`, { transaction });
-    const [[row]] = (await ctx.db.sequelize.query(`explain (analyze, format json) execute claim(${worker}, 1)`, { transaction })) as [
-      { 'QUERY PLAN': [{ Plan: PlanNode }] }[],
-      unknown,
-    ];
-    await ctx.db.sequelize.query('deallocate claim', { transaction });
-    return row!['QUERY PLAN'][0].Plan;
-  });
-  const read = nodes(plan)
-    .filter((node) => node['Relation Name'] === 'work_requests' && node.Alias === 'r')
-    .reduce((sum, node) => sum + node['Actual Rows'] * node['Actual Loops'], 0);
-  expect(read).toBe(1);
+  expect(await requestRowsRead(claim, [worker, '1'], 'r')).toBe(1);
+});
+
+it('reads only the requests it assigns when a pass writes its assignments (300 of 3,001), not the whole queue', async () => {
+  const worker = await addWorker(ctx.db, { name: 'w' });
+  const first = await addRequest(ctx.db);
+  await queueCopies(first, 3000);
+  await ctx.db.sequelize.query('analyze work_requests');
+  const [planned] = (await ctx.db.sequelize.query('select id::text from work_requests order by id limit 300')) as [{ id: string }[], unknown];
+  const ids = `'{${planned.map((r) => r.id).join(',')}}'`;
+  const workers = `'{${planned.map(() => worker).join(',')}}'`;
+
+  // The write as a pass sends it.
+  const write = await statementSent('with assigned as', () =>
+    ctx.db.sequelize.transaction((transaction) => assignRequests(ctx.db, planned.map((r) => ({ workRequestId: r.id, workerId: worker })), transaction)),
+  );
+  await ctx.db.sequelize.query('update work_requests set worker_id = null');
+
+  expect(await requestRowsRead(write, [ids, workers, "'buildfleet_work_assigned'"], 'r')).toBe(300);
 });
