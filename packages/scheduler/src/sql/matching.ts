@@ -38,14 +38,14 @@ export const WORKER_NOT_DRAINING = `(w.draining_since is null)`;
  * SQL: the workers a dispatch pass may give work now (connected, enabled or the Celery worker,
  * not draining, fewer pending and running requests than their `concurrency`), with their id,
  * pool, tags, numeric tags, `connected_since` and `free_slots`; when `among` (an SQL array of
- * ids) is given, only those workers, and only their requests are counted. The pass's snapshot
+ * ids) is given, only those workers, and only their requests and sessions are counted. The pass's snapshot
  * and its recount after locking the workers it plans for both read it.
  */
 export function freeWorkersSql(among?: string): string {
   return `select w.id, w.worker_pool_id, w.tags, w.numeric_tags, c.connected_since,
             w.concurrency - coalesce(a.active, 0)::int as free_slots
        from workers w
-       join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id
+       join ${CONNECTED_WORKERS_SQL} c on c.worker_id = w.id${among ? ` and c.worker_id = any(${among})` : ''}
        left join (select worker_id, count(*) as active from work_requests
                    where status in ('pending', 'running') and ${among ? `worker_id = any(${among})` : 'worker_id is not null'}
                    group by worker_id) a

@@ -2,6 +2,7 @@ import { connectDatabase } from '@buildfleet/models';
 import { useConnectedDatabase } from '@buildfleet/testdb';
 import { assignNextForWorker } from '../src';
 import { assignRequests } from '../src/sql/assignRequests';
+import { lockPlannedWorkers } from '../src/sql/lockPlannedWorkers';
 import { addRequest, addScope, addWorker, resetDatabase } from './fixtures';
 
 const ctx = useConnectedDatabase((url) => connectDatabase(url, 2));
@@ -44,10 +45,10 @@ async function statementSent(start: string, action: () => Promise<unknown>): Pro
 }
 
 /**
- * How many rows of work_requests (as `alias`) the statement `sql` scans when run with `args`
- * (SQL literals), in a transaction rolled back afterwards.
+ * How many rows of `relation` (as `alias`) the statement `sql` scans when run with `args` (SQL
+ * literals), in a transaction rolled back afterwards.
  */
-async function requestRowsRead(sql: string, args: string[], alias: string): Promise<number> {
+async function rowsRead(sql: string, args: string[], relation: string, alias: string): Promise<number> {
   const plan = await ctx.db.sequelize
     .transaction(async (transaction) => {
       await ctx.db.sequelize.query(`prepare measured as ${sql}`, { transaction });
@@ -63,7 +64,7 @@ async function requestRowsRead(sql: string, args: string[], alias: string): Prom
       return error.plan;
     });
   return nodes(plan)
-    .filter((node) => node['Node Type'].endsWith('Scan') && node['Relation Name'] === 'work_requests' && node.Alias === alias)
+    .filter((node) => node['Node Type'].endsWith('Scan') && node['Relation Name'] === relation && node.Alias === alias)
     .reduce((sum, node) => sum + node['Actual Rows'] * node['Actual Loops'], 0);
 }
 
@@ -83,7 +84,7 @@ it("reads the waiting queue only up to the first request the worker can run, how
   const claim = await statementSent('with state as', async () => expect((await assignNextForWorker(ctx.db, worker))?.id).toBe(first));
   await ctx.db.sequelize.query('update work_requests set worker_id = null where id = $1', { bind: [first] });
 
-  expect(await requestRowsRead(claim, [worker, '1'], 'r')).toBe(1);
+  expect(await rowsRead(claim, [worker, '1'], 'work_requests', 'r')).toBe(1);
 });
 
 it('reads only the requests it assigns when a pass writes its assignments (300 of 3,001), not the whole queue', async () => {
@@ -101,5 +102,18 @@ it('reads only the requests it assigns when a pass writes its assignments (300 o
   );
   await ctx.db.sequelize.query('update work_requests set worker_id = null');
 
-  expect(await requestRowsRead(write, [ids, workers, "'buildfleet_work_assigned'"], 'r')).toBe(300);
+  expect(await rowsRead(write, [ids, workers, "'buildfleet_work_assigned'"], 'work_requests', 'r')).toBe(300);
+});
+
+it("recounts the free slots of the workers a pass planned for from their sessions alone, not every worker's", async () => {
+  const workers = [];
+  for (let i = 0; i < 300; i++) workers.push(await addWorker(ctx.db, { name: `w${i}` }));
+  await ctx.db.sequelize.query('analyze worker_sessions');
+
+  // The recount as a pass sends it, for the one worker it planned to give work.
+  const recount = await statementSent('select w.id, w.free_slots', () =>
+    ctx.db.sequelize.transaction(async (transaction) => expect(await lockPlannedWorkers(ctx.db, [workers[0]!], transaction)).toEqual(new Map([[workers[0], 1]]))),
+  );
+
+  expect(await rowsRead(recount, [`'{${workers[0]}}'`], 'worker_sessions', 'worker_sessions')).toBe(1);
 });
