@@ -1,10 +1,9 @@
 import { type Database, retryingConflictOnce } from '@buildfleet/models';
-import { planDispatch } from './plan-dispatch';
 import { assignRequests } from './sql/assignRequests';
 import { closeUnconfigurable } from './sql/closeUnconfigurable';
 import { lockPlannedWorkers } from './sql/lockPlannedWorkers';
 import { lockWaitingRequests } from './sql/lockWaitingRequests';
-import { readDispatchSnapshot } from './sql/readDispatchSnapshot';
+import { readAndPlanDispatch } from './sql/readDispatchSnapshot';
 
 export interface DispatchResult {
   assignments: { workRequestId: string; workerId: string; workerName: string }[];
@@ -30,8 +29,7 @@ export async function runDispatchPass(db: Database): Promise<DispatchResult> {
       // Sorts stay in memory, not on disk. Its statements read tens of thousands of rows once
       // each: compiling them (JIT) cost more than it saved.
       await db.sequelize.query(`set local work_mem = '64MB'; set local jit = off`, { transaction });
-      const snapshot = await readDispatchSnapshot(db, { transaction });
-      const plan = planDispatch(snapshot);
+      const { snapshot, plan } = await readAndPlanDispatch(db, { transaction });
       const slots = await lockPlannedWorkers(db, [...new Set(plan.assignments.map((a) => a.workerId))], transaction);
       const kept = plan.assignments.filter((a) => {
         const left = slots.get(a.workerId) ?? 0;

@@ -2,10 +2,9 @@ import { CONNECTED_WORKERS_SQL, type Database } from '@buildfleet/models';
 import { mergedMetadata, taskExclusions } from './metadata-tags';
 import { QueryTypes } from 'sequelize';
 import { satisfies } from './matching';
-import { planDispatch } from './plan-dispatch';
 import { scopePoolOrderSql } from './sql/poolOrder';
 import { effectivePrioritySql, queueOrderSql } from './sql/queueOrder';
-import { readDispatchSnapshot, waitingSql } from './sql/readDispatchSnapshot';
+import { readAndPlanDispatch, waitingSql } from './sql/readDispatchSnapshot';
 
 /** Pending work of one scope and requirement set that no connected worker can take now. */
 export interface UnmetDemand {
@@ -46,7 +45,7 @@ export const UNMET_DEMAND_LISTED = 100;
  * real pass, call `describeUnmetDemand(db)` instead.
  */
 export async function getUnmetDemand(db: Database): Promise<UnmetDemand[]> {
-  const { assignments } = planDispatch(await readDispatchSnapshot(db));
+  const { assignments } = (await readAndPlanDispatch(db)).plan;
   return describeUnmetDemand(db, { planned: assignments.map((a) => a.workRequestId) });
 }
 

@@ -125,6 +125,22 @@ describe('scopes', () => {
   });
 });
 
+describe('reading the queue', () => {
+  it('gives a group every free slot its priority earns, beyond the share of the queue a pass reads of each group first', async () => {
+    await addScope(ctx.db, 'ubuntu');
+    for (let i = 0; i < 10; i++) await addWorker(ctx.db, { name: `w${i}` });
+    const urgent = [];
+    for (let i = 0; i < 10; i++) urgent.push(await addRequest(ctx.db, { scope: 'debian', priorityBase: 5 }));
+    for (const scope of ['kali', 'ubuntu']) for (let i = 0; i < 10; i++) await addRequest(ctx.db, { scope });
+
+    // Three groups of ten able to take the same ten slots: each is read eight at a time first.
+    const { assignments, unassigned } = await runDispatchPass(ctx.db);
+
+    expect(assignments.map((a) => a.workRequestId).sort()).toEqual(urgent.sort());
+    expect(unassigned).toBe(20);
+  });
+});
+
 describe('capacity', () => {
   it('gives a worker at most its concurrency, counting pending and running work', async () => {
     await addWorker(ctx.db, { name: 'double', concurrency: 2 });

@@ -20,10 +20,11 @@ const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatM
 
 /** Queues `copies` more requests like `id`, each a second younger than the one before. */
 async function queueCopies(id: string, copies: number): Promise<void> {
-  const [[{ columns }]] = (await ctx.db.sequelize.query(
+  const [[row]] = (await ctx.db.sequelize.query(
     `select string_agg(quote_ident(column_name), ', ') as columns from information_schema.columns
       where table_schema = current_schema() and table_name = 'work_requests' and column_name not in ('id', 'created_at')`,
   )) as [{ columns: string }[], unknown];
+  const { columns } = row!;
   await ctx.db.sequelize.query(
     `insert into work_requests (${columns}, created_at)
      select ${columns}, created_at + n * interval '1 second' from work_requests, generate_series(1, $2::int) as n where id = $1`,
@@ -106,7 +107,7 @@ it('reads only the requests it assigns when a pass writes its assignments (300 o
 });
 
 it("recounts the free slots of the workers a pass planned for from their sessions alone, not every worker's", async () => {
-  const workers = [];
+  const workers: string[] = [];
   for (let i = 0; i < 300; i++) workers.push(await addWorker(ctx.db, { name: `w${i}` }));
   await ctx.db.sequelize.query('analyze worker_sessions');
 

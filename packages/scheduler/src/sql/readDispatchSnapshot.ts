@@ -3,7 +3,7 @@ import { QueryTypes, type Transaction } from 'sequelize';
 import { freeWorkersSql, WORKER_NUMERIC, WORKER_TAGS } from './matching';
 import { satisfies } from '../matching';
 import { scopePoolOrderSql } from './poolOrder';
-import { assignableHeadSize } from '../plan-dispatch';
+import { assignableHeadSize, type Assignment, planDispatch } from '../plan-dispatch';
 import { effectivePrioritySql, queueOrderSql } from './queueOrder';
 
 /** Key of the static workers (those without a pool) in per-pool maps. */
@@ -21,7 +21,8 @@ export interface DispatchSnapshot {
   /**
    * Pending unassigned requests, highest effective priority first, then oldest. The bulk pass
    * reads only the head of each (requirement set, scope) group that could be assigned (see
-   * `assignableHeadSize`); the rest of the queue stays in the database.
+   * `assignableHeadSize`), and of that only as far as its plan needs (`readAndPlanDispatch`);
+   * the rest of the queue stays in the database.
    */
   requests: QueuedRequest[];
   /** Free slots of each connected, not draining worker with an enabled token (or the Celery worker) and capacity left. */
@@ -44,15 +45,21 @@ export function waitingSql(alias: string): string {
 }
 
 /**
- * Reads the snapshot in four statements, none of whose cost grows with requests × workers:
- * requirement sets are matched against worker classes (workers with the same effective tags),
- * and of each (requirement set, scope) group only the head that free slots could take is read,
- * as an index range (`work_requests_waiting_by_group`, in queue order), not a window over the
- * queue. Nothing is locked: a pass locks the workers it planned to give work afterwards
- * (`lockPlannedWorkers`), and counts their free slots again then. `pending` counts the whole
- * queue.
+ * Reads the snapshot and plans it (`planDispatch`), none of whose cost grows with requests ×
+ * workers: requirement sets are matched against worker classes (workers with the same
+ * effective tags), and of each (requirement set, scope) group only the head that free slots
+ * could take is read, as index ranges (`work_requests_waiting_by_group`, in queue order), not a
+ * window over the queue, in rounds: a first round shares twice the free slots among the groups,
+ * and a group is read further (as much again) only while the plan assigns every request read of it.
+ * The plan is the one whole heads give (see `untilUnassigned`), from a fraction of the rows
+ * when the fleet is mostly busy. Nothing is locked: a pass locks the workers it planned to give
+ * work afterwards (`lockPlannedWorkers`), and counts their free slots again then. `pending`
+ * counts the whole queue.
  */
-export async function readDispatchSnapshot(db: Database, { transaction }: { transaction?: Transaction } = {}): Promise<DispatchSnapshot & { pending: number }> {
+export async function readAndPlanDispatch(
+  db: Database,
+  { transaction }: { transaction?: Transaction } = {},
+): Promise<{ snapshot: DispatchSnapshot & { pending: number }; plan: { assignments: Assignment[] } }> {
   // Counted from the waiting queue's index alone (work_requests_waiting_by_group).
   const groups = await db.sequelize.query<{ set_id: string; scope_id: string; pending: number; tags: string[]; minimums: Record<string, number> }>(
     `select g.set_id, g.scope_id, g.pending, rs.tags, rs.minimums
@@ -86,7 +93,7 @@ export async function readDispatchSnapshot(db: Database, { transaction }: { tran
     poolOrder: new Map<string, string[]>(),
     pending: groups.reduce((sum, g) => sum + g.pending, 0),
   };
-  if (!workers.length || !groups.length) return snapshot;
+  if (!workers.length || !groups.length) return { snapshot, plan: { assignments: [] } };
 
   const sets = [...new Map(groups.map((g) => [g.set_id, { id: g.set_id, tags: g.tags, minimums: g.minimums }])).values()];
   const able = new Map<string, { pool: string; sets: string[] }>();
@@ -121,43 +128,106 @@ export async function readDispatchSnapshot(db: Database, { transaction }: { tran
   for (const order of orders) snapshot.poolOrder.set(order.scope_id, order.pools);
 
   const headSize = assignableHeadSize(snapshot);
-  const heads = groups
-    .map((g) => ({ ...g, head: Math.min(g.pending, headSize(g.set_id, g.scope_id)) }))
-    .filter((g) => g.head > 0);
-  if (!heads.length) return snapshot;
-  // Each head is a range of work_requests_waiting_by_group, read index-only and already in
-  // queue order; one JSON row of per-group arrays, merged into queue order here.
-  // A head can come back empty (its arrays null): the group's requests counted above may have
-  // been started since, by a worker's own settle or get-next, between the two statements.
-  const [read] = await db.sequelize.query<{ heads: [string, string, number[] | null, number[] | null, number[] | null][] | null }>(
-    `select json_agg(json_build_array(h.set_id::text, h.scope_id::text, q.ids, q.priorities, q.created)) as heads
-       from unnest($1::bigint[], $2::bigint[], $3::int[]) as h(set_id, scope_id, head)
+  const heads: Head[] = groups
+    .map((g) => ({ requirementSetId: g.set_id, scopeId: g.scope_id, wanted: Math.min(g.pending, headSize(g.set_id, g.scope_id)), ids: [], priorities: [], created: [] }))
+    .filter((h) => h.wanted > 0);
+  if (!heads.length) return { snapshot, plan: { assignments: [] } };
+  // A first round of twice the free slots, shared out among the groups as the slots able to take
+  // them are (`wanted`); then, for the groups that might take more, as much again as was read.
+  let slots = 0;
+  for (const free of snapshot.freeSlots.values()) slots += free;
+  const wanted = heads.reduce((sum, h) => sum + h.wanted, 0);
+  let reading = heads;
+  for (;;) {
+    const asked = reading.map((h) =>
+      Math.min(h.wanted - h.ids.length, h.ids.length ? h.ids.length : Math.max(FIRST_ROUND_MIN, Math.ceil((2 * slots * h.wanted) / wanted))),
+    );
+    const read = await readHeads(db, reading, asked, transaction);
+    reading.forEach((head, i) => {
+      const more = read.get(head) ?? { ids: [], priorities: [], created: [] };
+      head.ids.push(...more.ids);
+      head.priorities.push(...more.priorities);
+      head.created.push(...more.created);
+      // A group whose waiting requests ran out before its round did (taken since the count) is read whole.
+      if (more.ids.length < asked[i]!) head.wanted = head.ids.length;
+    });
+    snapshot.requests = mergeHeads(heads);
+    const plan = planDispatch(snapshot);
+    reading = untilUnassigned(heads, plan.assignments);
+    if (!reading.length) return { snapshot, plan };
+  }
+}
+
+/** The snapshot readAndPlanDispatch plans over: what a pass decides over, as it reads it. */
+export async function readDispatchSnapshot(db: Database, options: { transaction?: Transaction } = {}): Promise<DispatchSnapshot & { pending: number }> {
+  return (await readAndPlanDispatch(db, options)).snapshot;
+}
+
+/** Requests per group in a pass's first round of heads, at least. */
+const FIRST_ROUND_MIN = 8;
+
+/**
+ * The heads read only in part whose every request read was assigned: the plan might give
+ * their next requests work too. A group with a request left unassigned is read far enough:
+ * its candidates were out of slots then, and slots only run out further along the queue, so
+ * its later requests would be left too, and planning over what was read assigns as planning
+ * over whole heads does.
+ */
+function untilUnassigned(heads: Head[], assignments: readonly Assignment[]): Head[] {
+  const assigned = new Set(assignments.map((a) => a.workRequestId));
+  return heads.filter((head) => head.ids.length < head.wanted && head.ids.every((id) => assigned.has(String(id))));
+}
+
+/**
+ * The next requests of each of `heads` in queue order, after those already read, at most
+ * `asked[i]` of heads[i]: a range of work_requests_waiting_by_group, read index-only and
+ * starting after the last request read (not at an offset, so that a request taken or queued
+ * since is neither read twice nor skipped). One JSON row of per-group arrays.
+ */
+async function readHeads(db: Database, heads: Head[], asked: number[], transaction: Transaction | undefined): Promise<Map<Head, Omit<Head, 'requirementSetId' | 'scopeId' | 'wanted'>>> {
+  const last = heads.map((h) => h.ids.length - 1);
+  const [read] = await db.sequelize.query<{ heads: [number, number[] | null, number[] | null, number[] | null][] | null }>(
+    `select json_agg(json_build_array(h.n, q.ids, q.priorities, q.created)) as heads
+       from unnest($1::bigint[], $2::bigint[], $3::int[], $4::bigint[], $5::int[], $6::bigint[]) with ordinality
+              as h(set_id, scope_id, take, after_id, after_priority, after_created, n)
        cross join lateral (
          select array_agg(r.id) as ids, array_agg(r.priority) as priorities, array_agg(r.created) as created
            from (select r.id, ${effectivePrioritySql('r')} as priority, (extract(epoch from r.created_at) * 1000000)::bigint as created
                    from work_requests r
                   where ${waitingSql('r')} and r.requirement_set_id = h.set_id and r.scope_id = h.scope_id
+                    and (h.after_id is null
+                         or ${effectivePrioritySql('r')} < h.after_priority
+                         or (${effectivePrioritySql('r')} = h.after_priority
+                             and (r.created_at, r.id) > ('epoch'::timestamptz + h.after_created * interval '1 microsecond', h.after_id)))
                   order by ${queueOrderSql('r')}
-                  limit h.head) r
+                  limit h.take) r
        ) q`,
-    { bind: [heads.map((h) => h.set_id), heads.map((h) => h.scope_id), heads.map((h) => h.head)], type: QueryTypes.SELECT, transaction },
+    {
+      bind: [
+        heads.map((h) => h.requirementSetId),
+        heads.map((h) => h.scopeId),
+        asked,
+        heads.map((h, i) => (last[i]! >= 0 ? h.ids[last[i]!] : null)),
+        heads.map((h, i) => (last[i]! >= 0 ? h.priorities[last[i]!] : null)),
+        heads.map((h, i) => (last[i]! >= 0 ? h.created[last[i]!] : null)),
+      ],
+      type: QueryTypes.SELECT,
+      transaction,
+    },
   );
-  snapshot.requests = mergeHeads(
-    (read!.heads ?? []).map(([requirementSetId, scopeId, ids, priorities, created]) => ({
-      requirementSetId,
-      scopeId,
-      ids: ids ?? [],
-      priorities: priorities ?? [],
-      created: created ?? [],
-    })),
-  );
-  return snapshot;
+  // A head can come back empty (its arrays null): the group's requests counted may have been
+  // started since, by a worker's own settle or get-next.
+  return new Map((read!.heads ?? []).map(([n, ids, priorities, created]) => [heads[n - 1]!, { ids: ids ?? [], priorities: priorities ?? [], created: created ?? [] }]));
 }
 
-/** One group's head as read: its requests' ids, effective priorities and creation times (µs), in queue order. */
+/**
+ * One group's head as read: its requests' ids, effective priorities and creation times (µs), in
+ * queue order, and how many of its requests a pass could assign (`assignableHeadSize`).
+ */
 interface Head {
   requirementSetId: string;
   scopeId: string;
+  wanted: number;
   ids: number[];
   priorities: number[];
   created: number[];
