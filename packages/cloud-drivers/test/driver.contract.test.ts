@@ -129,7 +129,7 @@ describe.each([dummy(), recording(), hetzner(), ec2()])('the CloudDriver contrac
   beforeAll(async () => subject.setup?.());
   afterAll(async () => subject.teardown?.());
 
-  const live = (instances: { state: string }[]) => instances.filter((i) => i.state !== 'gone' && i.state !== 'deleting');
+  const live = <T extends { state: string }>(instances: T[]) => instances.filter((i) => i.state !== 'gone' && i.state !== 'deleting');
 
   it('launches again for a worker that has an instance by returning that instance, adopted, and creates no second one', async () => {
     const driver = subject.driver(installation());

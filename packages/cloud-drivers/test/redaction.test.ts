@@ -108,7 +108,10 @@ describe('a Hetzner API that echoes the token in its errors', () => {
     fake.failNext({ method: 'DELETE', ...rule });
 
     const launched = await driver.launch([spec('hz-echo-1')]);
-    const listed = await driver.list().catch((e: unknown) => e as ProviderError);
+    const listed = await driver.list().then(
+      () => undefined,
+      (e: unknown) => e as ProviderError,
+    );
     const terminated = await driver.terminate('1').catch((e: unknown) => e as ProviderError);
 
     const errors = [launched.failed[0]?.error, listed, terminated];
