@@ -56,27 +56,29 @@ export async function getUnmetDemand(db: Database): Promise<UnmetDemand[]> {
  * dispatch prefers them (`scopePoolOrderSql`). Highest priority first, then the oldest.
  */
 export async function describeUnmetDemand(db: Database, { planned = [] }: { planned?: readonly string[] } = {}): Promise<UnmetDemand[]> {
+  // After a real pass nothing is planned (the common case): no filter at all, which saved a
+  // third of the statement over 100,000 waiting requests.
+  const notPlanned = planned.length ? 'and not exists (select 1 from unnest($2::bigint[]) as planned(id) where planned.id = r.id)' : '';
   const groups = await db.sequelize.query<{
     set_id: string;
     scope_id: string;
     pending: number;
     max_priority: number;
     oldest_created_at: Date;
-    ids: string[];
+    ids: string;
   }>(
-    `select g.*, array(select r.id::text from work_requests r
-                        where ${waitingSql('r')} and r.requirement_set_id = g.set_id and r.scope_id = g.scope_id
-                          and r.id not in (select unnest($1::bigint[]))
+    // The ids as one string each: the driver parses a text array of 50,000 far more slowly.
+    `select g.*, array_to_string(array(select r.id from work_requests r
+                        where ${waitingSql('r')} and r.requirement_set_id = g.set_id and r.scope_id = g.scope_id ${notPlanned}
                         order by ${queueOrderSql('r')}
-                        limit $2::integer) as ids
+                        limit $1::integer), ',') as ids
        from (select r.requirement_set_id as set_id, r.scope_id, count(*)::int as pending,
                     max(${effectivePrioritySql('r')}) as max_priority, min(r.created_at) as oldest_created_at
                from work_requests r
-              where ${waitingSql('r')}
-                and not exists (select 1 from unnest($1::bigint[]) as planned(id) where planned.id = r.id)
+              where ${waitingSql('r')} ${notPlanned}
               group by r.requirement_set_id, r.scope_id) g
       order by g.max_priority desc, g.oldest_created_at, g.scope_id, g.set_id`,
-    { bind: [planned, UNMET_DEMAND_LISTED], type: QueryTypes.SELECT },
+    { bind: planned.length ? [UNMET_DEMAND_LISTED, planned] : [UNMET_DEMAND_LISTED], type: QueryTypes.SELECT },
   );
   if (!groups.length) return [];
   const scopeIds = [...new Set(groups.map((g) => g.scope_id))];
@@ -101,24 +103,32 @@ export async function describeUnmetDemand(db: Database, { planned = [] }: { plan
     poolsByScope.get(pool.scope)!.push(pool);
   }
   // Which pools can serve which set: `satisfies`, the twin of `satisfiesSql`, in memory, once
-  // per (pool, set) whatever the number of scopes.
-  const poolTags = new Map((pools ?? []).map((pool) => [pool.id, { tags: new Set(pool.tags), numeric: pool.numeric }]));
+  // per (set, class of pools advertising the same tags) whatever the number of scopes: pools
+  // often differ only by region or size limits (500 pools, 100 sets: 27 → 4 ms).
+  const poolClasses = new Map<string, { tags: Set<string>; numeric: Record<string, number>; ids: string[] }>();
+  for (const pool of new Map((pools ?? []).map((pool) => [pool.id, pool])).values()) {
+    const key = JSON.stringify([pool.tags, pool.numeric]);
+    const poolClass = poolClasses.get(key);
+    if (poolClass) poolClass.ids.push(pool.id);
+    else poolClasses.set(key, { tags: new Set(pool.tags), numeric: pool.numeric, ids: [pool.id] });
+  }
   const ablePools = new Map(
-    sets.map((set) => [set.id, new Set([...poolTags].filter(([, pool]) => satisfies(pool.tags, pool.numeric, set)).map(([id]) => id))]),
+    sets.map((set) => [set.id, new Set([...poolClasses.values()].filter((c) => satisfies(c.tags, c.numeric, set)).flatMap((c) => c.ids))]),
   );
   const taskTags = [...new Set(sets.flatMap((set) => set.tags.filter((tag) => tag.startsWith('task:'))))];
   const excluded = await excludedWorkersByTask(db, taskTags);
   return groups.map((group) => {
     const set = setById.get(group.set_id)!;
+    const able = ablePools.get(set.id)!;
     return {
       scope: scopeNames.get(group.scope_id)!,
       requirementSet: { id: set.id, key: set.key, tags: set.tags, minimums: set.minimums },
       pending: group.pending,
       maxPriority: group.max_priority,
       oldestCreatedAt: new Date(group.oldest_created_at).toISOString(),
-      workRequestIds: group.ids,
+      workRequestIds: group.ids ? group.ids.split(',') : [],
       pools: (poolsByScope.get(group.scope_id) ?? [])
-        .filter((pool) => ablePools.get(set.id)!.has(pool.id))
+        .filter((pool) => able.has(pool.id))
         .map(({ name, enabled, priority, instanceWide }) => ({ name, enabled, priority, instanceWide })),
       excludedWorkers: set.tags.filter((tag) => tag.startsWith('task:')).flatMap((tag) => excluded.get(tag) ?? []),
     };
