@@ -31,6 +31,7 @@ const BOUNDED: [string, string, string, string, string[]][] = [
   ['token create', '--user alice', '--expires-in', '1 to 3650 days', ['0', '3651', '36500', '1e10']],
   ['serve', '', '--port', '0 to 65535', ['65536', '-1']],
   ['serve', '', '--provision-interval', '1 to 86400 seconds', ['0', '1000000000000']],
+  ['serve', '', '--max-worker-requests', '1 to 1000', ['0', '1001', '1e10']],
   ['image prune', '--target hetzner', '--keep', '0 to 1000', ['-1', '1001']],
 ];
 

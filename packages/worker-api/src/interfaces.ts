@@ -45,7 +45,7 @@ export interface WorkerApiOptions {
   /**
    * Requests of debusine-worker (registration, dynamic metadata, get-next) handled at once; more
    * wait their turn in arrival order, unrefused. Completions are not held back: each frees a
-   * worker for its next request. (Default: DEFAULT_MAX_WORKER_REQUESTS, 256)
+   * worker for its next request. (Default: DEFAULT_MAX_WORKER_REQUESTS, 8)
    */
   maxWorkerRequests?: number;
   /**

@@ -1,5 +1,5 @@
 import { closeOnSignals, humanLogStream, startDemo, startServer, STATUS_PATH } from '@buildfleet/server';
-import { DEFAULT_SELF_REGISTRATION } from '@buildfleet/worker-api';
+import { DEFAULT_MAX_WORKER_REQUESTS, DEFAULT_SELF_REGISTRATION } from '@buildfleet/worker-api';
 import { Flags } from '@oclif/core';
 import pino from 'pino';
 import { BuildfleetCommand } from '../shared/base-command';
@@ -48,6 +48,12 @@ export default class Serve extends BuildfleetCommand {
       summary: 'Seconds a worker may stay disconnected with work running before that work is aborted and retried.',
       defaultText: '600',
     })({ default: 600 }),
+    'max-worker-requests': boundedInteger({
+      min: 1,
+      max: 1000,
+      summary: 'Worker registrations, metadata reports and get-next calls worked on at once (completions always pass).',
+      defaultText: String(DEFAULT_MAX_WORKER_REQUESTS),
+    })({ default: DEFAULT_MAX_WORKER_REQUESTS }),
     private: Flags.boolean({ summary: 'Require sign-in (a user token, or the trusted proxy\'s header) for every status page.' }),
     'trusted-user-header': Flags.string({
       helpValue: 'NAME',
@@ -76,6 +82,7 @@ export default class Serve extends BuildfleetCommand {
       scheduleIntervalMs: flags['schedule-interval'] * 1000,
       sessionLeaseMs: flags['session-lease'] * 1000,
       lostWorkSeconds: flags['lost-work-seconds'],
+      maxWorkerRequests: flags['max-worker-requests'],
       signIn: { private: flags.private, trustedUserHeader: flags['trusted-user-header'], trustedProxies: flags['trusted-proxy'] ?? [] },
       provisionIntervalMs: (flags.demo ? Math.min(flags['provision-interval'], 3) : flags['provision-interval']) * 1000,
       logger,
