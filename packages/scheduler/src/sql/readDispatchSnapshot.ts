@@ -145,9 +145,9 @@ export async function readAndPlanDispatch(
     const read = await readHeads(db, reading, asked, transaction);
     reading.forEach((head, i) => {
       const more = read.get(head) ?? { ids: [], priorities: [], created: [] };
-      head.ids.push(...more.ids);
-      head.priorities.push(...more.priorities);
-      head.created.push(...more.created);
+      head.ids = head.ids.concat(more.ids);
+      head.priorities = head.priorities.concat(more.priorities);
+      head.created = head.created.concat(more.created);
       // A group whose waiting requests ran out before its round did (taken since the count) is read whole.
       if (more.ids.length < asked[i]!) head.wanted = head.ids.length;
     });
