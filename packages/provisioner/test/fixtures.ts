@@ -14,7 +14,7 @@ import {
 import { createWorkRequest, refreshWorkerTags, runDispatchPass, type WorkRequestInput } from '@buildfleet/scheduler';
 import { useConnectedDatabase } from '@buildfleet/testdb';
 import { QueryTypes } from 'sequelize';
-import { type TickOptions } from '../src';
+import { startOfMonth, type TickOptions } from '../src';
 
 /** A Database on this test file's own migrated clone. */
 export function useDatabase(): { readonly db: Database } {
@@ -137,7 +137,7 @@ export async function requestRows(db: Database) {
  */
 export async function monthOlderThan(seconds: number): Promise<void> {
   const now = new Date();
-  const wait = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) + seconds * 1000 - now.getTime();
+  const wait = startOfMonth(now).getTime() + seconds * 1000 - now.getTime();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait + 1000));
 }
 
