@@ -7,7 +7,7 @@ import { type RequestHandler } from 'express';
  * of queueing behind get-next calls. A fleet asks all at once when work is announced (2,000
  * get-next calls in the same second); unbounded, they all wait in the connection pool's queue,
  * holding their half-done state in the heap long enough to be promoted to V8's old generation.
- * At 2,000 busy workers, 32 → 8 took the completion's p95 from 89–101 to 38–40 ms for the
+ * At 2,000 busy workers, 32 → 8 took the completion's p95 from 89–100 to 38–40 ms for the
  * same throughput and CPU (the server's README, "Completions first: eight worker requests at once").
  */
 export const DEFAULT_MAX_WORKER_REQUESTS = 8;
