@@ -11,6 +11,7 @@ import { poolSamples } from './0012-pool-samples';
 import { waitingQueueIndexes } from './0014-waiting-queue-indexes';
 import { drainingWorkers } from './0016-draining-workers';
 import { lostWorkIndex } from './0017-lost-work-index';
+import { linearNameChecks } from './0018-linear-name-checks';
 import { type Migration } from './types';
 
 /** Every migration, oldest first. Append only: a landed migration is never edited. */
@@ -28,5 +29,6 @@ export const migrations: readonly Migration[] = [
   waitingQueueIndexes,
   drainingWorkers,
   lostWorkIndex,
+  linearNameChecks,
 ];
 export type { Migration };
