@@ -1,5 +1,5 @@
 import { upsertProviderAccount, upsertScope, upsertWorkerPool } from '@buildfleet/models';
-import { hold, listDecisions, readMonthlyUsage, Reason, recordDecisions } from '@buildfleet/provisioner';
+import { hold, listDecisions, readMonthlyUsage, Reason, recordDecisions, startOfMonth } from '@buildfleet/provisioner';
 import { createWorkRequest, getWorkRequest } from '@buildfleet/scheduler';
 import { useTestDatabase } from '@buildfleet/testdb';
 import { createStaticWorker } from '@buildfleet/worker-api';
@@ -104,8 +104,10 @@ it('shows on a pool page the month-to-date usage and decisions the provisioner a
     specifications: { provider_type: 'dummy' },
   });
   const pool = await running.db.models.WorkerPool.findOne({ where: { name: 'accounted' } });
-  // A terminated instance's runtime, ended a second ago: inside this month whenever the test runs.
-  await running.db.models.WorkerPoolStatistics.create({ workerPoolId: pool!.id, timestamp: new Date(Date.now() - 1000), runtime: 1 });
+  // A terminated instance's one-second runtime, ended a second ago but never before the month's
+  // first second, so that all of it counts in this month whenever the test runs.
+  const ended = new Date(Math.max(Date.now() - 1000, startOfMonth(new Date()).getTime() + 1000));
+  await running.db.models.WorkerPoolStatistics.create({ workerPoolId: pool!.id, timestamp: ended, runtime: 1 });
   await recordDecisions(running.db, '00000000-0000-4000-8000-000000000001', [hold(Reason.PoolDisabled, { pool: 'accounted', pending: 2 })], {
     now: new Date(),
     holdDedupeSeconds: 0,
